@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Optimizer.Cli.Commands;
+using Optimizer.Onnx.Errors;
+
+namespace Optimizer.Cli;
+
+/// <summary>
+/// Builds the command tree and maps outcomes to the exit codes of DESIGN.md. User errors
+/// (<see cref="OptimizerException"/>) are caught here, once, and printed as one line without a stack trace.
+/// </summary>
+public static class CommandLineApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = OptimizeCommand.Create();
+        // One line per subcommand; each lives in its own file under Commands/.
+        root.Add(InspectCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine("Run 'optimize --help' for usage.");
+            return ExitCodes.InvalidInput;
+        }
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr };
+            return parse.InvokeAsync(config, cancel.Token).GetAwaiter().GetResult();
+        }
+        catch (OptimizerException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("cancelled");
+            return ExitCodes.Cancelled;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Optimizer.Cli;
+
+return CommandLineApp.Run(args);
