@@ -1,0 +1,78 @@
+using Optimizer.Onnx.IR;
+
+namespace Optimizer.Onnx.Verification;
+
+/// <summary>
+/// Checks the invariants every pass relies on: each input is defined (in this graph or an enclosing one), there is
+/// no cycle, use lists match the nodes' inputs, graph outputs are produced, and each value name is defined once.
+/// Returns the problems found, each one line; an empty list means the model is well formed.
+/// </summary>
+public static class ModelVerifier
+{
+    public static IReadOnlyList<string> Verify(Model model, bool requireTopologicalOrder = true)
+    {
+        var problems = new List<string>();
+        VerifyGraph(model.Graph, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal));
+        foreach (var f in model.Functions)
+            VerifyGraph(f.Body, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal));
+        return problems;
+    }
+
+    public static IReadOnlyList<string> Verify(Graph graph, bool requireTopologicalOrder = true)
+    {
+        var problems = new List<string>();
+        VerifyGraph(graph, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal));
+        return problems;
+    }
+
+    private static void VerifyGraph(Graph g, HashSet<Value> outer, bool ordered, List<string> problems, HashSet<string> names)
+    {
+        var where = g.Parent is null ? "" : $" in subgraph '{g.Name}'";
+        var defined = new HashSet<Value>();
+        foreach (var v in g.DefinedValues())
+        {
+            if (!names.Add(v.Name)) problems.Add($"the name '{v.Name}' is defined more than once{where}");
+            if (v.Graph != g) problems.Add($"value '{v.Name}' does not record graph '{g.Name}' as its owner");
+            defined.Add(v);
+        }
+        var cycle = g.FindCycle();
+        if (cycle.Count > 0)
+            problems.Add($"the graph{where} has a cycle through {string.Join(", ", cycle.Take(3).Select(Describe))}");
+        var visible = new HashSet<Value>(outer);
+        visible.UnionWith(defined);
+        var produced = new HashSet<Value>(g.Inputs.Concat(g.Initializers).Concat(g.SparseInitializers));
+        foreach (var node in g.Nodes)
+        {
+            if (node.Graph != g) problems.Add($"{Describe(node)} does not record graph '{g.Name}' as its owner");
+            for (var i = 0; i < node.Inputs.Count; i++)
+            {
+                var v = node.Inputs[i];
+                if (v is null) continue;
+                if (!visible.Contains(v))
+                    problems.Add($"{Describe(node)} uses '{v.Name}', which is not defined{where}");
+                else if (ordered && defined.Contains(v) && !produced.Contains(v) && cycle.Count == 0)
+                    problems.Add($"{Describe(node)} uses '{v.Name}' before the node that produces it{where}");
+                if (v.Uses.Count(u => u.Node == node && u.InputIndex == i) != 1)
+                    problems.Add($"use list of '{v.Name}' does not record input {i} of {Describe(node)} exactly once");
+            }
+            for (var i = 0; i < node.Outputs.Count; i++)
+                if (node.Outputs[i] is { } o && (o.Producer != node || o.ProducerOutputIndex != i))
+                    problems.Add($"output '{o.Name}' of {Describe(node)} does not record its producer");
+            foreach (var sub in node.Subgraphs)
+            {
+                if (sub.ParentNode != node) problems.Add($"subgraph '{sub.Name}' of {Describe(node)} does not record its parent");
+                VerifyGraph(sub, visible, ordered, problems, names);
+            }
+            foreach (var o in node.Outputs) if (o is not null) produced.Add(o);
+        }
+        foreach (var v in defined)
+            foreach (var use in v.Uses)
+                if (use.Node.Graph is null || use.InputIndex >= use.Node.Inputs.Count || use.Node.Inputs[use.InputIndex] != v)
+                    problems.Add($"use list of '{v.Name}' names {Describe(use.Node)}, which does not use it");
+        foreach (var o in g.Outputs)
+            if (!visible.Contains(o))
+                problems.Add($"graph output '{o.Name}'{where} is not produced by any node, input or initializer");
+    }
+
+    private static string Describe(Node n) => n.Name.Length > 0 ? $"node '{n.Name}' ({n.OpType})" : $"{n.OpType} node";
+}

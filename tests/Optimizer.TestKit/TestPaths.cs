@@ -1,0 +1,59 @@
+namespace Optimizer.TestKit;
+
+/// <summary>Where tests find the real models: ../shared/models beside the checkout, and ONNX's backend test suite.</summary>
+public static class TestPaths
+{
+    /// <summary>The checkout's root (the folder holding Optimizer.sln).</summary>
+    public static string RepoRoot { get; } = FindUp("Optimizer.sln") ?? throw new InvalidOperationException("cannot find Optimizer.sln above the test binaries");
+
+    /// <summary>../shared/models beside the checkout (override with OPTIMIZER_SHARED_MODELS).</summary>
+    public static string SharedModels =>
+        Environment.GetEnvironmentVariable("OPTIMIZER_SHARED_MODELS") is { Length: > 0 } env ? env
+        : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "models"));
+
+    public static string SharedModel(string fileName) => Path.Combine(SharedModels, fileName);
+
+    /// <summary>Debian's libonnx-testdata: ONNX's own backend test suite.</summary>
+    public static string OnnxBackendData => "/usr/share/libonnx-testdata/data";
+
+    public static readonly string[] BackendSuites = ["node", "pytorch-converted", "pytorch-operator", "simple"];
+
+    /// <summary>Every model.onnx of the backend suite (the suites named by <see cref="BackendSuites"/>).</summary>
+    public static IEnumerable<string> BackendModels() =>
+        BackendSuites.Select(s => Path.Combine(OnnxBackendData, s))
+            .Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateDirectories(d).Order(StringComparer.Ordinal))
+            .Select(d => Path.Combine(d, "model.onnx"))
+            .Where(File.Exists);
+
+    public static IEnumerable<string> SharedModelFiles() =>
+        Directory.EnumerateFiles(SharedModels, "*.onnx").Order(StringComparer.Ordinal);
+
+    /// <summary>A new empty folder under the system temp folder, deleted by <see cref="TempDir.Dispose"/>.</summary>
+    public static TempDir NewTempDir() => new();
+
+    private static string? FindUp(string marker)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, marker))) return dir.FullName;
+        return null;
+    }
+}
+
+public sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "optimizer-tests", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
