@@ -15,6 +15,7 @@ public static class CommandLineApp
         var root = OptimizeCommand.Create();
         // One line per subcommand; each lives in its own file under Commands/.
         root.Add(InspectCommand.Create());
+        root.Add(BenchCommand.Create());
         return root;
     }
 

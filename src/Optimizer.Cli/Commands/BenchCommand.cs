@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Benchmark;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary><c>optimize bench MODEL ...</c>: latency and throughput under ONNX Runtime.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("MODEL") { Description = "The ONNX model to measure." };
+        var shared = new BenchDataOptions();
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones.", DefaultValueFactory = _ => 10 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 100 };
+        var duration = new Option<double?>("--duration") { Description = "Time each batch size for this many seconds instead of --runs." };
+        var batch = new Option<string>("--batch") { Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis).", DefaultValueFactory = _ => "1" };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write latency.csv, report.json, report.md and PNG plots into this folder." };
+        var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
+        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime.") { model, warmup, runs, duration, batch, json, report, overhead };
+        shared.AddTo(command);
+        command.SetAction((ParseResult parse, CancellationToken cancel) =>
+        {
+            var options = new BenchOptions
+            {
+                ModelPath = parse.GetValue(model)!.FullName,
+                Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
+                Session = shared.ParseSession(parse, SessionSettings.ForSpeed),
+                Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
+                Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
+                Duration = parse.GetValue(duration) is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
+                BatchSizes = ParseBatches(parse.GetValue(batch)!),
+                MeasureOverhead = parse.GetValue(overhead),
+            };
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var result = BenchProgressDisplay.Run(stderr, progress => Benchmarker.Run(options, progress, cancel));
+            if (parse.GetValue(report) is { } folder)
+            {
+                var (files, warning) = BenchReportWriter.Write(result, folder.FullName);
+                if (warning is not null) stderr.WriteLine(warning);
+                stderr.WriteLine($"wrote {string.Join(", ", files)} to {folder.FullName}");
+            }
+            if (parse.GetValue(json)) stdout.Write(ReportJson.Serialize(result));
+            else BenchSummary.Print(result, stdout);
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static int NonNegative(int value, string option) =>
+        value >= 0 ? value : throw new InvalidInputException($"{option} must be 0 or more");
+
+    internal static IReadOnlyList<int> ParseBatches(string text)
+    {
+        var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new InvalidInputException($"--batch: '{t}' is not a positive integer"))
+            .Distinct().ToList();
+        return sizes.Count > 0 ? sizes : throw new InvalidInputException("--batch: give at least one batch size");
+    }
+}

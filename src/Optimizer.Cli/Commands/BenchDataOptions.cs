@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary>
+/// The data and session options that bench and validate share (--data, --shapes, image preprocessing, --provider,
+/// --threads), and their parsing into the Runtime's records.
+/// </summary>
+public sealed class BenchDataOptions
+{
+    public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "Samples: .npy/.npz files, test_data_set_N folders or images (default: random inputs)." };
+    public Option<string?> Shapes { get; } = new("--shapes") { Description = "Shapes for dynamic dimensions, e.g. input:1x3x224x224,mask:1x128." };
+    public Option<int?> Resize { get; } = new("--resize") { Description = "Images: resize the short side to this many pixels (default crop*256/224)." };
+    public Option<int?> Crop { get; } = new("--crop") { Description = "Images: centre crop size (default from the model input, else 224)." };
+    public Option<double?> Scale { get; } = new("--scale") { Description = "Images: multiply pixel values (0..255) by this before mean/std (default 1/255)." };
+    public Option<string?> Mean { get; } = new("--mean") { Description = "Images: per-channel mean, e.g. 0.485,0.456,0.406 (the default)." };
+    public Option<string?> Std { get; } = new("--std") { Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default)." };
+    public Option<bool> Bgr { get; } = new("--bgr") { Description = "Images: feed channels in BGR order (default RGB)." };
+    public Option<string?> Layout { get; } = new("--layout") { Description = "Images: nchw or nhwc (default from the model input)." };
+    public Option<string> Provider { get; } = new("--provider") { Description = "Execution provider: cpu, cuda or tensorrt.", DefaultValueFactory = _ => "cpu" };
+    public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (default: ONNX Runtime's choice)." };
+
+    public BenchDataOptions()
+    {
+        Provider.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt");
+        Layout.AcceptOnlyFromAmong("nchw", "nhwc");
+    }
+
+    public void AddTo(Command command, bool includeData = true)
+    {
+        if (includeData) command.Add(Data);
+        foreach (var option in new Option[] { Shapes, Resize, Crop, Scale, Mean, Std, Bgr, Layout, Provider, Threads }) command.Add(option);
+    }
+
+    public DataOptions ParseData(ParseResult parse, DirectoryInfo? folder) => new()
+    {
+        Folder = folder?.FullName,
+        Shapes = DataOptions.ParseShapes(parse.GetValue(Shapes)),
+        Preprocess = new PreprocessOverrides
+        {
+            Resize = parse.GetValue(Resize),
+            Crop = parse.GetValue(Crop),
+            Scale = parse.GetValue(Scale),
+            Mean = ParseTriple(parse.GetValue(Mean), "--mean"),
+            Std = ParseTriple(parse.GetValue(Std), "--std"),
+            Colors = parse.GetValue(Bgr) ? ColorOrder.Bgr : null,
+            Layout = parse.GetValue(Layout) is { } layout ? PreprocessFile.ParseEnum<ImageLayout>(layout, "--layout", "layout") : null,
+        },
+    };
+
+    public SessionSettings ParseSession(ParseResult parse, SessionSettings defaults)
+    {
+        var threads = parse.GetValue(Threads);
+        if (threads < 0) throw new InvalidInputException("--threads must be 0 or more");
+        return defaults with
+        {
+            Provider = parse.GetValue(Provider) switch { "cuda" => ExecutionProvider.Cuda, "tensorrt" => ExecutionProvider.TensorRt, _ => ExecutionProvider.Cpu },
+            Threads = threads,
+        };
+    }
+
+    private static double[]? ParseTriple(string? text, string option)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+        if (values.Length != 3 || values.Any(double.IsNaN))
+            throw new InvalidInputException($"{option}: expected three numbers separated by commas, got '{text}'");
+        return values;
+    }
+}

@@ -1,0 +1,20 @@
+using System.Globalization;
+using Optimizer.Runtime.Benchmark;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary>The human-readable summary of a benchmark on stdout: one line per batch size.</summary>
+public static class BenchSummary
+{
+    public static void Print(BenchReport report, TextWriter output)
+    {
+        output.WriteLine($"{Path.GetFileName(report.Model)} on {report.Runtime} ({report.Provider}), data: {report.Data}");
+        output.WriteLine("batch  session ms  first ms     p50 ms     p95 ms     p99 ms    mean ms   samples/s  peak MiB");
+        foreach (var b in report.Batches)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{b.BatchSize,5} {b.ColdStart.SessionCreationMs,11:0.0} {b.ColdStart.FirstRunMs,9:0.0} {b.LatencyMs.P50,10:0.000} {b.LatencyMs.P95,10:0.000} {b.LatencyMs.P99,10:0.000} {b.LatencyMs.Mean,10:0.000} {b.ThroughputPerSecond,11:0.0} {b.PeakMemoryBytes / 1048576.0,9:0}"));
+        if (report.Overhead is { } o)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"timing-loop overhead: bare ORT Run loop {o.BareRunMs:0.0000} ms/run, bench loop {o.TimingLoopMs:0.0000} ms/run, {o.OverheadPercent:+0.00;-0.00} %"));
+    }
+}

@@ -1,0 +1,52 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Benchmark;
+
+/// <summary>
+/// Inputs for one batch size: <c>batch</c> samples of the data set (cycled when it has fewer) stacked along the
+/// batch axis, or random inputs of that batch size when there is no data folder.
+/// </summary>
+public static class BatchInputs
+{
+    public static IReadOnlyDictionary<string, HostTensor> Make(DataOptions data, ModelSignature signature, int batch)
+    {
+        foreach (var input in signature.Inputs)
+        {
+            if (input.Dims.Length == 0 || (input.Dims[0] >= 0 && input.Dims[0] != batch && batch != 1))
+                throw new InvalidInputException($"batch size {batch}: input '{input.Name}' ({input.Describe()}) has no dynamic batch axis");
+        }
+        if (data.Folder is null)
+            return RandomInputs.Create(signature, data.Shapes, batch, new Random(data.Seed), "random").Inputs;
+
+        var dataSet = DataSet.Open(data, signature);
+        var samples = new List<Sample>(batch);
+        while (samples.Count < batch)
+            foreach (var sample in dataSet.Read())
+            {
+                samples.Add(sample);
+                if (samples.Count == batch) break;
+            }
+        return samples.Count == 1 ? samples[0].Inputs : signature.Inputs.ToDictionary(i => i.Name, i => Stack(samples.Select(s => s.Inputs[i.Name]).ToList()));
+    }
+
+    /// <summary>Concatenates tensors of the same type and trailing shape along axis 0.</summary>
+    public static HostTensor Stack(IReadOnlyList<HostTensor> parts)
+    {
+        var first = parts[0];
+        foreach (var p in parts)
+            if (p.ElementType != first.ElementType || !p.Shape.AsSpan(1).SequenceEqual(first.Shape.AsSpan(1)))
+                throw new InvalidInputException($"cannot stack samples of shapes {first.ShapeText} and {p.ShapeText} into one batch");
+        var shape = (long[])first.Shape.Clone();
+        shape[0] = parts.Sum(p => p.Shape[0]);
+        var stacked = HostTensor.Allocate(first.ElementType, shape);
+        var offset = 0;
+        foreach (var p in parts)
+        {
+            p.Bytes.CopyTo(stacked.Bytes, offset);
+            offset += p.Bytes.Length;
+        }
+        return stacked;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+
+namespace Optimizer.Runtime.Benchmark;
+
+/// <summary>
+/// What a benchmark measured, whatever ran it: ONNX Runtime here, trtexec for TensorRT engines (fill it from
+/// trtexec's figures and pass it to <see cref="Reports.BenchReportWriter"/> for the same report format).
+/// </summary>
+public sealed record BenchReport
+{
+    /// <summary>The model or engine file measured.</summary>
+    public required string Model { get; init; }
+    /// <summary>What ran it, with its version: "onnxruntime 1.31.1", "trtexec 10.x".</summary>
+    public required string Runtime { get; init; }
+    /// <summary>Execution provider or device: "cpu", "cuda", "tensorrt".</summary>
+    public required string Provider { get; init; }
+    /// <summary>Intra-op threads (0: the runtime's default).</summary>
+    public int Threads { get; init; }
+    /// <summary>Where the inputs came from.</summary>
+    public required string Data { get; init; }
+    public int Warmup { get; init; }
+    public required IReadOnlyList<BatchResult> Batches { get; init; }
+    /// <summary>The timing loop against a bare ONNX Runtime Run loop, when measured (<c>--measure-overhead</c>).</summary>
+    public TimingOverhead? Overhead { get; init; }
+    public string Machine { get; init; } = $"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}";
+    public DateTimeOffset Date { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>Figures for one batch size.</summary>
+public sealed record BatchResult
+{
+    public required int BatchSize { get; init; }
+    public required ColdStart ColdStart { get; init; }
+    public required int Runs { get; init; }
+    public required LatencyStats LatencyMs { get; init; }
+    /// <summary>Samples per second over the timed runs (batch size x runs / total time).</summary>
+    public required double ThroughputPerSecond { get; init; }
+    /// <summary>Peak resident memory of the process while this batch size was measured, in bytes (0 when unknown).</summary>
+    public long PeakMemoryBytes { get; init; }
+    /// <summary>Every timed run's latency in ms, in order (written to latency.csv, not to report.json).</summary>
+    [JsonIgnore]
+    public double[] RunLatenciesMs { get; init; } = [];
+}
+
+/// <summary>Cold start: creating the session (loading and optimizing the model), and the first run, separately.</summary>
+public sealed record ColdStart(double SessionCreationMs, double FirstRunMs);
+
+/// <summary>Mean time per run of the bench timing loop and of a bare ORT Run loop on the same bound inputs.</summary>
+public sealed record TimingOverhead(int RunsPerLoop, int Rounds, double BareRunMs, double TimingLoopMs)
+{
+    public double OverheadPercent => (TimingLoopMs / BareRunMs - 1) * 100;
+}

@@ -1,0 +1,62 @@
+using Microsoft.ML.OnnxRuntime;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Benchmark;
+
+/// <summary>
+/// <c>optimize bench</c>: for each batch size, a fresh session (cold start: creation and first run, apart), warm-up
+/// runs, then the timed runs on pre-bound inputs and outputs, and the process's peak memory meanwhile.
+/// </summary>
+public static class Benchmarker
+{
+    public static BenchReport Run(BenchOptions options, IProgress<BenchProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var results = new List<BatchResult>();
+        TimingOverhead? overhead = null;
+        foreach (var batch in options.BatchSizes)
+        {
+            cancel.ThrowIfCancellationRequested();
+            progress?.Report(new BenchProgress(batch, "loading", 0, 1));
+            PeakMemory.Reset();
+            using var session = SessionFactory.Create(options.ModelPath, options.Session, out var creation);
+            var inputs = BatchInputs.Make(options.Data, ModelSignature.Of(session), batch);
+            using var bound = new BoundSession(session, inputs, out var firstRun);
+
+            var warmup = new double[Math.Max(options.Warmup, 1)];
+            TimingLoop.Measure(bound.Run, warmup, options.Warmup, null, d => progress?.Report(new BenchProgress(batch, "warm-up", d, options.Warmup)), cancel);
+            var capacity = options.Duration is { } d ? TimingLoop.CapacityFor(d, options.Warmup > 0 ? warmup.Min() : firstRun.TotalMilliseconds) : options.Runs;
+            var latencies = new double[capacity];
+            var total = options.Duration is null ? options.Runs : (int)Math.Round(options.Duration.Value.TotalSeconds * 1000);
+            var count = TimingLoop.Measure(bound.Run, latencies, options.Runs, options.Duration,
+                done => progress?.Report(new BenchProgress(batch, "timed", options.Duration is null ? done : total, total)), cancel);
+            var measured = latencies.AsSpan(0, count).ToArray();
+            results.Add(new BatchResult
+            {
+                BatchSize = batch,
+                ColdStart = new ColdStart(creation.TotalMilliseconds, firstRun.TotalMilliseconds),
+                Runs = count,
+                LatencyMs = LatencyStats.From(measured),
+                ThroughputPerSecond = batch * count / (measured.Sum() / 1000.0),
+                PeakMemoryBytes = PeakMemory.ReadBytes(),
+                RunLatenciesMs = measured,
+            });
+            if (options.MeasureOverhead && overhead is null)
+            {
+                progress?.Report(new BenchProgress(batch, "overhead check", 0, 1));
+                overhead = OverheadCheck.Measure(bound, Math.Max(options.Runs, 10), 7, cancel);
+            }
+        }
+        return new BenchReport
+        {
+            Model = Path.GetFullPath(options.ModelPath),
+            Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()}",
+            Provider = options.Session.Provider.ToString().ToLowerInvariant(),
+            Threads = options.Session.Threads,
+            Data = options.Data.Folder is null ? $"random inputs (seed {options.Data.Seed})" : Path.GetFullPath(options.Data.Folder),
+            Warmup = options.Warmup,
+            Batches = results,
+            Overhead = overhead,
+        };
+    }
+}

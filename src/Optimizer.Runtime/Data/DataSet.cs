@@ -1,0 +1,66 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Data;
+
+/// <summary>
+/// The one data set reader behind --data, --calibrate and --validate. <see cref="Open"/> lists the samples of a
+/// folder (ONNX test_data_set folders, .npz/.npy files, or images) or makes random ones from the model's signature;
+/// <see cref="Read"/> then reads them one at a time as they are used, checks each against the model and attaches
+/// its label, so memory does not grow with the number of samples.
+/// </summary>
+public sealed class DataSet
+{
+    private readonly IReadOnlyList<SampleEntry> _entries;
+    private readonly ModelSignature _signature;
+    private readonly LabelFile? _labels;
+
+    private DataSet(string description, IReadOnlyList<SampleEntry> entries, ModelSignature signature, LabelFile? labels, Preprocessing? preprocessing)
+    {
+        Description = description;
+        _entries = entries;
+        _signature = signature;
+        _labels = labels;
+        Preprocessing = preprocessing;
+    }
+
+    /// <summary>What the samples are, for reports: "19 images in DIR", "100 .npy samples in DIR", "16 random samples".</summary>
+    public string Description { get; }
+    public int Count => _entries.Count;
+    public bool HasLabels => _labels is not null;
+    public Preprocessing? Preprocessing { get; }
+
+    public static DataSet Open(DataOptions options, ModelSignature signature)
+    {
+        if (options.Folder is null)
+        {
+            var count = options.RandomSamples;
+            var entries = Enumerable.Range(0, count).Select(i => new SampleEntry($"random_{i:D4}",
+                () => RandomInputs.Create(signature, options.Shapes, 1, new Random(options.Seed + i), $"random_{i:D4}"))).ToList();
+            return new DataSet($"{count} random samples (seed {options.Seed})", entries, signature, null, null);
+        }
+        var folder = options.Folder;
+        if (!Directory.Exists(folder))
+            throw new InvalidInputException($"{folder}: no such data folder");
+        var labels = LabelFile.ReadIfPresent(folder);
+
+        var pb = PbFolder.Scan(folder, signature);
+        if (pb.Count > 0) return new DataSet($"{pb.Count} ONNX test_data_set samples in {folder}", pb, signature, labels, null);
+        var npy = NpyFolder.Scan(folder, signature);
+        if (npy.Count > 0) return new DataSet($"{npy.Count} numpy samples in {folder}", npy, signature, labels, null);
+        var images = ImageFolder.Scan(folder, signature, options.Preprocess, out var preprocessing);
+        if (images.Count > 0) return new DataSet($"{images.Count} images in {folder}", images, signature, labels, preprocessing);
+        throw new InvalidInputException($"{folder}: no samples (expected .npy/.npz files, test_data_set_N folders or png/jpg/webp images)");
+    }
+
+    /// <summary>Reads the samples in order, one at a time, each checked against the model.</summary>
+    public IEnumerable<Sample> Read()
+    {
+        foreach (var entry in _entries)
+        {
+            var sample = entry.Load();
+            SampleChecker.Check(sample, _signature);
+            yield return _labels?.Find(entry.Id) is { } label ? sample with { Label = label } : sample;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Data;
+
+/// <summary>Samples from image files, preprocessed for the model's single image input.</summary>
+public static class ImageFolder
+{
+    public static IReadOnlyList<SampleEntry> Scan(string folder, ModelSignature signature, PreprocessOverrides flags, out Preprocessing? preprocessing)
+    {
+        preprocessing = null;
+        var images = Directory.EnumerateFiles(folder).Where(ImageLoader.IsImage).Order(StringComparer.Ordinal).ToList();
+        if (images.Count == 0) return [];
+        if (signature.Inputs.Count != 1)
+            throw new InvalidInputException($"{folder}: images feed a model with one input, but the model has {signature.Inputs.Count} ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
+        var input = signature.Inputs[0];
+        var p = Preprocessing.Resolve(flags.Over(PreprocessFile.ReadIfPresent(folder)), input);
+        preprocessing = p;
+        return images.Select(path => new SampleEntry(Path.GetFileName(path),
+            () => new Sample(Path.GetFileName(path), path, new Dictionary<string, HostTensor> { [input.Name] = ImageLoader.Load(path, p) }))).ToList();
+    }
+}

@@ -1,0 +1,33 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Data;
+
+/// <summary>
+/// Concrete shapes for a model input: the <c>--shapes</c> entry when given, else the model's dims with a dynamic
+/// leading (batch) dimension set to the batch size. Any other dynamic dimension needs <c>--shapes</c>.
+/// </summary>
+public static class ShapeResolver
+{
+    public static long[] Resolve(TensorSpec input, IReadOnlyDictionary<string, long[]> shapes, int batch)
+    {
+        if (shapes.TryGetValue(input.Name, out var given))
+        {
+            if (!input.Accepts(given))
+                throw new InvalidInputException($"--shapes {input.Name}:{HostTensor.FormatShape(given)} does not fit the model's input {input.Describe()}");
+            var copy = (long[])given.Clone();
+            if (copy.Length > 0 && input.Dims[0] < 0 && batch != 1) copy[0] = batch;
+            return copy;
+        }
+        var dims = new long[input.Dims.Length];
+        for (var axis = 0; axis < dims.Length; axis++)
+        {
+            if (input.Dims[axis] >= 0) dims[axis] = input.Dims[axis];
+            else if (axis == 0) dims[axis] = batch;
+            else
+                throw new InvalidInputException(
+                    $"input '{input.Name}' ({input.Describe()}) has dynamic dimension '{input.SymbolicName(axis)}' at axis {axis}: give its shape with --shapes {input.Name}:{string.Join("x", input.Dims.Select(d => d >= 0 ? d : 1))}");
+        }
+        return dims;
+    }
+}

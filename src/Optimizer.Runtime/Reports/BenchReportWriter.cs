@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using Optimizer.Onnx.IO;
+using Optimizer.Runtime.Benchmark;
+using Optimizer.Runtime.Plots;
+
+namespace Optimizer.Runtime.Reports;
+
+/// <summary>
+/// Writes a <see cref="BenchReport"/> into a folder: latency.csv (one row per timed run), report.json, report.md and
+/// the PNG plots. Each file appears only once complete.
+/// </summary>
+public static class BenchReportWriter
+{
+    /// <summary>Writes every file; returns the names written and a warning when plots have no font.</summary>
+    public static (IReadOnlyList<string> Files, string? Warning) Write(BenchReport report, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var warning = PlotFonts.EnsureRegistered();
+        var files = new List<string> { "latency.csv", "report.json", "report.md" };
+        AtomicFile.Write(Path.Combine(folder, "latency.csv"), stream => WriteCsv(report, stream));
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.json"), ReportJson.Serialize(report));
+        var plots = BenchPlots.Write(report, folder);
+        files.AddRange(plots);
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), Markdown(report, plots));
+        return (files, warning);
+    }
+
+    private static void WriteCsv(BenchReport report, Stream stream)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+        writer.WriteLine("batch_size,run,latency_ms");
+        foreach (var batch in report.Batches)
+            for (var i = 0; i < batch.RunLatenciesMs.Length; i++)
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch.BatchSize},{i + 1},{batch.RunLatenciesMs[i]:0.######}"));
+    }
+
+    public static string Markdown(BenchReport report, IEnumerable<string> plots)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"# Benchmark: {Path.GetFileName(report.Model)}").AppendLine();
+        text.AppendLine($"- model: `{report.Model}`");
+        text.AppendLine($"- runtime: {report.Runtime}, provider {report.Provider}, threads {(report.Threads == 0 ? "default" : report.Threads)}");
+        text.AppendLine($"- data: {report.Data}");
+        text.AppendLine($"- warm-up runs: {report.Warmup}; machine: {report.Machine}; date: {report.Date:u}").AppendLine();
+        text.AppendLine("## Latency (ms) and throughput").AppendLine();
+        var table = new MarkdownTable("batch", "runs", "session (ms)", "first run (ms)", "min", "mean", "std", "p50", "p90", "p95", "p99", "max", "samples/s", "peak memory (MiB)");
+        foreach (var b in report.Batches)
+        {
+            var l = b.LatencyMs;
+            table.Row(b.BatchSize, b.Runs, b.ColdStart.SessionCreationMs, b.ColdStart.FirstRunMs, l.Min, l.Mean, l.Std, l.P50, l.P90, l.P95, l.P99, l.Max,
+                b.ThroughputPerSecond, b.PeakMemoryBytes / 1048576.0);
+        }
+        table.AppendTo(text);
+        if (report.Overhead is { } o)
+        {
+            text.AppendLine("## Timing-loop overhead").AppendLine();
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"Bare ONNX Runtime `Run` loop {o.BareRunMs:0.0000} ms/run, bench timing loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % (median of {o.Rounds} alternating rounds of {o.RunsPerLoop} runs)."));
+            text.AppendLine();
+        }
+        var list = plots.ToList();
+        if (list.Count > 0)
+        {
+            text.AppendLine("## Plots").AppendLine();
+            foreach (var plot in list) text.AppendLine($"![{Path.GetFileNameWithoutExtension(plot)}]({plot})").AppendLine();
+        }
+        return text.ToString();
+    }
+}

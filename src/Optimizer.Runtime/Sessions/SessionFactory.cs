@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Optimizer.Onnx.Errors;
+
+namespace Optimizer.Runtime.Sessions;
+
+/// <summary>
+/// Makes ONNX Runtime sessions from <see cref="SessionSettings"/>. The one place that knows how each execution
+/// provider is switched on; a model ONNX Runtime cannot load becomes an <see cref="InvalidInputException"/>.
+/// </summary>
+public static class SessionFactory
+{
+    public static InferenceSession Create(string modelPath, SessionSettings settings) => Create(modelPath, settings, out _);
+
+    /// <summary>Creates a session and reports how long creation took (the first half of a cold start).</summary>
+    public static InferenceSession Create(string modelPath, SessionSettings settings, out TimeSpan creationTime)
+    {
+        if (!File.Exists(modelPath))
+            throw new InvalidInputException($"{modelPath}: no such model file");
+        using var options = MakeOptions(settings);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var session = new InferenceSession(modelPath, options);
+            creationTime = clock.Elapsed;
+            return session;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{modelPath}: ONNX Runtime cannot load the model: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    private static SessionOptions MakeOptions(SessionSettings settings)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = settings.OptimizationLevel,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (settings.Threads > 0)
+        {
+            options.IntraOpNumThreads = settings.Threads;
+            options.InterOpNumThreads = 1;
+        }
+        try
+        {
+            switch (settings.Provider)
+            {
+                case ExecutionProvider.Cuda:
+                    options.AppendExecutionProvider_CUDA(settings.DeviceId);
+                    break;
+                case ExecutionProvider.TensorRt:
+                    options.AppendExecutionProvider_Tensorrt(settings.DeviceId);
+                    options.AppendExecutionProvider_CUDA(settings.DeviceId);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            options.Dispose();
+            throw new InvalidInputException(
+                $"execution provider '{settings.Provider.ToString().ToLowerInvariant()}' is not available in this ONNX Runtime build: {FirstLine(e.Message)}", e);
+        }
+        return options;
+    }
+
+    internal static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

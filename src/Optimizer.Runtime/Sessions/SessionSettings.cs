@@ -1,0 +1,23 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Optimizer.Runtime.Sessions;
+
+/// <summary>
+/// How ONNX Runtime sessions are made. <see cref="ForComparison"/> turns ONNX Runtime's own graph optimizations off,
+/// so that a comparison of two models measures the models and not what ONNX Runtime fused differently in each.
+/// </summary>
+public sealed record SessionSettings
+{
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+    /// <summary>Intra-op threads; 0 lets ONNX Runtime choose.</summary>
+    public int Threads { get; init; }
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    /// <summary>GPU device id for the CUDA and TensorRT providers.</summary>
+    public int DeviceId { get; init; }
+
+    /// <summary>Defaults for speed measurements: every ONNX Runtime optimization on, as a deployment would run.</summary>
+    public static SessionSettings ForSpeed { get; } = new();
+
+    /// <summary>Defaults for accuracy comparisons: ONNX Runtime optimizations off.</summary>
+    public static SessionSettings ForComparison { get; } = new() { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+}
