@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using Optimizer.Onnx.IO;
+using Optimizer.TensorRt.Logs;
+using Optimizer.TensorRt.Versions;
+
+namespace Optimizer.TensorRt.Caching;
+
+/// <summary>
+/// A folder of built engines (--engine-cache DIR), keyed by everything that decides the engine: the ONNX model's
+/// sha256, the calibration cache's sha256, the flags (with the run's own paths replaced by their role), the TensorRT
+/// version and build, and the GPU with its compute capability. Each entry is published whole by renaming a finished
+/// folder, so a reader never sees half an entry.
+/// </summary>
+public sealed class EngineCache(string root)
+{
+    /// <summary>The files an entry holds (those present after the build); model.plan is required.</summary>
+    public static readonly IReadOnlyList<string> EntryFiles = ["model.plan", "trtexec.log", "layers.json", "times.json"];
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public static string Key(string onnxSha256, string? calibrationSha256, IReadOnlyList<string> flagIdentity, TensorRtVersion version, GpuInfo gpu)
+    {
+        var text = new StringBuilder()
+            .AppendLine($"onnx={onnxSha256}")
+            .AppendLine($"calibration={calibrationSha256 ?? "none"}")
+            .AppendLine($"tensorrt={version.WithBuild}")
+            .AppendLine($"gpu={gpu.Name}|{gpu.ComputeCapability}")
+            .AppendJoin('\n', flagIdentity.Where(f => !f.StartsWith("--timingCacheFile=", StringComparison.Ordinal)));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    public string EntryFolder(string key) => Path.Combine(Root, "engines", key);
+
+    /// <summary>Copies a cached entry's files into <paramref name="outDir"/>; false when there is no entry.</summary>
+    public bool TryRestore(string key, string outDir)
+    {
+        var folder = EntryFolder(key);
+        if (!File.Exists(Path.Combine(folder, "model.plan"))) return false;
+        foreach (var name in EntryFiles.Where(n => File.Exists(Path.Combine(folder, n))))
+            AtomicFile.CopyFrom(Path.Combine(folder, name), Path.Combine(outDir, name));
+        return true;
+    }
+
+    /// <summary>Stores the files of a finished build (those that exist) under the key, unless already there.</summary>
+    public void Store(string key, IReadOnlyDictionary<string, string> files)
+    {
+        var folder = EntryFolder(key);
+        if (Directory.Exists(folder)) return;
+        var staging = Path.Combine(Root, "engines", $".{key}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            foreach (var (name, path) in files.Where(f => File.Exists(f.Value))) File.Copy(path, Path.Combine(staging, name));
+            Directory.Move(staging, folder);
+        }
+        catch (IOException) when (Directory.Exists(folder))
+        {
+            // Another build stored the same engine first; its entry is as good as ours.
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>The timing cache for one TensorRT build and GPU (it is specific to both).</summary>
+    public static string TimingCachePath(string root, TensorRtVersion version, GpuInfo? gpu)
+    {
+        var gpuPart = gpu is null ? "unknown-gpu" : $"{gpu.Name}-sm{gpu.ComputeCapability}";
+        var safe = new string($"{version.WithBuild}-{gpuPart}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray());
+        return Path.Combine(Path.GetFullPath(root), "timing", safe + ".cache");
+    }
+
+    /// <summary>Where caches live when the user gives no folder: $XDG_CACHE_HOME or ~/.cache, under optimizer/tensorrt.</summary>
+    public static string DefaultRoot()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var baseDir = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(baseDir, "optimizer", "tensorrt");
+    }
+}

@@ -1,0 +1,24 @@
+namespace Optimizer.TensorRt.Flags;
+
+/// <summary>One dimension of a model input: a fixed size, or a dynamic one (named by <see cref="Param"/> if it has a name).</summary>
+public sealed record DimFact(long? Value, string? Param = null)
+{
+    public bool IsDynamic => Value is null;
+    public override string ToString() => Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Param ?? "?";
+}
+
+/// <summary>A true input of the model (not an initializer) and its dims.</summary>
+public sealed record InputFact(string Name, IReadOnlyList<DimFact> Dims)
+{
+    public bool IsDynamic => Dims.Any(d => d.IsDynamic);
+}
+
+/// <summary>
+/// What the engine build needs to know about the ONNX model: its inputs, whether it carries Q/DQ (explicit
+/// quantization) or FP16 tensors, and which compute nodes are quantized (a DequantizeLinear feeds them), so the
+/// build can check that they ran in INT8.
+/// </summary>
+public sealed record ModelFacts(IReadOnlyList<InputFact> Inputs, bool IsQdq, bool IsFp16, IReadOnlyList<string> QuantizedNodes)
+{
+    public bool HasDynamicInputs => Inputs.Any(i => i.IsDynamic);
+}

@@ -1,0 +1,27 @@
+using Optimizer.Onnx.IR;
+
+namespace Optimizer.TensorRt.Flags;
+
+/// <summary>Reads <see cref="ModelFacts"/> from the IR.</summary>
+public static class ModelFactsReader
+{
+    /// <summary>The ops TensorRT runs in INT8 when Q/DQ feeds them; the others stay in a float precision.</summary>
+    private static readonly HashSet<string> Quantizable = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
+
+    public static ModelFacts FromModel(Model model)
+    {
+        var graph = model.Graph;
+        var nodes = graph.AllNodes().ToList();
+        var inputs = graph.Inputs
+            .Select(v => new InputFact(v.Name, v.Shape?.Dims.Select(d => new DimFact(d.Value, d.Param)).ToList() ?? []))
+            .ToList();
+        var isQdq = nodes.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
+        var isFp16 = graph.Inputs.Concat(graph.Initializers).Any(v => v.ElementType == ElementType.Float16);
+        // Unnamed nodes cannot be found in the engine's layer names, so only named ones are checked.
+        var quantized = nodes
+            .Where(n => Quantizable.Contains(n.OpType) && n.Name.Length > 0 && n.Inputs.Any(i => i?.Producer?.OpType == "DequantizeLinear"))
+            .Select(n => n.Name)
+            .ToList();
+        return new ModelFacts(inputs, isQdq, isFp16, quantized);
+    }
+}
