@@ -16,6 +16,7 @@ public static class CommandLineApp
         // One line per subcommand; each lives in its own file under Commands/.
         root.Add(InspectCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(ValidateCommand.Create());
         return root;
     }
 

@@ -38,7 +38,8 @@ public static class BenchCommand
             };
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var result = BenchProgressDisplay.Run(stderr, progress => Benchmarker.Run(options, progress, cancel));
+            var result = BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
+                p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => Benchmarker.Run(options, progress, cancel));
             if (parse.GetValue(report) is { } folder)
             {
                 var (files, warning) = BenchReportWriter.Write(result, folder.FullName);

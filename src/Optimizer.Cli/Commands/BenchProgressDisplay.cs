@@ -1,31 +1,33 @@
-using Optimizer.Runtime.Benchmark;
 using Spectre.Console;
 
 namespace Optimizer.Cli.Commands;
 
 /// <summary>
-/// Shows benchmark progress on stderr: a Spectre.Console progress bar on a terminal, plain lines (one per phase)
-/// when the output is redirected.
+/// Shows progress of bench and validate on stderr: a Spectre.Console progress bar per task on a terminal, plain
+/// lines (one when a task starts) when the output is redirected.
 /// </summary>
 public static class BenchProgressDisplay
 {
-    public static T Run<T>(TextWriter stderr, Func<IProgress<BenchProgress>, T> work)
+    /// <param name="describe">Turns a progress report into its task's name, how far it is and how far it goes.</param>
+    public static T Run<TProgress, T>(TextWriter stderr, Func<TProgress, (string Task, int Done, int Total)> describe, Func<IProgress<TProgress>, T> work)
     {
         var interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
         if (!interactive)
-            return work(new PlainLines(stderr));
+            return work(new PlainLines<TProgress>(stderr, describe));
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
         console.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var tasks = new Dictionary<(int, string), ProgressTask>();
-                result = work(new Inline<BenchProgress>(p =>
+                var tasks = new Dictionary<string, ProgressTask>();
+                result = work(new Inline<TProgress>(p =>
                 {
-                    if (!tasks.TryGetValue((p.BatchSize, p.Phase), out var task))
-                        tasks[(p.BatchSize, p.Phase)] = task = context.AddTask($"batch {p.BatchSize}: {p.Phase}", maxValue: Math.Max(p.Total, 1));
-                    task.Value = p.Done;
+                    var (name, done, total) = describe(p);
+                    if (!tasks.TryGetValue(name, out var task))
+                        tasks[name] = task = context.AddTask(Markup.Escape(name), maxValue: Math.Max(total, 1));
+                    task.MaxValue = Math.Max(total, 1);
+                    task.Value = done;
                 }));
                 foreach (var task in tasks.Values) task.Value = task.MaxValue;
             });
@@ -38,15 +40,16 @@ public static class BenchProgressDisplay
         public void Report(T value) => report(value);
     }
 
-    private sealed class PlainLines(TextWriter writer) : IProgress<BenchProgress>
+    private sealed class PlainLines<T>(TextWriter writer, Func<T, (string Task, int Done, int Total)> describe) : IProgress<T>
     {
-        private (int, string)? _last;
+        private string? _last;
 
-        public void Report(BenchProgress value)
+        public void Report(T value)
         {
-            if (_last == (value.BatchSize, value.Phase)) return;
-            _last = (value.BatchSize, value.Phase);
-            writer.WriteLine($"batch {value.BatchSize}: {value.Phase}");
+            var (task, _, total) = describe(value);
+            if (_last == task) return;
+            _last = task;
+            writer.WriteLine(total > 1 ? $"{task} ({total})" : task);
         }
     }
 }

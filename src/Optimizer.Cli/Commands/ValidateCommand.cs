@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IO;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Sessions;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary><c>optimize validate --baseline A --candidate B --data DIR ...</c>: the accuracy (and latency) drift gate.</summary>
+public static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var baseline = new Option<FileInfo?>("--baseline") { Description = "The reference model (usually the FP32 original)." };
+        var candidate = new Option<FileInfo>("--candidate") { Description = "The model to check.", Required = true };
+        var against = new Option<FileInfo?>("--against") { Description = "Compare with a stored report.json of an earlier validate run instead of running a baseline." };
+        var gates = new Option<string[]>("--max-accuracy-drop") { Description = "A gate METRIC=VALUE, repeatable: top1-agreement, top5-agreement, cosine, min-cosine, sqnr (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
+        var minSpeedup = new Option<double?>("--min-speedup") { Description = "Gate: baseline p50 / candidate p50 must be at least this." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md and predictions.csv (default ./<candidate>.validate)." };
+        var junit = new Option<FileInfo?>("--junit") { Description = "Also write the gates as a JUnit XML file." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
+        var samples = new Option<int>("--samples") { Description = "Random samples to use when no --data is given.", DefaultValueFactory = _ => 16 };
+        var ortOptimizations = new Option<bool>("--ort-optimizations") { Description = "Let ONNX Runtime optimize the graphs (off by default so it cannot hide a difference)." };
+        var shared = new BenchDataOptions();
+        var command = new Command("validate", "Compare a candidate model with a baseline (or a stored report) on data, and fail when a gate is not met.")
+        {
+            baseline, candidate, against, gates, minSpeedup, report, junit, json, samples, ortOptimizations,
+        };
+        shared.AddTo(command);
+        command.SetAction((ParseResult parse, CancellationToken cancel) =>
+        {
+            var candidateFile = parse.GetValue(candidate)!;
+            var (baselineFile, againstFile) = (parse.GetValue(baseline), parse.GetValue(against));
+            if ((baselineFile is null) == (againstFile is null))
+                throw new InvalidInputException("give exactly one of --baseline MODEL and --against report.json");
+            var gateList = (parse.GetValue(gates) ?? []).Select(Gate.Parse).ToList();
+            if (parse.GetValue(minSpeedup) is { } speedup) gateList.Add(Gate.MinSpeedup(speedup));
+            var settings = shared.ParseSession(parse, SessionSettings.ForComparison);
+            var options = new ValidateOptions
+            {
+                BaselinePath = baselineFile?.FullName,
+                CandidatePath = candidateFile.FullName,
+                AgainstReport = againstFile?.FullName,
+                Data = shared.ParseData(parse, parse.GetValue(shared.Data)) with { RandomSamples = Math.Max(1, parse.GetValue(samples)) },
+                Session = parse.GetValue(ortOptimizations) ? settings with { OptimizationLevel = SessionSettings.ForSpeed.OptimizationLevel } : settings,
+                Gates = gateList,
+            };
+            var folder = parse.GetValue(report)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(candidateFile.Name) + ".validate");
+            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+
+            ValidationReport result = null!;
+            AtomicFile.Write(Path.Combine(folder, PredictionsFile.FileName), stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+                result = BenchProgressDisplay.Run<(int Done, int Total), ValidationReport>(stderr, p => ("validating samples", p.Done, p.Total),
+                    progress => Validator.Run(options, writer, progress, cancel));
+            });
+            var files = ValidationReportWriter.Write(result, folder);
+            if (parse.GetValue(junit) is { } junitFile) JUnitWriter.Write(result, junitFile.FullName);
+            stderr.WriteLine($"wrote {string.Join(", ", files.Append(PredictionsFile.FileName))} to {folder}");
+            if (parse.GetValue(json)) stdout.Write(ReportJson.Serialize(result));
+            else ValidateSummary.Print(result, stdout);
+            foreach (var failed in result.Gates.Where(g => !g.Passed)) stderr.WriteLine(failed.Message);
+            return Task.FromResult(result.Passed ? ExitCodes.Success : ExitCodes.GateFailed);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,24 @@
+using System.Globalization;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary>The human-readable summary of a validate run on stdout.</summary>
+public static class ValidateSummary
+{
+    public static void Print(ValidationReport report, TextWriter output)
+    {
+        static string F(double? v) => v is null ? "-" : MarkdownTable.Format(v.Value);
+        output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data})");
+        foreach (var o in report.Outputs)
+            output.WriteLine($"  {o.Name}: max abs {F(o.MaxAbsError)}, mean abs {F(o.MeanAbsError)}, rel L2 {F(o.RelativeL2Error)}, cosine {F(o.CosineSimilarity)}, SQNR {F(o.SqnrDb)} dB, top-1 {F(o.Top1Agreement)}, top-5 {F(o.Top5Agreement)}");
+        if (report.Accuracy is { } a)
+            output.WriteLine($"  accuracy ({a.LabelledSamples} labelled): baseline {F(a.Baseline)}, candidate {F(a.Candidate)}, drop {F(a.Drop)}");
+        var l = report.Latency;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  latency ms: baseline p50 {l.BaselineP50Ms:0.000} p95 {l.BaselineP95Ms:0.000}; candidate p50 {l.CandidateP50Ms:0.000} p95 {l.CandidateP95Ms:0.000}; speed-up {l.Speedup:0.00}x"));
+        foreach (var g in report.Gates) output.WriteLine($"  {(g.Passed ? "PASS" : "FAIL")} {g.Message}");
+        output.WriteLine(report.Passed ? "validation passed" : "validation FAILED");
+    }
+}

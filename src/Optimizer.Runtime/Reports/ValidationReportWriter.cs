@@ -1,0 +1,48 @@
+using System.Text;
+using Optimizer.Onnx.IO;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Runtime.Reports;
+
+/// <summary>Writes a <see cref="ValidationReport"/> as report.json and report.md into a folder.</summary>
+public static class ValidationReportWriter
+{
+    public static IReadOnlyList<string> Write(ValidationReport report, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.json"), ReportJson.Serialize(report));
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), Markdown(report));
+        return ["report.json", "report.md"];
+    }
+
+    public static string Markdown(ValidationReport report)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"# Validation: {Path.GetFileName(report.Candidate)} {(report.Passed ? "passed" : "FAILED")}").AppendLine();
+        text.AppendLine($"- baseline: `{report.Baseline}`");
+        text.AppendLine($"- candidate: `{report.Candidate}`");
+        text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}").AppendLine();
+        text.AppendLine("## Outputs").AppendLine();
+        var outputs = new MarkdownTable("output", "max abs error", "mean abs error", "relative L2", "cosine (mean)", "cosine (min)", "SQNR (dB)", "top-1 agreement", "top-5 agreement");
+        foreach (var o in report.Outputs)
+            outputs.Row(o.Name, o.MaxAbsError, o.MeanAbsError, o.RelativeL2Error, o.CosineSimilarity, o.MinCosineSimilarity, o.SqnrDb, o.Top1Agreement, o.Top5Agreement);
+        outputs.AppendTo(text);
+        if (report.Accuracy is { } a)
+        {
+            text.AppendLine("## Accuracy (labels)").AppendLine();
+            new MarkdownTable("output", "labelled samples", "baseline", "candidate", "drop").Row(a.Output, a.LabelledSamples, a.Baseline, a.Candidate, a.Drop).AppendTo(text);
+        }
+        text.AppendLine("## Latency per sample (ms)").AppendLine();
+        var l = report.Latency;
+        new MarkdownTable("model", "p50", "p95").Row("baseline", l.BaselineP50Ms, l.BaselineP95Ms).Row("candidate", l.CandidateP50Ms, l.CandidateP95Ms).AppendTo(text);
+        text.AppendLine($"Speed-up (baseline p50 / candidate p50): {MarkdownTable.Format(l.Speedup)}x").AppendLine();
+        if (report.Gates.Count > 0)
+        {
+            text.AppendLine("## Gates").AppendLine();
+            var gates = new MarkdownTable("gate", "actual", "output", "result");
+            foreach (var g in report.Gates) gates.Row(g.Condition, g.Actual, g.Output, g.Passed ? "pass" : "**FAIL**: " + g.Message);
+            gates.AppendTo(text);
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+
+namespace Optimizer.Runtime.Sessions;
+
+/// <summary>
+/// Runs a model on samples one at a time and hands back host copies of its outputs with the time the run took.
+/// For accuracy work; the benchmark uses <see cref="Benchmark.BoundSession"/> instead.
+/// </summary>
+public sealed class ModelRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+
+    public ModelRunner(string modelPath, SessionSettings settings)
+    {
+        ModelPath = modelPath;
+        _session = SessionFactory.Create(modelPath, settings);
+        Signature = ModelSignature.Of(_session);
+        _inputNames = _session.InputNames.ToArray();
+        _outputNames = Signature.Outputs.Where(o => o.IsTensor).Select(o => o.Name).ToArray();
+    }
+
+    public string ModelPath { get; }
+    public ModelSignature Signature { get; }
+
+    public (IReadOnlyDictionary<string, HostTensor> Outputs, double Milliseconds) Run(Sample sample)
+    {
+        var values = new OrtValue[_inputNames.Length];
+        try
+        {
+            for (var i = 0; i < values.Length; i++) values[i] = sample.Inputs[_inputNames[i]].ToOrtValue();
+            var clock = Stopwatch.GetTimestamp();
+            using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
+            var ms = Stopwatch.GetElapsedTime(clock).TotalMilliseconds;
+            var result = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
+            for (var i = 0; i < _outputNames.Length; i++) result[_outputNames[i]] = HostTensor.FromOrtValue(outputs[i]);
+            return (result, ms);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{sample.Source}: {Path.GetFileName(ModelPath)} failed to run on this sample: {SessionFactory.FirstLine(e.Message)}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new InvalidInputException($"{Path.GetFileName(ModelPath)}: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Optimizer.Onnx.Errors;
+
+namespace Optimizer.Runtime.Validation;
+
+/// <summary>
+/// A budget the candidate must meet. <c>--max-accuracy-drop METRIC=VALUE</c> gives one per metric: agreement,
+/// cosine and SQNR are lower bounds, errors and the accuracy drop upper bounds; <c>--min-speedup X</c> gives a
+/// speed-up lower bound. Every output must meet an output gate.
+/// </summary>
+public sealed record Gate(GateMetric Metric, double Threshold)
+{
+    public static Gate Parse(string text)
+    {
+        var eq = text.IndexOf('=');
+        var name = eq > 0 ? text[..eq].Trim().ToLowerInvariant() : "";
+        if (!Names.TryGetValue(name, out var metric) || !double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            throw new InvalidInputException($"--max-accuracy-drop '{text}': expected METRIC=VALUE with METRIC one of {string.Join(", ", Names.Keys)}");
+        return new Gate(metric, value);
+    }
+
+    public static Gate MinSpeedup(double value) => new(GateMetric.Speedup, value);
+
+    public string Name => Names.First(n => n.Value == Metric).Key;
+
+    /// <summary>True when a higher value is better (the threshold is a lower bound).</summary>
+    public bool HigherIsBetter => Metric is not (GateMetric.MaxAbs or GateMetric.MeanAbs or GateMetric.RelL2 or GateMetric.Accuracy);
+
+    public string Condition => $"{Name} {(HigherIsBetter ? ">=" : "<=")} {Threshold.ToString("G6", CultureInfo.InvariantCulture)}";
+
+    public static readonly IReadOnlyDictionary<string, GateMetric> Names = new Dictionary<string, GateMetric>
+    {
+        ["top1-agreement"] = GateMetric.Top1Agreement,
+        ["top5-agreement"] = GateMetric.Top5Agreement,
+        ["cosine"] = GateMetric.Cosine,
+        ["min-cosine"] = GateMetric.MinCosine,
+        ["sqnr"] = GateMetric.Sqnr,
+        ["max-abs"] = GateMetric.MaxAbs,
+        ["mean-abs"] = GateMetric.MeanAbs,
+        ["rel-l2"] = GateMetric.RelL2,
+        ["accuracy"] = GateMetric.Accuracy,
+        ["speedup"] = GateMetric.Speedup,
+    };
+}
+
+public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup }
+
+/// <summary>One gate's outcome: the worst value found (and on which output), and a message saying by how much it missed.</summary>
+public sealed record GateResult(string Gate, string Condition, double Threshold, double Actual, string? Output, bool Passed, string Message);

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Optimizer.Onnx.Errors;
+
+namespace Optimizer.Runtime.Validation;
+
+/// <summary>Checks gates against a report's figures: each gate takes the worst output, and says by how much it missed.</summary>
+public static class GateEvaluator
+{
+    public static IReadOnlyList<GateResult> Evaluate(IEnumerable<Gate> gates, IReadOnlyList<OutputMetrics> outputs, AccuracyMetrics? accuracy, LatencyComparison latency) =>
+        gates.Select(g => Evaluate(g, outputs, accuracy, latency)).ToList();
+
+    private static GateResult Evaluate(Gate gate, IReadOnlyList<OutputMetrics> outputs, AccuracyMetrics? accuracy, LatencyComparison latency)
+    {
+        var (actual, output) = gate.Metric switch
+        {
+            GateMetric.Accuracy => (accuracy?.Drop ?? throw new InvalidInputException("gate accuracy needs labels (labels.txt or labels.csv in the data folder) and a classifier-like output"), accuracy.Output),
+            GateMetric.Speedup => (latency.Speedup, (string?)null),
+            _ => Worst(gate, outputs),
+        };
+        var passed = gate.HigherIsBetter ? actual >= gate.Threshold : actual <= gate.Threshold;
+        var shown = actual.ToString("G6", CultureInfo.InvariantCulture);
+        var where = output is null ? "" : $" on output '{output}'";
+        var message = passed
+            ? $"gate {gate.Condition} passed: {shown}{where}"
+            : $"gate {gate.Condition} failed: {shown}{where}, {(gate.HigherIsBetter ? "short" : "over")} by {Math.Abs(actual - gate.Threshold).ToString("G4", CultureInfo.InvariantCulture)}";
+        return new GateResult(gate.Name, gate.Condition, gate.Threshold, actual, output, passed, message);
+    }
+
+    private static (double, string?) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)
+    {
+        var values = outputs
+            .Select(o => (Value: Pick(gate.Metric, o), o.Name))
+            .Where(v => v.Value is { } x && !double.IsNaN(x))
+            .Select(v => (Value: v.Value!.Value, v.Name))
+            .ToList();
+        if (values.Count == 0)
+            throw new InvalidInputException($"gate {gate.Name}: no output has this metric{(gate.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement ? " (it needs a classifier-like [N, C] output)" : " here")}");
+        var worst = gate.HigherIsBetter ? values.MinBy(v => v.Value) : values.MaxBy(v => v.Value);
+        return (worst.Value, worst.Name);
+    }
+
+    private static double? Pick(GateMetric metric, OutputMetrics o) => metric switch
+    {
+        GateMetric.Top1Agreement => o.Top1Agreement,
+        GateMetric.Top5Agreement => o.Top5Agreement,
+        GateMetric.Cosine => o.CosineSimilarity,
+        GateMetric.MinCosine => o.MinCosineSimilarity,
+        GateMetric.Sqnr => o.SqnrDb,
+        GateMetric.MaxAbs => o.MaxAbsError,
+        GateMetric.MeanAbs => o.MeanAbsError,
+        GateMetric.RelL2 => o.RelativeL2Error,
+        _ => null,
+    };
+}

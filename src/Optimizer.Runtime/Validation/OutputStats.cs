@@ -1,0 +1,85 @@
+using Optimizer.Runtime.Data;
+
+namespace Optimizer.Runtime.Validation;
+
+/// <summary>
+/// Running comparison of one model output, baseline against candidate, one sample at a time: only sums and
+/// counts are kept. Outputs shaped [N, C] (or [N, C, 1, 1]) with C ≥ 2 count as classifier-like, and then each of the
+/// N rows also counts for top-1 and top-5 agreement.
+/// </summary>
+public sealed class OutputStats(string name)
+{
+    public const int TopK = 5;
+    private double[] _a = [];
+    private double[] _b = [];
+    private double _maxAbs, _sumAbs, _sumDiff2, _sumRef2, _cosineSum, _cosineMin = 1;
+    private long _elements, _samples, _rows, _top1, _topKOverlap;
+
+    public string Name { get; } = name;
+    public bool IsClassifier { get; private set; } = true;
+    public long Samples => _samples;
+
+    public void Add(HostTensor baseline, HostTensor candidate, string source)
+    {
+        if (!baseline.Shape.SequenceEqual(candidate.Shape))
+            throw new Onnx.Errors.InvalidInputException($"{source}: output '{Name}' has shape {baseline.ShapeText} from the baseline but {candidate.ShapeText} from the candidate");
+        var n = (int)baseline.ElementCount;
+        if (_a.Length < n) (_a, _b) = (new double[n], new double[n]);
+        var a = _a.AsSpan(0, n);
+        var b = _b.AsSpan(0, n);
+        TensorTypes.ToDoubles(baseline, a);
+        TensorTypes.ToDoubles(candidate, b);
+        double dot = 0, normA = 0, normB = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var d = Math.Abs(a[i] - b[i]);
+            if (double.IsNaN(d)) d = double.PositiveInfinity;
+            _maxAbs = Math.Max(_maxAbs, d);
+            _sumAbs += d;
+            _sumDiff2 += d * d;
+            _sumRef2 += a[i] * a[i];
+            dot += a[i] * b[i];
+            normA += a[i] * a[i];
+            normB += b[i] * b[i];
+        }
+        var cosine = normA == 0 && normB == 0 ? 1 : normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
+        if (double.IsNaN(cosine)) cosine = 0;
+        _cosineSum += cosine;
+        _cosineMin = Math.Min(_cosineMin, cosine);
+        _elements += n;
+        _samples++;
+        if (ClassCount(baseline.Shape) is { } classes && IsClassifier)
+            for (var row = 0; row < n / classes; row++)
+            {
+                var ra = a.Slice(row * classes, classes);
+                var rb = b.Slice(row * classes, classes);
+                _rows++;
+                if (TopClasses.ArgMax(ra) == TopClasses.ArgMax(rb)) _top1++;
+                _topKOverlap += TopClasses.Overlap(TopClasses.Top(ra, TopK), TopClasses.Top(rb, TopK));
+            }
+        else
+            IsClassifier = false;
+    }
+
+    /// <summary>The class count when the output looks like classifier scores ([N, C] or [N, C, 1, 1], C ≥ 2), else null.</summary>
+    public static int? ClassCount(long[] shape) => shape switch
+    {
+        [_, var c] when c >= 2 => (int)c,
+        [_, var c, 1, 1] when c >= 2 => (int)c,
+        _ => null,
+    };
+
+    public OutputMetrics Metrics() => new()
+    {
+        Name = Name,
+        Samples = _samples,
+        MaxAbsError = _maxAbs,
+        MeanAbsError = _elements == 0 ? 0 : _sumAbs / _elements,
+        RelativeL2Error = _sumRef2 == 0 ? (_sumDiff2 == 0 ? 0 : double.PositiveInfinity) : Math.Sqrt(_sumDiff2 / _sumRef2),
+        CosineSimilarity = _samples == 0 ? double.NaN : _cosineSum / _samples,
+        MinCosineSimilarity = _samples == 0 ? double.NaN : _cosineMin,
+        SqnrDb = _sumDiff2 == 0 ? double.PositiveInfinity : 10 * Math.Log10(_sumRef2 / _sumDiff2),
+        Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
+        Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / (_rows * TopK) : null,
+    };
+}

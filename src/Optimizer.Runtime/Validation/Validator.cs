@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Validation;
+
+/// <summary>
+/// <c>optimize validate</c>: runs the baseline and the candidate on the same samples, one sample at a time through
+/// both, keeping only running statistics; or runs the candidate alone and compares it with a stored report.
+/// Then checks the gates.
+/// </summary>
+public static class Validator
+{
+    /// <param name="predictions">Receives the candidate's top-5 classes per sample (predictions.csv), when given.</param>
+    public static ValidationReport Run(ValidateOptions options, TextWriter? predictions = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
+    {
+        predictions?.WriteLine(PredictionsFile.Header);
+        return options.AgainstReport is null
+            ? AgainstBaseline(options, predictions, progress, cancel)
+            : AgainstStored(options, predictions, progress, cancel);
+    }
+
+    private static ValidationReport AgainstBaseline(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
+    {
+        using var baseline = new ModelRunner(options.BaselinePath ?? throw new InvalidInputException("give --baseline MODEL or --against report.json"), options.Session);
+        using var candidate = new ModelRunner(options.CandidatePath, options.Session);
+        CheckSameInterface(baseline, candidate);
+        var data = DataSet.Open(options.Data, baseline.Signature);
+        var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name)).ToList();
+        var (statsA, statsB) = (new RunStats(), new RunStats());
+        var done = 0;
+        foreach (var sample in data.Read())
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (done == 0) { baseline.Run(sample); candidate.Run(sample); } // warm-up: the first run is not timed
+            var (a, msA) = baseline.Run(sample);
+            var (b, msB) = candidate.Run(sample);
+            statsA.Latency.Add(msA);
+            statsB.Latency.Add(msB);
+            foreach (var output in outputs)
+                output.Add(a[output.Name], b[output.Name], sample.Source);
+            var classifier = outputs.FirstOrDefault(o => OutputStats.ClassCount(a[o.Name].Shape) is not null)?.Name;
+            statsA.CountLabel(classifier is null ? null : a[classifier], sample.Label);
+            statsB.CountLabel(classifier is null ? null : b[classifier], sample.Label);
+            WritePredictions(predictions, sample.Id, b);
+            progress?.Report((++done, data.Count));
+        }
+        var metrics = outputs.Select(o => o.Metrics()).ToList();
+        var classifierName = metrics.FirstOrDefault(m => m.Top1Agreement is not null)?.Name;
+        var accuracy = statsA.Labelled > 0 && classifierName is not null
+            ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy)
+            : null;
+        var latency = new LatencyComparison(statsA.Latency.Percentile(50), statsA.Latency.Percentile(95), statsB.Latency.Percentile(50), statsB.Latency.Percentile(95));
+        return new ValidationReport
+        {
+            Baseline = Path.GetFullPath(options.BaselinePath),
+            Candidate = Path.GetFullPath(options.CandidatePath),
+            Data = data.Description,
+            Samples = done,
+            Outputs = metrics,
+            Accuracy = accuracy,
+            Latency = latency,
+            Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
+        };
+    }
+
+    private static ValidationReport AgainstStored(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
+    {
+        var stored = ReadReport(options.AgainstReport!);
+        var storedPredictions = PredictionsFile.ReadBeside(options.AgainstReport!);
+        using var candidate = new ModelRunner(options.CandidatePath, options.Session);
+        var data = DataSet.Open(options.Data, candidate.Signature);
+        var agreement = new Dictionary<string, AgreementStats>(StringComparer.Ordinal);
+        var stats = new RunStats();
+        var done = 0;
+        foreach (var sample in data.Read())
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (done == 0) candidate.Run(sample);
+            var (b, ms) = candidate.Run(sample);
+            stats.Latency.Add(ms);
+            var classifier = b.FirstOrDefault(o => OutputStats.ClassCount(o.Value.Shape) is not null).Value;
+            stats.CountLabel(classifier, sample.Label);
+            foreach (var (key, top) in TopPerRow(sample.Id, b))
+            {
+                if (storedPredictions is null || !storedPredictions.TryGetValue(key, out var old)) continue;
+                if (!agreement.TryGetValue(key.Output, out var a)) agreement[key.Output] = a = new AgreementStats(key.Output);
+                a.Add(old, top);
+            }
+            WritePredictions(predictions, sample.Id, b);
+            progress?.Report((++done, data.Count));
+        }
+        var metrics = agreement.Values.Select(a => a.Metrics()).ToList();
+        var accuracy = stored.Accuracy is { } old2 && stats.Labelled > 0
+            ? new AccuracyMetrics(old2.Output, stats.Labelled, old2.Candidate, stats.Accuracy)
+            : null;
+        var latency = new LatencyComparison(stored.Latency.CandidateP50Ms, stored.Latency.CandidateP95Ms, stats.Latency.Percentile(50), stats.Latency.Percentile(95));
+        return new ValidationReport
+        {
+            Baseline = $"{Path.GetFullPath(options.AgainstReport!)} (candidate {stored.Candidate})",
+            Candidate = Path.GetFullPath(options.CandidatePath),
+            Data = data.Description,
+            Samples = done,
+            Outputs = metrics,
+            Accuracy = accuracy,
+            Latency = latency,
+            Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
+        };
+    }
+
+    private static void WritePredictions(TextWriter? writer, string sample, IReadOnlyDictionary<string, HostTensor> outputs)
+    {
+        if (writer is null) return;
+        foreach (var (key, top) in TopPerRow(sample, outputs))
+            PredictionsFile.WriteLine(writer, key.Sample, key.Output, top);
+    }
+
+    /// <summary>Top-5 classes of every row of every classifier-like output; rows after the first are named sample#row.</summary>
+    private static IEnumerable<((string Sample, string Output), int[])> TopPerRow(string sample, IReadOnlyDictionary<string, HostTensor> outputs)
+    {
+        foreach (var (name, tensor) in outputs)
+        {
+            if (OutputStats.ClassCount(tensor.Shape) is not { } classes) continue;
+            var scores = new double[tensor.ElementCount];
+            TensorTypes.ToDoubles(tensor, scores);
+            for (var row = 0; row < scores.Length / classes; row++)
+                yield return ((row == 0 ? sample : $"{sample}#{row}", name), TopClasses.Top(scores.AsSpan(row * classes, classes), OutputStats.TopK));
+        }
+    }
+
+    private static void CheckSameInterface(ModelRunner baseline, ModelRunner candidate)
+    {
+        foreach (var input in baseline.Signature.Inputs)
+            if (candidate.Signature.FindInput(input.Name) is null)
+                throw new InvalidInputException($"{candidate.ModelPath}: has no input '{input.Name}' that the baseline has");
+        foreach (var output in baseline.Signature.Outputs.Where(o => o.IsTensor))
+            if (candidate.Signature.Outputs.All(o => o.Name != output.Name))
+                throw new InvalidInputException($"{candidate.ModelPath}: has no output '{output.Name}' that the baseline has");
+    }
+
+    private static ValidationReport ReadReport(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ValidationReport>(File.ReadAllText(path), ReportJson.Options)
+                ?? throw new InvalidInputException($"{path}: empty report");
+        }
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        {
+            throw new InvalidInputException($"{path}: not a validate report.json: {SessionFactory.FirstLine(e.Message)}", e);
+        }
+    }
+}
