@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Optimizer.Cli.Output;
+using Optimizer.Onnx.Analysis;
+using Optimizer.Onnx.Serialization;
 
 namespace Optimizer.Cli.Commands;
 
@@ -12,7 +15,10 @@ public static class InspectCommand
         var command = new Command("inspect", "Describe what is in a model: opsets, inputs, outputs, operators, parameters.") { model, json };
         command.SetAction((ParseResult parse, CancellationToken _) =>
         {
-            // Filled in with the IR.
+            var path = parse.GetValue(model)!.FullName;
+            var summary = ModelSummary.Of(ModelReader.Read(path));
+            var output = parse.InvocationConfiguration.Output;
+            output.Write(parse.GetValue(json) ? Json.Serialize(summary) + "\n" : SummaryText.Render(path, summary));
             return Task.FromResult(0);
         });
         return command;

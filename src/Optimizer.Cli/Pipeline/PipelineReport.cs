@@ -1,0 +1,16 @@
+using Optimizer.Onnx.Analysis;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>OUT/report.json: what the pipeline read, did and wrote.</summary>
+public sealed record PipelineReport
+{
+    public required string Input { get; init; }
+    public required string Output { get; init; }
+    public required long InputBytes { get; init; }
+    public required long OutputBytes { get; init; }
+    public required IReadOnlyList<string> Passes { get; init; }
+    public required ModelSummary Before { get; init; }
+    public required ModelSummary After { get; init; }
+    public required double Seconds { get; init; }
+}
