@@ -55,7 +55,7 @@ public sealed partial class Graph
     {
         var value = new Value(name, type) { Graph = this, IsGraphInput = true };
         _inputs.Add(value);
-        _names?.Add(name);
+        Root._names?.Add(name);
         return value;
     }
 
@@ -110,7 +110,7 @@ public sealed partial class Graph
             Initializer = tensor,
         };
         _initializers.Add(value);
-        _names?.Add(tensor.Name);
+        Root._names?.Add(tensor.Name);
         return value;
     }
 
@@ -159,10 +159,12 @@ public sealed partial class Graph
         {
             if (output is null) continue;
             output.Graph = this;
-            _names?.Add(output.Name);
+            Root._names?.Add(output.Name);
         }
         foreach (var g in node.Subgraphs) g.AttachTo(node);
-        if (node.Name.Length > 0) _names?.Add(node.Name);
+        if (node.Name.Length > 0) Root._names?.Add(node.Name);
+        if (Root._names is { } names)
+            foreach (var g in node.Subgraphs) names.AddAll(g);
         _nodes.Insert(index, node);
     }
 

@@ -8,12 +8,18 @@ internal sealed class NameRegistry
     public static NameRegistry Collect(Graph root)
     {
         var registry = new NameRegistry();
-        foreach (var g in root.AllGraphs())
-        {
-            foreach (var v in g.DefinedValues()) registry.Add(v.Name);
-            foreach (var n in g.Nodes) if (n.Name.Length > 0) registry.Add(n.Name);
-        }
+        registry.AddAll(root);
         return registry;
+    }
+
+    /// <summary>Adds every value and node name of <paramref name="graph"/> and its subgraphs.</summary>
+    public void AddAll(Graph graph)
+    {
+        foreach (var g in graph.AllGraphs())
+        {
+            foreach (var v in g.DefinedValues()) Add(v.Name);
+            foreach (var n in g.Nodes) if (n.Name.Length > 0) Add(n.Name);
+        }
     }
 
     public void Add(string name) => _used.Add(name);

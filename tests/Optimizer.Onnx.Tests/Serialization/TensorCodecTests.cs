@@ -1,0 +1,68 @@
+using Google.Protobuf;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Protobuf;
+using Optimizer.Onnx.Serialization;
+using Optimizer.TestKit;
+
+namespace Optimizer.Onnx.Tests.Serialization;
+
+public class TensorCodecTests
+{
+    [Fact]
+    public void TypedFieldsDecodeToTheSameValuesAsRawData()
+    {
+        var typed = new TensorProto { Name = "t", DataType = (int)ElementType.Float16 };
+        typed.Dims.Add(3);
+        var halves = new[] { (Half)1.5, (Half)(-2), (Half)0.25 };
+        typed.Int32Data.AddRange(halves.Select(h => (int)BitConverter.HalfToUInt16Bits(h)));
+        var tensor = TensorCodec.Import(typed, null);
+        Assert.Equal(halves, tensor.ToArray<Half>());
+
+        var int64 = new TensorProto { Name = "i", DataType = (int)ElementType.Int64 };
+        int64.Dims.AddRange([2, 2]);
+        int64.Int64Data.AddRange([1, -2, 3, long.MaxValue]);
+        Assert.Equal([1L, -2, 3, long.MaxValue], TensorCodec.Import(int64, null).ToArray<long>());
+
+        var u32 = new TensorProto { Name = "u", DataType = (int)ElementType.UInt32 };
+        u32.Dims.Add(2);
+        u32.Uint64Data.AddRange([7, uint.MaxValue]);
+        Assert.Equal([7u, uint.MaxValue], TensorCodec.Import(u32, null).ToArray<uint>());
+    }
+
+    [Fact]
+    public void AChangedTensorIsWrittenAsRawDataWithItsNewShape()
+    {
+        var typed = new TensorProto { Name = "t", DataType = (int)ElementType.Float };
+        typed.Dims.Add(2);
+        typed.FloatData.AddRange([1f, 2f]);
+        var tensor = TensorCodec.Import(typed, null);
+        tensor.SetData(new float[] { 3, 4, 5 }, 3);
+        var written = TensorCodec.Export(tensor, null);
+        Assert.Empty(written.FloatData);
+        Assert.Equal([3L], written.Dims);
+        Assert.Equal(12, written.RawData.Length);
+        Assert.Equal([3f, 4f, 5f], TensorCodec.Import(written, null).ToArray<float>());
+    }
+
+    [Fact]
+    public void ADataLengthThatDoesNotMatchTheShapeIsRefused()
+    {
+        var bad = new TensorProto { Name = "bad", DataType = (int)ElementType.Float, RawData = ByteString.CopyFrom(new byte[10]) };
+        bad.Dims.Add(3);
+        var ex = Assert.Throws<Optimizer.Onnx.Errors.InvalidInputException>(() => TensorCodec.Import(bad, null));
+        Assert.Contains("'bad'", ex.Message);
+    }
+
+    [Fact]
+    public void TensorFilesOfTheBackendSuiteRead()
+    {
+        var files = TestPaths.BackendModels().Take(200)
+            .SelectMany(m => Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(m)!, "test_data_set_0"), "*.pb")).ToList();
+        Assert.NotEmpty(files);
+        foreach (var f in files)
+        {
+            var t = TensorFile.Read(f);
+            Assert.Equal(t.ElementType == ElementType.String ? t.GetStrings().Sum(s => (long)s.Length) : t.ElementType.ByteCount(t.ElementCount), t.ByteCount);
+        }
+    }
+}
