@@ -13,7 +13,7 @@ public static class BuildFailure
 {
     private const int QuotedErrors = 6;
 
-    public static ExternalToolException Describe(ProcessResult run, TrtexecLog log, string logPath, TimeSpan? timeout)
+    public static ExternalToolException Describe(ProcessResult run, TrtexecLog log, string logPath, TimeSpan? timeout, string expected = "an engine")
     {
         var what = run switch
         {
@@ -21,7 +21,7 @@ public static class BuildFailure
             { ExitCode: >= 128 } or { ExitCode: < 0 } => $"trtexec was killed (exit code {run.ExitCode}{Signal(run.ExitCode)})",
             _ when log.Failed => $"trtexec failed (exit code {run.ExitCode})",
             { ExitCode: not 0 } => $"trtexec exited with code {run.ExitCode} without a FAILED line (it crashed: an assertion or CUDA failure)",
-            _ => "trtexec reported success but wrote no engine",
+            _ => $"trtexec reported success but produced no {expected}",
         };
         var errors = log.Errors.Count == 0 ? "" : ": " + string.Join(" | ", log.Errors.TakeLast(QuotedErrors).Select(e => $"\"{e}\""));
         return new ExternalToolException($"{what}{errors}. Full log: {logPath}");
