@@ -14,6 +14,8 @@ public static class SampleChecker
     {
         foreach (var spec in signature.Inputs)
         {
+            if (!spec.IsTensor)
+                throw new InvalidInputException($"{sample.Source}: model input '{spec.Name}' is not a tensor (a sequence, map or optional); only tensor inputs are supported");
             if (!sample.Inputs.TryGetValue(spec.Name, out var tensor))
                 throw new InvalidInputException($"{sample.Source}: no data for model input '{spec.Name}' (has: {string.Join(", ", sample.Inputs.Keys)})");
             if (tensor.ElementType != spec.ElementType)

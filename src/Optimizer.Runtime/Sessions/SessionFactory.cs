@@ -36,7 +36,8 @@ public static class SessionFactory
         var options = new SessionOptions
         {
             GraphOptimizationLevel = settings.OptimizationLevel,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            // Load errors reach the user through the exception message; ORT's own log would print them twice.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
         };
         if (settings.Threads > 0)
         {

@@ -1,0 +1,67 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+using Optimizer.TestKit;
+using Xunit.Abstractions;
+
+namespace Optimizer.Runtime.Tests.Data;
+
+public sealed class ImageLoaderTests(ITestOutputHelper output)
+{
+    private static readonly TensorSpec ImageInput = new("input", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [-1, 3, 224, 224], ["batch", "", "", ""], true);
+
+    [Fact]
+    public void AstronautMatchesTheTorchvisionPreprocessingOfTheReference()
+    {
+        var p = Preprocessing.Resolve(new PreprocessOverrides(), ImageInput);
+        Assert.Equal((256, 224, ImageLayout.Nchw, ColorOrder.Rgb), (p.Resize, p.Crop, p.Layout, p.Colors));
+        var mine = ImageLoader.Load(TestPaths.SharedModel("images/astronaut.png"), p);
+        var reference = NpyFormat.Read(TestPaths.SharedModel("ref/mobilenet_v2/input.npy"));
+        Assert.Equal(reference.Shape, mine.Shape);
+        var a = mine.AsSpan<float>();
+        var b = reference.AsSpan<float>();
+        double sum = 0;
+        for (var i = 0; i < a.Length; i++) sum += Math.Abs(a[i] - b[i]);
+        var mean = sum / a.Length;
+        output.WriteLine($"mean abs difference from torchvision's preprocessing: {mean}");
+        // Resampling filters differ (Skia's mipmapped bilinear vs PIL's antialiased bilinear); the crop and the
+        // normalization must match, which keeps the difference far below the data's spread (std ~1).
+        Assert.True(mean < 0.03, $"mean abs difference {mean}");
+    }
+
+    [Fact]
+    public void NhwcAndBgrFollowTheFlags()
+    {
+        var nchw = ImageLoader.Load(TestPaths.SharedModel("images/coffee.png"), Preprocessing.Resolve(new PreprocessOverrides { Crop = 32 }, ImageInput));
+        var nhwc = ImageLoader.Load(TestPaths.SharedModel("images/coffee.png"),
+            Preprocessing.Resolve(new PreprocessOverrides { Crop = 32, Layout = ImageLayout.Nhwc, Colors = ColorOrder.Bgr, Mean = [0, 0, 0], Std = [1, 1, 1] }, ImageInput));
+        Assert.Equal([1, 32, 32, 3], nhwc.Shape);
+        // Pixel (y=5, x=7): red in NCHW channel 0 equals NHWC's last channel (BGR), up to the different normalization.
+        var red = nchw.AsSpan<float>()[(0 * 32 + 5) * 32 + 7] * 0.229 + 0.485;
+        var redBgr = nhwc.AsSpan<float>()[(5 * 32 + 7) * 3 + 2];
+        Assert.Equal(red, redBgr, 5);
+    }
+
+    [Fact]
+    public void ACorruptImageNamesItsFile()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var path = dir.File("broken.png");
+        var bytes = File.ReadAllBytes(TestPaths.SharedModel("images/coins.png"));
+        File.WriteAllBytes(path, bytes[..64]);
+        var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Load(path, Preprocessing.Resolve(new PreprocessOverrides(), ImageInput)));
+        Assert.Contains("broken.png", e.Message);
+    }
+
+    [Fact]
+    public void PreprocessYamlIsReadAndFlagsOverrideIt()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File(PreprocessFile.FileName), "resize: 100\ncrop: 64\ncolors: bgr\nlayout: nhwc\nmean: [0.5, 0.5, 0.5]\n");
+        var fromFile = PreprocessFile.ReadIfPresent(dir.Path);
+        var p = Preprocessing.Resolve(new PreprocessOverrides { Crop = 80 }.Over(fromFile), ImageInput);
+        Assert.Equal((100, 80, ColorOrder.Bgr, ImageLayout.Nhwc, 0.5), (p.Resize, p.Crop, p.Colors, p.Layout, p.Mean[1]));
+        File.WriteAllText(dir.File(PreprocessFile.FileName), "colors: purple\n");
+        Assert.Throws<InvalidInputException>(() => PreprocessFile.ReadIfPresent(dir.Path));
+    }
+}
