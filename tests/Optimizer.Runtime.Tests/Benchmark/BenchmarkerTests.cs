@@ -1,0 +1,69 @@
+using Optimizer.Runtime.Benchmark;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Sessions;
+using Optimizer.TestKit;
+
+namespace Optimizer.Runtime.Tests.Benchmark;
+
+public sealed class BenchmarkerTests
+{
+    private static readonly string MobileNet = TestPaths.SharedModel("mobilenet_v2.onnx");
+
+    [Fact]
+    public void ABatchSweepReportsEveryBatchSizeAndWritesTheReportFolder()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var report = Benchmarker.Run(new BenchOptions
+        {
+            ModelPath = MobileNet,
+            Data = new DataOptions { Folder = TestPaths.SharedModel("images") },
+            Warmup = 1,
+            Runs = 4,
+            BatchSizes = [1, 3],
+        });
+        Assert.Equal([1, 3], report.Batches.Select(b => b.BatchSize));
+        foreach (var b in report.Batches)
+        {
+            Assert.Equal(4, b.Runs);
+            Assert.Equal(4, b.RunLatenciesMs.Length);
+            Assert.True(b.LatencyMs.Min > 0 && b.LatencyMs.Min <= b.LatencyMs.P50 && b.LatencyMs.P50 <= b.LatencyMs.Max);
+            Assert.Equal(b.BatchSize * 4 / (b.RunLatenciesMs.Sum() / 1000), b.ThroughputPerSecond, 6);
+            Assert.True(b.ColdStart.SessionCreationMs > 0 && b.ColdStart.FirstRunMs > 0);
+            Assert.True(b.PeakMemoryBytes > 10 << 20);
+        }
+
+        var (files, warning) = BenchReportWriter.Write(report, dir.Path);
+        Assert.Null(warning);
+        Assert.Equal(["latency.csv", "report.json", "report.md", "latency_histogram_b1.png", "latency_histogram_b3.png", "latency_vs_batch.png", "throughput_vs_batch.png"], files);
+        Assert.Equal(1 + 8, File.ReadAllLines(dir.File("latency.csv")).Length);
+        foreach (var png in files.Where(f => f.EndsWith(".png")))
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File(png))[..4]);
+        Assert.Contains("\"batchSize\": 3", File.ReadAllText(dir.File("report.json")));
+        Assert.Contains("| 3 | 4 |", File.ReadAllText(dir.File("report.md")));
+    }
+
+    [Fact]
+    public void TheTimingLoopAllocatesNothingPerRun()
+    {
+        using var session = SessionFactory.Create(MobileNet, SessionSettings.ForSpeed);
+        var inputs = BatchInputs.Make(new DataOptions(), ModelSignature.Of(session), 1);
+        using var bound = new BoundSession(session, inputs, out _);
+        Action run = bound.Run;
+        var latencies = new double[40];
+        TimingLoop.Measure(run, latencies, 5, null, null, CancellationToken.None);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        TimingLoop.Measure(run, latencies, 40, null, null, CancellationToken.None);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.All(latencies, l => Assert.True(l > 0));
+    }
+
+    [Fact]
+    public void AFixedBatchAxisRefusesAnotherBatchSize()
+    {
+        var signature = new ModelSignature([new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, 4], [], true)], []);
+        var e = Assert.Throws<Optimizer.Onnx.Errors.InvalidInputException>(() => BatchInputs.Make(new DataOptions(), signature, 8));
+        Assert.Contains("no dynamic batch axis", e.Message);
+    }
+}

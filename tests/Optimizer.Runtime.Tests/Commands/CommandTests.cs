@@ -1,0 +1,79 @@
+using Optimizer.Cli;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Tests.Validation;
+using Optimizer.TestKit;
+
+namespace Optimizer.Runtime.Tests.Commands;
+
+/// <summary>optimize bench and optimize validate end to end: exit codes, messages, and the files they write.</summary>
+public sealed class CommandTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var exit = CommandLineApp.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void ValidateAgainstAPerturbedCopyExitsOneAndWritesJUnit()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var candidate = ModelFixtures.WritePerturbedMobileNet(dir.Path, 0.5);
+        var images = ModelFixtures.SmallImageFolder(Directory.CreateDirectory(dir.File("images")).FullName);
+        var before = File.ReadAllBytes(candidate);
+        var (exit, stdout, stderr) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", candidate, "--data", images,
+            "--max-accuracy-drop", "cosine=0.9999", "--max-accuracy-drop", "top5-agreement=0.2", "--report", dir.File("report"), "--junit", dir.File("junit.xml"));
+        Assert.Equal(ExitCodes.GateFailed, exit);
+        Assert.Contains("gate cosine >= 0.9999 failed", stderr);
+        Assert.Contains("validation FAILED", stdout);
+        var junit = File.ReadAllText(dir.File("junit.xml"));
+        Assert.Contains("tests=\"2\" failures=\"1\"", junit);
+        Assert.True(File.Exists(dir.File("report/report.json")) && File.Exists(dir.File("report/report.md")) && File.Exists(dir.File("report/predictions.csv")));
+        Assert.Equal(before, File.ReadAllBytes(candidate));
+    }
+
+    [Fact]
+    public void ValidateOnItselfExitsZero()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(dir.Path);
+        var (exit, stdout, _) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", ModelFixtures.MobileNet, "--data", images,
+            "--max-accuracy-drop", "top1-agreement=1", "--max-accuracy-drop", "max-abs=0", "--report", dir.File("r"), "--json");
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Contains("\"top1Agreement\": 1", stdout);
+    }
+
+    [Fact]
+    public void BadDataExitsTwoWithOneLineNamingTheFile()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("sample_0.npy"), "garbage");
+        var (exit, _, stderr) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", ModelFixtures.MobileNet, "--data", dir.Path, "--report", dir.File("r"));
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("sample_0.npy", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(dir.File("r/report.json")));
+        Assert.Empty(Directory.Exists(dir.File("r")) ? Directory.GetFiles(dir.File("r")) : []);
+
+        var empty = Directory.CreateDirectory(dir.File("empty")).FullName;
+        (exit, _, stderr) = Run("bench", ModelFixtures.MobileNet, "--data", empty, "--runs", "1");
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("empty", stderr);
+    }
+
+    [Fact]
+    public void BenchWritesItsReportAndPrintsPlainProgressWhenRedirected()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var (exit, stdout, stderr) = Run("bench", ModelFixtures.MobileNet, "--warmup", "1", "--runs", "3", "--batch", "1,2", "--threads", "1", "--report", dir.File("bench"));
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Contains("batch 2: timed", stderr);
+        Assert.Contains("samples/s", stdout);
+        Assert.True(File.Exists(dir.File("bench/latency_vs_batch.png")));
+        Assert.Equal(1 + 6, File.ReadAllLines(dir.File("bench/latency.csv")).Length);
+        (exit, _, stderr) = Run("bench", ModelFixtures.MobileNet, "--batch", "1,x");
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("--batch", stderr);
+    }
+}
