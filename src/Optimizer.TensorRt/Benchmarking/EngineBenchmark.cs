@@ -7,7 +7,8 @@ using Optimizer.TensorRt.Running;
 namespace Optimizer.TensorRt.Benchmarking;
 
 /// <summary>What trtexec measured when it ran an engine.</summary>
-public sealed record EngineBenchmarkResult(string EnginePath, PerformanceSummary Summary, TrtexecLog Log, IReadOnlyList<string> Flags);
+public sealed record EngineBenchmarkResult(string EnginePath, PerformanceSummary Summary, TrtexecLog Log, IReadOnlyList<string> Flags,
+    IReadOnlyList<double> LatenciesMs);
 
 /// <summary>
 /// Runs a built engine with trtexec (<c>--loadEngine</c>) and reads its performance summary. Dynamic engines need
@@ -19,8 +20,10 @@ public static class EngineBenchmark
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
         if (!File.Exists(enginePath)) throw new InvalidInputException($"engine not found: {enginePath}");
-        var flags = new List<(string Arg, string Identity)> { ($"--loadEngine={Path.GetFullPath(enginePath)}", "--loadEngine=<model.plan>") };
+        var flags = new List<(string Arg, string Identity)> { ($"--loadEngine={Path.GetFullPath(enginePath)}", "--loadEngine={model.plan}") };
         if (settings.Shapes.Shapes is { } shapes) flags.Add(($"--shapes={shapes}", $"--shapes={shapes}"));
+        var times = Path.Combine(Path.GetTempPath(), $"optimizer-times-{Guid.NewGuid():N}.json");
+        flags.Add(($"--exportTimes={times}", "--exportTimes={times.json}"));
         flags.Add(($"--device={settings.Device}", $"--device={settings.Device}"));
         flags.AddRange(FlagBuilder.InferenceFlags(settings));
         var args = FlagBuilder.WithPassThrough(flags, settings.ExtraArgs, []).Args;
@@ -36,9 +39,16 @@ public static class EngineBenchmark
         {
             if (writer is not null) await writer.DisposeAsync();
         }
-        var log = parser.Result();
-        if (run.TimedOut || run.ExitCode != 0 || !log.Passed || log.Summary is null)
-            throw BuildFailure.Describe(run, log, logPath ?? "(not kept)", timeout, "performance summary");
-        return new EngineBenchmarkResult(enginePath, log.Summary, log, args);
+        try
+        {
+            var log = parser.Result();
+            if (run.TimedOut || run.ExitCode != 0 || !log.Passed || log.Summary is null)
+                throw BuildFailure.Describe(run, log, logPath ?? "(not kept)", timeout, "performance summary");
+            return new EngineBenchmarkResult(enginePath, log.Summary, log, args, File.Exists(times) ? TimesFile.ReadLatencies(times) : []);
+        }
+        finally
+        {
+            File.Delete(times);
+        }
     }
 }

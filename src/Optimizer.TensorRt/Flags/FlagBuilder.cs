@@ -82,5 +82,5 @@ public static class FlagBuilder
 
     private static (string, string) Same(string arg) => (arg, arg);
 
-    private static (string, string) Path(string flag, string path, string role) => ($"{flag}={path}", $"{flag}=<{role}>");
+    private static (string, string) Path(string flag, string path, string role) => ($"{flag}={path}", $"{flag}={{{role}}}");
 }

@@ -17,7 +17,7 @@ public sealed partial class LogParser
     private readonly Dictionary<string, LatencyStats> _stats = new(StringComparer.Ordinal);
     private TensorRtVersion? _version;
     private string? _gpuName, _computeCapability, _uuid;
-    private double? _parseSeconds, _buildSeconds, _engineMiB, _throughput, _walltime, _gpuTotal;
+    private double? _parseSeconds, _buildSeconds, _engineMiB, _deserializeSeconds, _throughput, _walltime, _gpuTotal;
     private int? _queries;
     private bool _passed, _failed, _skipped, _deviceMissing;
 
@@ -48,6 +48,7 @@ public sealed partial class LogParser
         else if (Match(ParseTime(), text) is { } parse) { _parseSeconds = parse; Move(BuildPhase.Building); }
         else if (Match(BuiltIn(), text) is { } built) _buildSeconds = built;
         else if (Match(EngineSize(), text) is { } size) _engineMiB = size;
+        else if (Match(Deserialized(), text) is { } deserialized) _deserializeSeconds = deserialized;
         else if (text.StartsWith("Engine loaded in", StringComparison.Ordinal)) Move(BuildPhase.LoadingEngine);
         else if (text.StartsWith("Starting inference", StringComparison.Ordinal)) Move(BuildPhase.Inference);
         else if (text.StartsWith("Skipped inference phase", StringComparison.Ordinal)) _skipped = true;
@@ -65,7 +66,7 @@ public sealed partial class LogParser
             summary = new PerformanceSummary(qps, latency, _stats.GetValueOrDefault("Enqueue Time"), _stats.GetValueOrDefault("H2D Latency"),
                 compute, _stats.GetValueOrDefault("D2H Latency"), _walltime, _gpuTotal, _queries);
         var gpu = _gpuName is null ? null : new GpuInfo(_gpuName, _computeCapability, _uuid);
-        return new TrtexecLog(_version, gpu, _parseSeconds, _buildSeconds, _engineMiB, summary, _warnings.ToList(), _errors.ToList(),
+        return new TrtexecLog(_version, gpu, _parseSeconds, _buildSeconds, _engineMiB, _deserializeSeconds, summary, _warnings.ToList(), _errors.ToList(),
             _passed, _failed, _skipped, _deviceMissing);
     }
 
@@ -106,6 +107,7 @@ public sealed partial class LogParser
     [GeneratedRegex(@"^Finished parsing network model\. Parse time: (" + Number + ")")] private static partial Regex ParseTime();
     [GeneratedRegex(@"^Engine built in (" + Number + ") sec")] private static partial Regex BuiltIn();
     [GeneratedRegex(@"^(?:Created|Loaded) engine with size: (" + Number + ") MiB")] private static partial Regex EngineSize();
+    [GeneratedRegex(@"^Engine deserialized in (" + Number + ") sec")] private static partial Regex Deserialized();
     [GeneratedRegex(@"^Throughput: (" + Number + ") qps")] private static partial Regex Throughput();
     [GeneratedRegex(@"^Total Host Walltime: (" + Number + ") s")] private static partial Regex Walltime();
     [GeneratedRegex(@"^Total GPU Compute Time: (" + Number + ") s")] private static partial Regex GpuTotal();

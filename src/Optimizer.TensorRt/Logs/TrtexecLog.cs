@@ -7,6 +7,6 @@ public sealed record GpuInfo(string Name, string? ComputeCapability, string? Uui
 
 /// <summary>Everything read from one trtexec run's output.</summary>
 public sealed record TrtexecLog(
-    TensorRtVersion? Version, GpuInfo? Gpu, double? ParseSeconds, double? BuildSeconds, double? EngineSizeMiB,
+    TensorRtVersion? Version, GpuInfo? Gpu, double? ParseSeconds, double? BuildSeconds, double? EngineSizeMiB, double? DeserializeSeconds,
     PerformanceSummary? Summary, IReadOnlyList<string> Warnings, IReadOnlyList<string> Errors, bool Passed, bool Failed,
     bool SkippedInference, bool DeviceMissing);

@@ -1,0 +1,70 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.Serialization;
+using Optimizer.TensorRt.Engines;
+using Optimizer.TensorRt.Flags;
+using Optimizer.TensorRt.Locating;
+using Optimizer.TensorRt.Logs;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary>What an engine step was asked to do (parsed from <see cref="EngineOptions"/>).</summary>
+public sealed record EngineRunOptions
+{
+    public required string OnnxPath { get; init; }
+    public required string OutDir { get; init; }
+    public string? Trtexec { get; init; }
+    public string? EngineCache { get; init; }
+    public bool RequireInt8 { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    public string? CalibrationCache { get; init; }
+    public bool Json { get; init; }
+    public BuildSettings Settings { get; init; } = new();
+}
+
+/// <summary>
+/// The engine step: read the model's facts, find trtexec, build (or reuse) the engine, record it in OUT/manifest.json,
+/// print the summary, and apply --require-int8 (exit 1 when quantized layers fell back).
+/// </summary>
+public static class EngineRun
+{
+    public const string CalibrationCacheFile = "calibration.cache";
+
+    public static async Task<int> RunAsync(EngineRunOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(options.OnnxPath)) throw new InvalidInputException($"model not found: {options.OnnxPath}");
+        var facts = ModelFactsReader.FromModel(ModelReader.Read(options.OnnxPath));
+        var trtexec = TrtexecLocator.Locate(options.Trtexec);
+        var defaultCalibration = Path.Combine(options.OutDir, CalibrationCacheFile);
+        var request = new EngineBuildRequest(trtexec, options.OnnxPath, facts, options.OutDir, options.Settings)
+        {
+            EngineCacheDir = options.EngineCache,
+            CalibrationCache = options.CalibrationCache ?? (File.Exists(defaultCalibration) ? defaultCalibration : null),
+            Timeout = options.Timeout,
+            OnPhase = phase => { if (Describe(phase) is { } text) stderr.WriteLine($"trtexec: {text}"); },
+        };
+        stderr.WriteLine($"trtexec: {trtexec}");
+        var result = await EngineBuilder.BuildAsync(request, cancellationToken);
+        if (result.FromCache) stderr.WriteLine($"trtexec: engine reused from the cache ({result.CacheKey![..12]})");
+        foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
+
+        var gate = options.RequireInt8 ? Int8Gate.Check(result, facts.IsQdq) : null;
+        EngineManifest.Write(options.OutDir, result, options, gate);
+        if (options.Json) stdout.WriteLine(EngineManifest.Section(result, options, gate).ToJsonString(JsonOutput));
+        else EngineSummary.Print(result, facts, stdout);
+        if (gate is null) return ExitCodes.Success;
+        stderr.WriteLine($"error: {gate}");
+        return ExitCodes.GateFailed;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOutput =
+        new(Output.Json.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string? Describe(BuildPhase phase) => phase switch
+    {
+        BuildPhase.Parsing => "parsing the model",
+        BuildPhase.Building => "building the engine (this can take minutes)",
+        BuildPhase.LoadingEngine => "loading the engine",
+        BuildPhase.Inference => "measuring inference",
+        _ => null,
+    };
+}
