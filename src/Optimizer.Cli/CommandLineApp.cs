@@ -17,6 +17,7 @@ public static class CommandLineApp
         root.Add(InspectCommand.Create());
         root.Add(BenchCommand.Create());
         root.Add(ValidateCommand.Create());
+        root.Add(EngineCommand.Create());
         return root;
     }
 
