@@ -15,6 +15,6 @@ public static class BenchSummary
                 $"{b.BatchSize,5} {b.ColdStart.SessionCreationMs,11:0.0} {b.ColdStart.FirstRunMs,9:0.0} {b.LatencyMs.P50,10:0.000} {b.LatencyMs.P95,10:0.000} {b.LatencyMs.P99,10:0.000} {b.LatencyMs.Mean,10:0.000} {b.ThroughputPerSecond,11:0.0} {b.PeakMemoryBytes / 1048576.0,9:0}"));
         if (report.Overhead is { } o)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"timing-loop overhead: bare ORT Run loop {o.BareRunMs:0.0000} ms/run, bench loop {o.TimingLoopMs:0.0000} ms/run, {o.OverheadPercent:+0.00;-0.00} %"));
+                $"timing-loop overhead: bare ORT Run loop {o.BareRunMs:0.0000} ms/run, bare RunWithBinding loop {o.BareBindingRunMs:0.0000} ms/run, bench loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % vs Run, {o.TimingCostPercent:+0.00;-0.00} % vs RunWithBinding"));
     }
 }

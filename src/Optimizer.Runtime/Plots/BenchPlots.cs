@@ -65,6 +65,7 @@ public static class BenchPlots
         BatchAxis(plot, sizes);
         plot.Title($"{Path.GetFileName(report.Model)}: latency per run against batch size");
         plot.YLabel("latency per run (ms)");
+        plot.Axes.SetLimitsY(0, report.Batches.Max(b => b.LatencyMs.P99) * 1.1);
         return plot;
     }
 
@@ -78,7 +79,7 @@ public static class BenchPlots
         BatchAxis(plot, sizes);
         plot.Title($"{Path.GetFileName(report.Model)}: throughput against batch size");
         plot.YLabel("throughput (samples/s)");
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.SetLimitsY(0, report.Batches.Max(b => b.ThroughputPerSecond) * 1.1);
         return plot;
     }
 

@@ -56,7 +56,7 @@ public static class BenchReportWriter
         {
             text.AppendLine("## Timing-loop overhead").AppendLine();
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Bare ONNX Runtime `Run` loop {o.BareRunMs:0.0000} ms/run, bench timing loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % (median of {o.Rounds} alternating rounds of {o.RunsPerLoop} runs)."));
+                $"Bare ONNX Runtime `Run` loop {o.BareRunMs:0.0000} ms/run, bare `RunWithBinding` loop {o.BareBindingRunMs:0.0000} ms/run, bench timing loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % against `Run`, {o.TimingCostPercent:+0.00;-0.00} % against `RunWithBinding` (median of {o.Rounds} alternating rounds of {o.RunsPerLoop} runs)."));
             text.AppendLine();
         }
         var list = plots.ToList();
