@@ -12,9 +12,9 @@ public static class BatchInputs
 {
     public static IReadOnlyDictionary<string, HostTensor> Make(DataOptions data, ModelSignature signature, int batch)
     {
-        foreach (var input in signature.Inputs)
+        foreach (var input in signature.Inputs.Where(_ => batch != 1))
         {
-            if (input.Dims.Length == 0 || (input.Dims[0] >= 0 && input.Dims[0] != batch && batch != 1))
+            if (input.Dims.Length == 0 || (input.Dims[0] >= 0 && input.Dims[0] != batch))
                 throw new InvalidInputException($"batch size {batch}: input '{input.Name}' ({input.Describe()}) has no dynamic batch axis");
         }
         if (data.Folder is null)

@@ -26,7 +26,7 @@ public static class ShapeResolver
             else if (axis == 0) dims[axis] = batch;
             else
                 throw new InvalidInputException(
-                    $"input '{input.Name}' ({input.Describe()}) has dynamic dimension '{input.SymbolicName(axis)}' at axis {axis}: give its shape with --shapes {input.Name}:{string.Join("x", input.Dims.Select(d => d >= 0 ? d : 1))}");
+                    $"input '{input.Name}' ({input.Describe()}) has dynamic dimension '{input.SymbolicName(axis)}' at axis {axis}: give the shape with --shapes {input.Name}:{string.Join("x", input.Dims.Select((d, i) => d >= 0 ? d.ToString() : i == 0 ? "1" : $"<{input.SymbolicName(i)}>"))}");
         }
         return dims;
     }

@@ -27,6 +27,7 @@ public static class Validator
         using var baseline = new ModelRunner(options.BaselinePath ?? throw new InvalidInputException("give --baseline MODEL or --against report.json"), options.Session);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
         CheckSameInterface(baseline, candidate);
+        CheckGatesApply(options.Gates, baseline.Signature);
         var data = DataSet.Open(options.Data, baseline.Signature);
         var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name)).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());
@@ -71,6 +72,7 @@ public static class Validator
         var stored = ReadReport(options.AgainstReport!);
         var storedPredictions = PredictionsFile.ReadBeside(options.AgainstReport!);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
+        CheckGatesApply(options.Gates, candidate.Signature);
         var data = DataSet.Open(options.Data, candidate.Signature);
         var agreement = new Dictionary<string, AgreementStats>(StringComparer.Ordinal);
         var stats = new RunStats();
@@ -128,6 +130,15 @@ public static class Validator
             for (var row = 0; row < scores.Length / classes; row++)
                 yield return ((row == 0 ? sample : $"{sample}#{row}", name), TopClasses.Top(scores.AsSpan(row * classes, classes), OutputStats.TopK));
         }
+    }
+
+    /// <summary>Refuses, before anything runs, agreement and accuracy gates for a model with no classifier-like output.</summary>
+    private static void CheckGatesApply(IEnumerable<Gate> gates, ModelSignature signature)
+    {
+        var needsClasses = gates.FirstOrDefault(g => g.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement or GateMetric.Accuracy);
+        var mayHaveClasses = signature.Outputs.Any(o => o.IsTensor && o.Dims.Length is 2 or 4 && (o.Dims[1] < 0 || o.Dims[1] >= 2));
+        if (needsClasses is not null && !mayHaveClasses)
+            throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({string.Join(", ", signature.Outputs.Select(o => $"{o.Name} {o.Describe()}"))})");
     }
 
     private static void CheckSameInterface(ModelRunner baseline, ModelRunner candidate)
