@@ -10,7 +10,7 @@ public static class ValidateSummary
     public static void Print(ValidationReport report, TextWriter output)
     {
         static string F(double? v) => v is null ? "-" : MarkdownTable.Format(v.Value);
-        output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data})");
+        output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data}; {report.Runtime})");
         foreach (var o in report.Outputs)
             output.WriteLine($"  {o.Name}: max abs {F(o.MaxAbsError)}, mean abs {F(o.MeanAbsError)}, rel L2 {F(o.RelativeL2Error)}, cosine {F(o.CosineSimilarity)}, SQNR {F(o.SqnrDb)} dB, top-1 {F(o.Top1Agreement)}, top-5 {F(o.Top5Agreement)}");
         if (report.Accuracy is { } a)

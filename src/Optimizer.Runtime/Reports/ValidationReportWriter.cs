@@ -21,7 +21,8 @@ public static class ValidationReportWriter
         text.AppendLine($"# Validation: {Path.GetFileName(report.Candidate)} {(report.Passed ? "passed" : "FAILED")}").AppendLine();
         text.AppendLine($"- baseline: `{report.Baseline}`");
         text.AppendLine($"- candidate: `{report.Candidate}`");
-        text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}").AppendLine();
+        text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}");
+        text.AppendLine($"- runtime: {report.Runtime}").AppendLine();
         text.AppendLine("## Outputs").AppendLine();
         var outputs = new MarkdownTable("output", "max abs error", "mean abs error", "relative L2", "cosine (mean)", "cosine (min)", "SQNR (dB)", "top-1 agreement", "top-5 agreement");
         foreach (var o in report.Outputs)

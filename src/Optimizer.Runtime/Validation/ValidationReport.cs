@@ -7,6 +7,8 @@ public sealed record ValidationReport
     public required string Baseline { get; init; }
     public required string Candidate { get; init; }
     public required string Data { get; init; }
+    /// <summary>How the models ran: runtime, provider, whether ONNX Runtime's graph optimizations were on.</summary>
+    public string Runtime { get; init; } = "";
     public int Samples { get; init; }
     public required IReadOnlyList<OutputMetrics> Outputs { get; init; }
     public AccuracyMetrics? Accuracy { get; init; }

@@ -59,6 +59,7 @@ public static class Validator
             Baseline = Path.GetFullPath(options.BaselinePath),
             Candidate = Path.GetFullPath(options.CandidatePath),
             Data = data.Description,
+            Runtime = Describe(options.Session),
             Samples = done,
             Outputs = metrics,
             Accuracy = accuracy,
@@ -104,6 +105,7 @@ public static class Validator
             Baseline = $"{Path.GetFullPath(options.AgainstReport!)} (candidate {stored.Candidate})",
             Candidate = Path.GetFullPath(options.CandidatePath),
             Data = data.Description,
+            Runtime = Describe(options.Session),
             Samples = done,
             Outputs = metrics,
             Accuracy = accuracy,
@@ -111,6 +113,9 @@ public static class Validator
             Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
         };
     }
+
+    private static string Describe(SessionSettings s) =>
+        $"onnxruntime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {s.Provider.ToString().ToLowerInvariant()}, graph optimizations {(s.OptimizationLevel == Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL ? "off" : "on")}";
 
     private static void WritePredictions(TextWriter? writer, string sample, IReadOnlyDictionary<string, HostTensor> outputs)
     {
