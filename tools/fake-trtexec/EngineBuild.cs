@@ -41,7 +41,7 @@ internal static class EngineBuild
         if (Faults.DuringBuild(settings.Fault, log) is { } faultExit) return (null, faultExit);
 
         var layers = LayerPlanner.Plan(network, options);
-        var plan = Figures.Plan(network, profiles, layers, options, settings);
+        var plan = Figures.Plan(profiles, layers, options, settings);
         var level = options.Int("--builderOptimizationLevel", 3);
         var buildSeconds = (cacheHit ? 0.3 : 1.0) * (0.5 + 0.02 * layers.Count * (level + 1) / 4.0);
         var builtLine = $"Engine built in {CppNumber.Format(buildSeconds)} sec.";

@@ -66,6 +66,11 @@ internal sealed class FakeOptions
         foreach (var key in new[] { "--device", "--iterations", "--avgRuns", "--builderOptimizationLevel" })
             if (Get(key) is { } v && !int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
                 return $"Invalid value for {key}: {v}";
+        foreach (var key in new[] { "--duration", "--warmUp" })
+            if (Get(key) is { } v && !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                return $"Invalid value for {key}: {v}";
+        if (Get("--percentile") is { } list && list.Split(',').Any(p => !double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || x is < 0 or > 100))
+            return $"Invalid percentile: {list}";
         if (Get("--builderOptimizationLevel") is { } level && int.Parse(level, CultureInfo.InvariantCulture) is < 0 or > 5)
             return $"Invalid builderOptimizationLevel: {level}. Valid values are 0 to 5.";
         return Get("--memPoolSize") is { } pool ? MemPool.Validate(Version, pool) : null;

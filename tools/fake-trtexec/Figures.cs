@@ -8,7 +8,7 @@ internal static class Figures
 {
     private const double BytesPerMs = 12e6; // 12 GB/s over PCIe
 
-    public static FakePlan Plan(OnnxNetwork network, IReadOnlyList<InputProfile> profiles, IReadOnlyList<FakeLayer> layers,
+    public static FakePlan Plan(IReadOnlyList<InputProfile> profiles, IReadOnlyList<FakeLayer> layers,
         FakeOptions options, FakeSettings settings)
     {
         var weightBytes = layers.Sum(l => l.WeightCount * FakeLayer.BytesPerWeight(l.Precision));

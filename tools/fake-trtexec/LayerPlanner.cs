@@ -34,7 +34,7 @@ internal static class LayerPlanner
     }
 
     private static bool IsInt8Ready(OnnxNetwork network, NodeProto node) =>
-        node.Input.Count >= 2 && DequantizeInputs(network, node).Count() >= 2
+        node.Input.Count >= 2
         && network.ProducerOf(node.Input[0])?.OpType == "DequantizeLinear"
         && network.ProducerOf(node.Input[1])?.OpType == "DequantizeLinear";
 
