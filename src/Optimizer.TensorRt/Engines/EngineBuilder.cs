@@ -50,7 +50,6 @@ public static class EngineBuilder
             try
             {
                 log = await RunAsync(request, flags.Args, logPath, cancellationToken);
-                if (!File.Exists(tempEngine)) throw new InvalidOperationException("unreachable: RunAsync checks the engine");
                 File.Move(tempEngine, enginePath, overwrite: true); // same folder: an atomic rename, as AtomicFile does
             }
             finally
