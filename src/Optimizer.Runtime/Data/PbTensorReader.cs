@@ -27,7 +27,7 @@ public static class PbTensorReader
         {
             return (tensor.Name, HostTensor.FromBytes(type, tensor.Dims.ToArray(), tensor.GetRawBytes().Span));
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or OverflowException)
         {
             throw new InvalidInputException($"{path}: {e.Message}", e);
         }

@@ -9,7 +9,7 @@ namespace Optimizer.Runtime.Sessions;
 /// </summary>
 public sealed record TensorSpec(string Name, TensorElementType ElementType, long[] Dims, string[] SymbolicDims, bool IsTensor)
 {
-    public string DimsText => string.Join("x", Dims.Select((d, i) => d >= 0 ? d.ToString() : SymbolicName(i)));
+    public string DimsText => string.Join(",", Dims.Select((d, i) => d >= 0 ? d.ToString() : SymbolicName(i)));
 
     public string SymbolicName(int axis) =>
         axis < SymbolicDims.Length && !string.IsNullOrEmpty(SymbolicDims[axis]) ? SymbolicDims[axis] : "?";

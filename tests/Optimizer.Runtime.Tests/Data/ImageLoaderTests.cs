@@ -43,6 +43,23 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void WebpDecodesLikeThePngItWasMadeFrom()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var png = TestPaths.SharedModel("images/chelsea.png");
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(png))
+        using (var image = SkiaSharp.SKImage.FromBitmap(bitmap))
+        using (var webp = image.Encode(SkiaSharp.SKEncodedImageFormat.Webp, 100))
+            File.WriteAllBytes(dir.File("chelsea.webp"), webp.ToArray());
+        var p = Preprocessing.Resolve(new PreprocessOverrides(), ImageInput);
+        var a = ImageLoader.Load(png, p).AsSpan<float>();
+        var b = ImageLoader.Load(dir.File("chelsea.webp"), p).AsSpan<float>();
+        double sum = 0;
+        for (var i = 0; i < a.Length; i++) sum += Math.Abs(a[i] - b[i]);
+        Assert.True(sum / a.Length < 0.02, $"mean abs difference {sum / a.Length}");
+    }
+
+    [Fact]
     public void ACorruptImageNamesItsFile()
     {
         using var dir = TestPaths.NewTempDir();
