@@ -44,7 +44,7 @@ public static class Benchmarker
             if (options.MeasureOverhead && overhead is null)
             {
                 progress?.Report(new BenchProgress(batch, "overhead check", 0, 1));
-                overhead = OverheadCheck.Measure(bound, Math.Max(options.Runs, 10), 7, cancel);
+                overhead = OverheadCheck.Measure(bound, Math.Max(options.Runs, 10), 15, cancel);
             }
         }
         return new BenchReport
