@@ -65,9 +65,13 @@ public sealed class EngineOptions
     /// <summary>True when an engine should be built (always for <c>optimize engine</c>; with --engine on the root).</summary>
     public bool IsRequested(ParseResult parse) => !_forRoot || parse.GetValue(Engine);
 
-    /// <summary>Builds the engine for <paramref name="onnxPath"/> into <paramref name="outDir"/>; returns the exit code.</summary>
-    public Task<int> RunAsync(ParseResult parse, string onnxPath, string outDir, CancellationToken cancellationToken) =>
-        EngineRun.RunAsync(Read(parse, onnxPath, outDir), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
+    /// <summary>
+    /// Builds the engine for <paramref name="onnxPath"/> into <paramref name="outDir"/> and records it in the manifest;
+    /// returns the exit code. <paramref name="printSummary"/> false keeps stdout free (for a command printing JSON).
+    /// </summary>
+    public Task<int> RunAsync(ParseResult parse, string onnxPath, string outDir, CancellationToken cancellationToken, bool printSummary = true) =>
+        EngineRun.RunAsync(Read(parse, onnxPath, outDir) with { PrintSummary = printSummary },
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
 
     internal EngineRunOptions Read(ParseResult parse, string onnxPath, string outDir) => new()
     {

@@ -18,6 +18,7 @@ public sealed record EngineRunOptions
     public TimeSpan? Timeout { get; init; }
     public string? CalibrationCache { get; init; }
     public bool Json { get; init; }
+    public bool PrintSummary { get; init; } = true;
     public BuildSettings Settings { get; init; } = new();
 }
 
@@ -50,7 +51,7 @@ public static class EngineRun
         var gate = options.RequireInt8 ? Int8Gate.Check(result, facts.IsQdq) : null;
         EngineManifest.Write(options.OutDir, result, options, gate);
         if (options.Json) stdout.WriteLine(EngineManifest.Section(result, options, gate).ToJsonString(JsonOutput));
-        else EngineSummary.Print(result, facts, stdout);
+        else if (options.PrintSummary) EngineSummary.Print(result, facts, stdout);
         if (gate is null) return ExitCodes.Success;
         stderr.WriteLine($"error: {gate}");
         return ExitCodes.GateFailed;

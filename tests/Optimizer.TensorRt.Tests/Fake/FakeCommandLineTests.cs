@@ -83,4 +83,14 @@ public sealed class FakeCommandLineTests
         Assert.False(log.Failed);
         Assert.Contains("Cannot find device ID 3!", log.Errors);
     }
+
+    [Fact]
+    public async Task The_version_can_come_from_a_flag_file()
+    {
+        using var dir = TestKit.TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("fake.conf"), "# which release to be\nFAKE_TRTEXEC_VERSION=8.6.1.6\n");
+        var trtexec = FakeTrtexec.Wrapper(dir.File("bin"), "", extra: new Dictionary<string, string> { ["FAKE_TRTEXEC_CONFIG"] = dir.File("fake.conf") });
+        var run = await Running.ProcessRunner.RunAsync(trtexec, ["--help"], null, null, CancellationToken.None);
+        Assert.StartsWith("&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # ", run.Lines[0].Raw);
+    }
 }
