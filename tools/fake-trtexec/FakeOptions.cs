@@ -73,6 +73,17 @@ internal sealed class FakeOptions
             return $"Invalid percentile: {list}";
         if (Get("--builderOptimizationLevel") is { } level && int.Parse(level, CultureInfo.InvariantCulture) is < 0 or > 5)
             return $"Invalid builderOptimizationLevel: {level}. Valid values are 0 to 5.";
+        foreach (var key in new[] { "--shapes", "--minShapes", "--optShapes", "--maxShapes" })
+        {
+            try
+            {
+                ShapeSpec.Parse(Get(key));
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+            {
+                return $"Invalid {key}: {e.Message}";
+            }
+        }
         return Get("--memPoolSize") is { } pool ? MemPool.Validate(Version, pool) : null;
     }
 }

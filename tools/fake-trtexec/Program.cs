@@ -27,15 +27,7 @@ if (map.Count == 0)
     return log.Passed();
 }
 var (options, unknown) = FakeOptions.Read(version, map);
-string? invalid;
-try
-{
-    invalid = unknown.Count > 0 ? null : options.Validate();
-}
-catch (FormatException e)
-{
-    invalid = e.Message;
-}
+var invalid = unknown.Count > 0 ? null : options.Validate();
 if (unknown.Count > 0 || invalid is not null)
 {
     foreach (var (key, value) in unknown) log.Error($"Unknown option: {key} {value}");
@@ -56,15 +48,7 @@ if (options.LoadEngine is { } enginePath)
 else
 {
     int exitCode;
-    try
-    {
-        (plan, exitCode) = EngineBuild.Run(options, settings, log);
-    }
-    catch (ArgumentException e)
-    {
-        log.Error(e.Message);
-        return FailureChain.BuildFailed(log);
-    }
+    (plan, exitCode) = EngineBuild.Run(options, settings, log);
     if (plan is null) return exitCode;
 }
 

@@ -39,6 +39,8 @@ public sealed class FakeCommandLineTests
     [InlineData("8.6.1.6", new[] { "--onnx=m.onnx", "--memPoolSize=workspace:1G" }, "Invalid memPoolSize value: 1G")]
     [InlineData("10.9.0.34", new[] { "--onnx=m.onnx", "--best", "--stronglyTyped" }, "--best is not allowed with --stronglyTyped")]
     [InlineData("10.9.0.34", new[] { "--skipInference" }, "Model missing or format not recognized")]
+    [InlineData("10.9.0.34", new[] { "--onnx=m.onnx", "--optShapes=x:1y3" }, "Invalid --optShapes")]
+    [InlineData("10.9.0.34", new[] { "--onnx=m.onnx", "--duration=soon" }, "Invalid value for --duration: soon")]
     public async Task Bad_command_lines_print_the_error_and_help_then_FAILED(string version, string[] args, string error)
     {
         using var fake = new FakeRun();

@@ -3,7 +3,7 @@ using Optimizer.TensorRt.Benchmarking;
 using Optimizer.TensorRt.Flags;
 using Optimizer.TensorRt.Tests.Support;
 
-namespace Optimizer.TensorRt.Tests.Engines;
+namespace Optimizer.TensorRt.Tests.Benchmarking;
 
 /// <summary>Running a built engine: trtexec's figures, and its refusal of an engine from another release.</summary>
 public sealed class EngineBenchmarkTests
