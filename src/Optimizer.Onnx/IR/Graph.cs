@@ -60,7 +60,7 @@ public sealed partial class Graph
     }
 
     /// <summary>Makes an existing value (an initializer) also a graph input, as models before IR version 4 do.</summary>
-    internal void AddInputValue(Value value)
+    public void AddInputValue(Value value)
     {
         value.IsGraphInput = true;
         _inputs.Add(value);

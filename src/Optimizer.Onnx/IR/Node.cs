@@ -93,6 +93,15 @@ public sealed class Node
         return value;
     }
 
+    /// <summary>Removes trailing outputs from <paramref name="count"/> on; refuses (node unchanged) when one is still used.</summary>
+    public void TruncateOutputs(int count)
+    {
+        for (var i = count; i < _outputs.Count; i++)
+            if (_outputs[i] is { } o && (o.Uses.Count > 0 || o.IsGraphOutput))
+                throw new InvalidOperationException($"output '{o.Name}' of {this} is still used");
+        _outputs.RemoveRange(count, Math.Max(0, _outputs.Count - count));
+    }
+
     /// <summary>Adds an output value at the end.</summary>
     public Value AddOutput(string name)
     {

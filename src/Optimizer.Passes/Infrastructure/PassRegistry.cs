@@ -1,0 +1,61 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Passes.Cleanup;
+using Optimizer.Passes.Folding;
+using Optimizer.Passes.Fusion;
+using Optimizer.Passes.Opset;
+
+namespace Optimizer.Passes.Infrastructure;
+
+/// <summary>
+/// The one hand-written, ordered list of passes: the default pipeline of <c>optimize MODEL</c>. Each ordering
+/// constraint is explained next to its entry. No reflection, no discovery: a new pass is one line here.
+/// </summary>
+public static class PassRegistry
+{
+    public static IReadOnlyList<IPass> DefaultPipeline() =>
+    [
+        // First, so every later pass reads and writes the opset the user asked for (fusions check it).
+        new UpgradeOpset(),
+        // Before anything looks for constants: Constant nodes become initializers, so "is it constant?" has one answer.
+        new ConstantsToInitializers(),
+        // Identity and Dropout hide producer/consumer pairs from every pattern below; remove them early.
+        new EliminateIdentity(),
+        new EliminateDropout(),
+        // Shapes (with --shapes fixed first) let folding evaluate Shape/Size and the no-op checks compare shapes.
+        // Folding before the no-op checks: folded Reshape targets and Cast types become comparable constants.
+        new FoldConstants(),
+        new EliminateNoOps(),
+        // Shape-computation chains share their Shape/Gather nodes once merged; fold again after merging.
+        new DeduplicateInitializers(),
+        new EliminateCommonSubexpressions(),
+        // Conv + Add (bias) must fold before BatchNormalization so Conv→Add→BN (PaddleOCR) reaches Conv→BN.
+        new ConvMulAddFusion(),
+        new BatchNormIntoConv(),
+        // BN into MatMul leaves MatMul→Add, which this turns into Gemm; so after fuse-batchnorm.
+        new PadIntoConv(),
+        new MatMulAddIntoGemm(),
+        new TransposeChainFusion(),
+        new SqueezeChainFusion(),
+        // After Squeeze/Unsqueeze merging, which can leave Reshape chains.
+        new ReshapeChainFusion(),
+        // LayerNorm before GELU: both read the same Add/Mul; LayerNorm's tail Add must not be taken by another fusion.
+        new LayerNormalizationFusion(),
+        new GeluFusion(),
+        // Last: what the fusions left unused (old weights, Constant nodes kept as graph outputs' inputs) goes.
+        new EliminateDeadCode(),
+    ];
+
+    /// <summary>Every pass, for <c>optimize passes</c> and <c>--passes</c> (each name once, in pipeline order).</summary>
+    public static IReadOnlyList<IPass> All => DefaultPipeline().DistinctBy(p => p.Name).ToList();
+
+    /// <summary>The default pipeline without fusions and cleanup (<c>--no-fuse</c>): only analysis and the opset upgrade.</summary>
+    public static IReadOnlyList<IPass> WithoutFusion() => DefaultPipeline().Where(p => p.Kind is PassKind.Analysis or PassKind.Opset).ToList();
+
+    /// <summary>The passes named, in the order given; an unknown name is a user error listing the known ones.</summary>
+    public static IReadOnlyList<IPass> Resolve(IEnumerable<string> names)
+    {
+        var all = All.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        return names.Select(n => all.TryGetValue(n, out var p) ? p
+            : throw new InvalidInputException($"unknown pass '{n}'; known passes: {string.Join(", ", all.Keys)}")).ToList();
+    }
+}
