@@ -20,25 +20,25 @@ public sealed class EngineOptions
     {
         _forRoot = forRoot;
         string Name(string name) => forRoot ? "--engine-" + name : "--" + name;
-        Precision = new(Name("precision")) { Description = "auto (from the model: FP16 tensors, Q/DQ), fp16, bf16, int8 or best. TensorRT 11 accepts only auto.", DefaultValueFactory = _ => EnginePrecision.Auto };
-        Shapes = new(Name("shapes")) { Description = "Fixed shapes for dynamic inputs (min = opt = max), e.g. input:1x3x224x224,mask:1x128." };
-        MinShapes = new(Name("min-shapes")) { Description = "Smallest shapes of the optimization profile (same syntax as --shapes)." };
-        OptShapes = new(Name("opt-shapes")) { Description = "Shapes the engine is tuned for." };
-        MaxShapes = new(Name("max-shapes")) { Description = "Largest shapes of the optimization profile." };
-        Workspace = new(Name("workspace")) { Description = "Builder workspace limit in MiB (--memPoolSize=workspace:N)." };
-        OptimizationLevel = new(Name("optimization-level")) { Description = "Builder optimization level 0-5 (TensorRT's default: 3)." };
-        Device = new(Name("device")) { Description = "CUDA device id.", DefaultValueFactory = _ => 0 };
-        Iterations = new(Name("iterations")) { Description = "Minimum timed inference queries after the build (trtexec's default: 10)." };
-        Duration = new(Name("duration")) { Description = "Minimum seconds of timed inference after the build (trtexec's default: 3)." };
+        Precision = new(Name("precision")) { HelpName = "auto|fp16|bf16|int8|best", Description = "auto (from the model: FP16 tensors, Q/DQ), fp16, bf16, int8 or best. TensorRT 11 accepts only auto.", DefaultValueFactory = _ => EnginePrecision.Auto };
+        Shapes = new(Name("shapes")) { HelpName = "NAME:DIMS,...", Description = "Fixed shapes for dynamic inputs (min = opt = max), e.g. input:1x3x224x224,mask:1x128." };
+        MinShapes = new(Name("min-shapes")) { HelpName = "NAME:DIMS,...", Description = "Smallest shapes of the optimization profile (same syntax as --shapes)." };
+        OptShapes = new(Name("opt-shapes")) { HelpName = "NAME:DIMS,...", Description = "Shapes the engine is tuned for." };
+        MaxShapes = new(Name("max-shapes")) { HelpName = "NAME:DIMS,...", Description = "Largest shapes of the optimization profile." };
+        Workspace = new(Name("workspace")) { HelpName = "MiB", Description = "Builder workspace limit in MiB (--memPoolSize=workspace:N)." };
+        OptimizationLevel = new(Name("optimization-level")) { HelpName = "0-5", Description = "Builder optimization level 0-5 (TensorRT's default: 3)." };
+        Device = new(Name("device")) { HelpName = "N", Description = "CUDA device id.", DefaultValueFactory = _ => 0 };
+        Iterations = new(Name("iterations")) { HelpName = "N", Description = "Minimum timed inference queries after the build (trtexec's default: 10)." };
+        Duration = new(Name("duration")) { HelpName = "SECONDS", Description = "Minimum seconds of timed inference after the build (trtexec's default: 3)." };
         SkipInference = new(Name("skip-inference")) { Description = "Only build; do not measure the engine." };
-        Timeout = new(Name("timeout")) { Description = "Stop trtexec after this many seconds (default: no limit)." };
-        CalibrationCache = new(Name("calibration-cache")) { Description = "TensorRT calibration cache for implicit INT8 on TensorRT 8.x (default: OUT/calibration.cache when present)." };
+        Timeout = new(Name("timeout")) { HelpName = "SECONDS", Description = "Stop trtexec after this many seconds (default: no limit)." };
+        CalibrationCache = new(Name("calibration-cache")) { HelpName = "FILE", Description = "TensorRT calibration cache for implicit INT8 on TensorRT 8.x (default: OUT/calibration.cache when present)." };
     }
 
     public Option<bool> Engine { get; } = new("--engine") { Description = "Also build a TensorRT engine with trtexec (OUT/model.plan)." };
-    public Option<string?> Trtexec { get; } = new("--trtexec") { Description = "Path of trtexec (default: $TRTEXEC, then PATH, then /usr/src/tensorrt/bin and /opt/tensorrt/bin)." };
-    public Option<string[]> TrtexecArgs { get; } = new("--trtexec-arg") { Description = "An extra trtexec option passed as is, e.g. --trtexec-arg=--useCudaGraph (repeatable).", AllowMultipleArgumentsPerToken = false };
-    public Option<DirectoryInfo?> EngineCache { get; } = new("--engine-cache") { Description = "Reuse engines built from the same model, flags, TensorRT version and GPU; also holds timing caches." };
+    public Option<string?> Trtexec { get; } = new("--trtexec") { HelpName = "PATH", Description = "Path of trtexec (default: $TRTEXEC, then PATH, then /usr/src/tensorrt/bin and /opt/tensorrt/bin)." };
+    public Option<string[]> TrtexecArgs { get; } = new("--trtexec-arg") { HelpName = "--FLAG[=VALUE]", Description = "An extra trtexec option passed as is, e.g. --trtexec-arg=--useCudaGraph (repeatable).", AllowMultipleArgumentsPerToken = false };
+    public Option<DirectoryInfo?> EngineCache { get; } = new("--engine-cache") { HelpName = "DIR", Description = "Reuse engines built from the same model, flags, TensorRT version and GPU; also holds timing caches." };
     public Option<bool> RequireInt8 { get; } = new("--require-int8") { Description = "Fail (exit 1) when quantized layers of a Q/DQ model fell back to FP16/FP32." };
     public Option<EnginePrecision> Precision { get; }
     public Option<string?> Shapes { get; }
