@@ -45,6 +45,22 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void AgainstAStoredReportRunsOnlyTheCandidate()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(Directory.CreateDirectory(dir.File("images")).FullName);
+        Assert.Equal(ExitCodes.Success, Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", ModelFixtures.MobileNet, "--data", images, "--report", dir.File("release")).Exit);
+        var (exit, stdout, _) = Run("validate", "--against", dir.File("release/report.json"), "--candidate", ModelFixtures.MobileNet, "--data", images,
+            "--max-accuracy-drop", "top5-agreement=1", "--report", dir.File("now"));
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Contains("release/report.json", stdout);
+        Assert.Contains("PASS gate top5-agreement >= 1", stdout);
+        (exit, _, var stderr) = Run("validate", "--candidate", ModelFixtures.MobileNet, "--data", images);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("--baseline", stderr);
+    }
+
+    [Fact]
     public void BadDataExitsTwoWithOneLineNamingTheFile()
     {
         using var dir = TestPaths.NewTempDir();
