@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Optimizer.Runtime.Data;
 using Optimizer.Runtime.Sessions;
@@ -27,9 +28,11 @@ public static class Benchmarker
             TimingLoop.Measure(bound.Run, warmup, options.Warmup, null, d => progress?.Report(new BenchProgress(batch, "warm-up", d, options.Warmup)), cancel);
             var capacity = options.Duration is { } d ? TimingLoop.CapacityFor(d, options.Warmup > 0 ? warmup.Min() : firstRun.TotalMilliseconds) : options.Runs;
             var latencies = new double[capacity];
-            var total = options.Duration is null ? options.Runs : (int)Math.Round(options.Duration.Value.TotalSeconds * 1000);
+            // With --duration, progress is in milliseconds elapsed rather than runs done.
+            var total = options.Duration is null ? options.Runs : (int)Math.Round(options.Duration.Value.TotalMilliseconds);
+            var started = Stopwatch.GetTimestamp();
             var count = TimingLoop.Measure(bound.Run, latencies, options.Runs, options.Duration,
-                done => progress?.Report(new BenchProgress(batch, "timed", options.Duration is null ? done : total, total)), cancel);
+                done => progress?.Report(new BenchProgress(batch, "timed", options.Duration is null ? done : Math.Min(total, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds), total)), cancel);
             var measured = latencies.AsSpan(0, count).ToArray();
             results.Add(new BatchResult
             {

@@ -56,13 +56,6 @@ public sealed class HostTensor
             return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, ElementType, Shape, (IntPtr)p, Bytes.LongLength);
     }
 
-    public HostTensor Copy()
-    {
-        var copy = Allocate(ElementType, (long[])Shape.Clone());
-        Bytes.CopyTo(copy.Bytes, 0);
-        return copy;
-    }
-
     /// <summary>Copies a tensor produced by ONNX Runtime into host memory.</summary>
     public static HostTensor FromOrtValue(OrtValue value)
     {

@@ -26,9 +26,6 @@ public static class TensorTypes
         _ => false,
     };
 
-    public static bool IsFloatingPoint(TensorElementType type) =>
-        type is TensorElementType.Float or TensorElementType.Double or TensorElementType.Float16 or TensorElementType.BFloat16;
-
     /// <summary>The numpy-style name (float32, int64, ...), used in messages.</summary>
     public static string Name(TensorElementType type) => type switch
     {
