@@ -23,6 +23,17 @@ public static class EngineManifest
         manifest.Save();
     }
 
+    /// <summary>After a failed build: the manifest must not keep describing an engine from an earlier run.</summary>
+    public static void Forget(string outDir)
+    {
+        if (!File.Exists(Path.Combine(outDir, Manifest.FileName))) return;
+        var manifest = Manifest.LoadOrCreate(outDir);
+        if (manifest.GetSection("files") is JsonObject files)
+            foreach (var role in new[] { "engine", "trtexecLog", "engineLayers", "engineTimes" }) files.Remove(role);
+        manifest.SetSection("engine", null);
+        manifest.Save();
+    }
+
     public static JsonObject Section(EngineBuildResult r, EngineRunOptions options, string? gate) => new()
     {
         ["tensorrt"] = new JsonObject { ["version"] = r.Version.ToString(), ["build"] = r.Version.Build, ["trtexec"] = r.Trtexec },

@@ -44,7 +44,16 @@ public static class EngineRun
             OnPhase = phase => { if (Describe(phase) is { } text) stderr.WriteLine($"trtexec: {text}"); },
         };
         stderr.WriteLine($"trtexec: {trtexec}");
-        var result = await EngineBuilder.BuildAsync(request, cancellationToken);
+        EngineBuildResult result;
+        try
+        {
+            result = await EngineBuilder.BuildAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is OptimizerException or OperationCanceledException)
+        {
+            EngineManifest.Forget(options.OutDir);
+            throw;
+        }
         if (result.FromCache) stderr.WriteLine($"trtexec: engine reused from the cache ({result.CacheKey![..12]})");
         foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
 

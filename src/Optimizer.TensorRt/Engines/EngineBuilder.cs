@@ -38,7 +38,8 @@ public static class EngineBuilder
 
         var enginePath = Path.Combine(outDir, EngineFile);
         var logPath = Path.Combine(outDir, LogFile);
-        foreach (var stale in new[] { LayerFile, TimesFile }) File.Delete(Path.Combine(outDir, stale));
+        // An engine left from an earlier build must not pass for this one if this one fails.
+        foreach (var stale in new[] { EngineFile, LayerFile, TimesFile }) File.Delete(Path.Combine(outDir, stale));
         var fromCache = cache is not null && key is not null && cache.TryRestore(key, outDir);
         TrtexecLog log;
         if (fromCache)

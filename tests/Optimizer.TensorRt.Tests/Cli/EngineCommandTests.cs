@@ -58,6 +58,18 @@ public sealed class EngineCommandTests : IDisposable
         Assert.Contains("engine reused from the cache", stderr);
     }
 
+    [Fact]
+    public void A_failed_rebuild_leaves_neither_the_old_engine_nor_its_manifest_entry()
+    {
+        Assert.Equal(ExitCodes.Success, Run("10.9.0.34", "fp32", null).Code);
+        Assert.Equal(ExitCodes.ExternalToolFailed, Run("10.9.0.34", "fp32", "build-failed").Code);
+
+        Assert.False(File.Exists(Path.Combine(Out, "model.plan")));
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Out, "manifest.json")))!;
+        Assert.Null(manifest["engine"]);
+        Assert.Null(manifest["files"]!["engine"]);
+    }
+
     [Theory]
     [InlineData("build-failed", "trtexec failed (exit code 1)")]
     [InlineData("cuda", "without a FAILED line")]
