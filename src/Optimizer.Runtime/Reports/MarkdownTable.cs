@@ -22,13 +22,13 @@ public sealed class MarkdownTable(params string[] headers)
         text.AppendLine();
     }
 
-    /// <summary>Numbers with up to 6 decimals (4 significant digits in exponent form when tiny or huge), everything else as text.</summary>
+    /// <summary>Numbers with 6 significant digits (enough to tell a cosine of 0.99999 from 1), everything else as text.</summary>
     public static string Format(object? cell) => cell switch
     {
         null => "",
         double d when double.IsNaN(d) => "n/a",
         double d when double.IsInfinity(d) => d > 0 ? "inf" : "-inf",
-        double d => Math.Abs(d) >= 1e6 || (Math.Abs(d) < 1e-3 && d != 0) ? d.ToString("G4", CultureInfo.InvariantCulture) : d.ToString("0.######", CultureInfo.InvariantCulture),
+        double d => d.ToString("G6", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => cell.ToString()!.Replace("|", "\\|"),
     };
