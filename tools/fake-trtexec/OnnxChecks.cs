@@ -24,7 +24,11 @@ internal static class OnnxChecks
         "Range", "Reciprocal", "ReduceL2", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu",
         "Reshape", "Resize", "RNN", "ScatterElements", "ScatterND", "Selu", "Shape", "Sigmoid", "Sign", "Sin", "Size",
         "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile",
-        "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor",
+        "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor", "If", "Loop", "Scan", "NonMaxSuppression", "RoiAlign",
+        "Trilu", "Round", "Tan", "Asin", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Softsign", "ThresholdedRelu",
+        "Celu", "IsNaN", "IsInf", "Shrink", "OneHot", "ReverseSequence", "EyeLike", "RandomUniform", "RandomNormal",
+        "RandomUniformLike", "RandomNormalLike", "ReduceLogSumExp", "ReduceSumSquare", "ReduceL1", "ReduceLogSum",
+        "GlobalLpPool", "LpNormalization", "LpPool", "MeanVarianceNormalization", "Hardmax", "Mish", "Compress", "Det",
     ];
 
     public static ImportError? Check(OnnxNetwork network)
