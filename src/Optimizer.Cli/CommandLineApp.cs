@@ -18,6 +18,7 @@ public static class CommandLineApp
         root.Add(BenchCommand.Create());
         root.Add(ValidateCommand.Create());
         root.Add(EngineCommand.Create());
+        root.Add(PassesCommand.Create());
         return root;
     }
 

@@ -11,6 +11,21 @@ public sealed record OptimizeOptions
     /// <summary>Exactly these passes, in this order; empty means none (read and write only); null means the default pipeline.</summary>
     public IReadOnlyList<string>? Passes { get; init; }
 
+    /// <summary>Skip the default fusion, folding and cleanup passes (<c>--no-fuse</c>).</summary>
+    public bool NoFuse { get; init; }
+
+    /// <summary>Print why each fusion that matched declined (<c>--explain</c>).</summary>
+    public bool Explain { get; init; }
+
+    /// <summary>Run the model verifier after every pass (<c>--verify</c>).</summary>
+    public bool Verify { get; init; }
+
+    /// <summary>Upgrade the model to this ONNX opset first (<c>--opset N</c>).</summary>
+    public long? Opset { get; init; }
+
+    /// <summary>Fixed input dimensions, as given (<c>--shapes name:1x3x224x224,...</c>).</summary>
+    public string? Shapes { get; init; }
+
     public bool Json { get; init; }
 
     public static string DefaultOutDir(string modelPath) =>

@@ -5,13 +5,14 @@ using Optimizer.Onnx.Analysis;
 using Optimizer.Onnx.Errors;
 using Optimizer.Onnx.IO;
 using Optimizer.Onnx.Serialization;
+using Optimizer.Passes.Infrastructure;
 
 namespace Optimizer.Cli.Pipeline;
 
 /// <summary>
 /// <c>optimize MODEL</c>: read the model, run the passes, write OUT/model.onnx, OUT/report.json, OUT/report.md and
-/// OUT/manifest.json. Nothing is written before the model has been read and checked, and each file appears only
-/// once complete.
+/// OUT/manifest.json. Nothing is written before the model has been read and the passes have run, and each file
+/// appears only once complete.
 /// </summary>
 public static class OptimizeRunner
 {
@@ -20,44 +21,70 @@ public static class OptimizeRunner
     public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        // 1. read
         var model = ModelReader.Read(options.ModelPath);
         var before = ModelSummary.Of(model);
-        if (options.Passes is not { Count: 0 })
-            throw new InvalidInputException("no passes are available yet: use --passes none");
+        // 2. choose and run the passes
+        var passes = PassSelection.Choose(options);
+        var context = new PassContext(PassSelection.Settings(options), cancellation: cancel);
+        var records = PassRunner.Run(model, passes, context);
         cancel.ThrowIfCancellationRequested();
-
-        var outDir = Path.GetFullPath(options.OutDir);
-        if (File.Exists(outDir)) throw new InvalidInputException($"output '{options.OutDir}' is a file; give a folder");
-        Directory.CreateDirectory(outDir);
+        // 3. write the model
+        var outDir = PrepareOutDir(options.OutDir);
         var outModel = Path.Combine(outDir, ModelFileName);
         ModelWriter.Write(model, outModel);
-
-        var after = ModelSummary.Of(ModelReader.Read(outModel));
+        // 4. report and manifest
         var report = new PipelineReport
         {
             Input = Path.GetFullPath(options.ModelPath),
             Output = outModel,
             InputBytes = new FileInfo(options.ModelPath).Length,
             OutputBytes = new FileInfo(outModel).Length + ExternalBytes(outModel),
-            Passes = options.Passes ?? [],
+            Passes = passes.Select(p => p.Name).ToList(),
+            PassResults = records,
+            Declines = context.Diagnostics.Declines,
             Before = before,
-            After = after,
+            After = ModelSummary.Of(ModelReader.Read(outModel)),
             Seconds = clock.Elapsed.TotalSeconds,
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), Json.Serialize(report) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), ReportMarkdown.Render(report));
+        WriteManifest(options, outDir, outModel);
+        // 5. tell the user
+        stdout.Write(options.Json ? Json.Serialize(report) + "\n" : Summary(report, options.Explain));
+        return ExitCodes.Success;
+    }
 
+    private static string PrepareOutDir(string dir)
+    {
+        var outDir = Path.GetFullPath(dir);
+        if (File.Exists(outDir)) throw new InvalidInputException($"output '{dir}' is a file; give a folder");
+        Directory.CreateDirectory(outDir);
+        return outDir;
+    }
+
+    private static void WriteManifest(OptimizeOptions options, string outDir, string outModel)
+    {
         var manifest = Manifest.LoadOrCreate(outDir);
         manifest.AddFile("input", options.ModelPath);
         manifest.AddFile("model", outModel);
         if (File.Exists(outModel + ".data")) manifest.AddFile("modelData", outModel + ".data");
         manifest.SetSection("options", JsonNode.Parse(Json.Serialize(options with { ModelPath = Path.GetFullPath(options.ModelPath), OutDir = outDir })));
         manifest.Save();
+    }
 
-        stdout.Write(options.Json
-            ? Json.Serialize(report) + "\n"
-            : $"wrote {outModel} ({SummaryText.Bytes(report.OutputBytes)}, {after.NodeCount} nodes; input had {before.NodeCount})\n");
-        return ExitCodes.Success;
+    private static string Summary(PipelineReport r, bool explain)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var p in r.PassResults.Where(p => p.Changed))
+            text.AppendLine($"  {p.Name}: {p.NodesRewritten} rewritten, -{p.NodesRemoved} +{p.NodesAdded} nodes, {SummaryText.Bytes(p.BytesSaved)} saved");
+        if (explain)
+        {
+            text.AppendLine(r.Declines.Count == 0 ? "no rewrite was declined" : $"declined ({r.Declines.Count}):");
+            foreach (var d in r.Declines) text.AppendLine($"  {d.Pass}: {d.Node}: {d.Reason}");
+        }
+        text.AppendLine($"wrote {r.Output} ({SummaryText.Bytes(r.OutputBytes)}, {r.After.TotalNodeCount} nodes; input had {r.Before.TotalNodeCount})");
+        return text.ToString();
     }
 
     private static long ExternalBytes(string modelPath) => File.Exists(modelPath + ".data") ? new FileInfo(modelPath + ".data").Length : 0;

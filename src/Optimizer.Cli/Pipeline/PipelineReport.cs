@@ -1,4 +1,5 @@
 using Optimizer.Onnx.Analysis;
+using Optimizer.Passes.Infrastructure;
 
 namespace Optimizer.Cli.Pipeline;
 
@@ -10,6 +11,10 @@ public sealed record PipelineReport
     public required long InputBytes { get; init; }
     public required long OutputBytes { get; init; }
     public required IReadOnlyList<string> Passes { get; init; }
+    /// <summary>What each pass changed, in the order they ran.</summary>
+    public required IReadOnlyList<PassRecord> PassResults { get; init; }
+    /// <summary>Rewrites that matched but were not made, with the reason.</summary>
+    public required IReadOnlyList<PassDecline> Declines { get; init; }
     public required ModelSummary Before { get; init; }
     public required ModelSummary After { get; init; }
     public required double Seconds { get; init; }

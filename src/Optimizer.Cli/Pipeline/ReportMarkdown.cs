@@ -20,7 +20,23 @@ public static class ReportMarkdown
         sb.AppendLine($"| initializers | {r.Before.Initializers.Tensors} ({SummaryText.Bytes(r.Before.Initializers.Bytes)}) | {r.After.Initializers.Tensors} ({SummaryText.Bytes(r.After.Initializers.Bytes)}) |");
         sb.AppendLine($"| constant nodes | {r.Before.Constants.Tensors} ({SummaryText.Bytes(r.Before.Constants.Bytes)}) | {r.After.Constants.Tensors} ({SummaryText.Bytes(r.After.Constants.Bytes)}) |");
         sb.AppendLine();
-        sb.AppendLine(r.Passes.Count == 0 ? "No passes ran (read and write only)." : $"Passes: {string.Join(", ", r.Passes)}.");
+        if (r.PassResults.Count == 0) sb.AppendLine("No passes ran (read and write only).");
+        else
+        {
+            sb.AppendLine("## Passes");
+            sb.AppendLine();
+            sb.AppendLine("| pass | runs | rewritten | removed | added | bytes saved | declined | ms |");
+            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var p in r.PassResults)
+                sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {p.NodesRemoved} | {p.NodesAdded} | {p.BytesSaved} | {p.Declines} | {p.Seconds * 1000:0} |");
+        }
+        if (r.Declines.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Declined rewrites");
+            sb.AppendLine();
+            foreach (var d in r.Declines) sb.AppendLine($"- `{d.Pass}` {d.Node}: {d.Reason}");
+        }
         sb.AppendLine();
         sb.AppendLine($"Took {r.Seconds:0.00} s.");
         return sb.ToString();

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.TestKit;
+
+namespace Optimizer.Cli.Tests;
+
+/// <summary><c>optimize MODEL</c> with the pass pipeline: default passes, --passes, --no-fuse, --explain, --opset, and the report.</summary>
+public class OptimizePipelineTests
+{
+    [Fact]
+    public void DefaultPipelineReportsWhatEachPassChanged()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TestPaths.SharedModel("mobilenet_v2_bn.onnx"), "-o", dir.Path, "--verify");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("100 nodes; input had 222", result.Stdout);
+        Assert.Contains("fuse-batchnorm: 52 rewritten, -52 +0 nodes", result.Stdout);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
+        var passes = report.RootElement.GetProperty("passResults").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal(52, passes["fuse-batchnorm"].GetProperty("nodesRemoved").GetInt32());
+        Assert.Equal(70, passes["constants-to-initializers"].GetProperty("nodesRemoved").GetInt32());
+        Assert.True(passes["eliminate-dead-code"].GetProperty("bytesSaved").GetInt64() > 0);
+        Assert.Equal(100, ModelReader.Read(dir.File("model.onnx")).Graph.Nodes.Count);
+        Assert.Contains("| fuse-batchnorm | 1 | 52 | 52 | 0 |", File.ReadAllText(dir.File("report.md")));
+    }
+
+    [Fact]
+    public void PassesRunsExactlyTheNamedPasses()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TestPaths.SharedModel("squeezenet1_1.onnx"), "-o", dir.Path, "--passes", "eliminate-identity,eliminate-dead-code", "--json");
+        Assert.Equal(0, result.ExitCode);
+        using var report = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(["eliminate-identity", "eliminate-dead-code"], report.RootElement.GetProperty("passes").EnumerateArray().Select(p => p.GetString()!));
+        Assert.Equal(65, report.RootElement.GetProperty("after").GetProperty("nodeCount").GetInt32());
+    }
+
+    [Fact]
+    public void NoFuseKeepsTheGraphAsItIs()
+    {
+        using var dir = TestPaths.NewTempDir();
+        Assert.Equal(0, CliRunner.Run(TestPaths.SharedModel("squeezenet1_1.onnx"), "-o", dir.Path, "--no-fuse").ExitCode);
+        Assert.Equal(83, ModelReader.Read(dir.File("model.onnx")).Graph.Nodes.Count);
+    }
+
+    [Fact]
+    public void ExplainPrintsWhyARewriteDeclined()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
+        var y = b.Op("Conv", [x, b.RandomInitializer("w", 1f, 2, 3, 1, 1)]);
+        var bn = b.Op("BatchNormalization", [y, b.Initializer("s", new[] { 1f, 2f }, 2), b.Initializer("b", new[] { 0f, 1f }, 2),
+            b.Initializer("m", new[] { 0f, 0f }, 2), b.Initializer("v", new[] { 1f, 1f }, 2)]);
+        b.Output(bn, b.Op("Relu", [y]));
+        ModelWriter.Write(b.Model, dir.File("shared.onnx"));
+        var result = CliRunner.Run(dir.File("shared.onnx"), "-o", dir.File("out"), "--explain");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("fuse-batchnorm: BatchNormalization", result.Stdout);
+        Assert.Contains("the Conv output is also used elsewhere", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--passes", "fold-constants,no-such-pass", "unknown pass 'no-such-pass'")]
+    [InlineData("--opset", "9", "only upgrades are supported")]
+    public void BadPipelineOptionsAreRefused(string option, string value, string message)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TestPaths.SharedModel("squeezenet1_1.onnx"), "-o", dir.Path, option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.False(File.Exists(dir.File("model.onnx")));
+    }
+
+    [Fact]
+    public void PassesCommandListsEveryPassWithADescription()
+    {
+        var result = CliRunner.Run("passes");
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Optimizer.Passes.Infrastructure.PassRegistry.All.Count, lines.Length);
+        Assert.StartsWith("upgrade-opset", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("fuse-batchnorm") && l.Contains("BatchNormalization"));
+    }
+}
