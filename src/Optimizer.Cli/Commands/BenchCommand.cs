@@ -7,12 +7,17 @@ using Optimizer.Runtime.Sessions;
 
 namespace Optimizer.Cli.Commands;
 
-/// <summary><c>optimize bench MODEL ...</c>: latency and throughput under ONNX Runtime.</summary>
+/// <summary>
+/// <c>optimize bench MODEL ...</c>: latency and throughput under ONNX Runtime; <c>optimize bench --engine model.plan</c>:
+/// trtexec's figures for a TensorRT engine, in the same report format.
+/// </summary>
 public static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("MODEL") { Description = "The ONNX model to measure." };
+        var model = new Argument<FileInfo?>("MODEL") { Description = "The ONNX model to measure.", Arity = ArgumentArity.ZeroOrOne };
+        var engine = new Option<FileInfo?>("--engine") { Description = "Measure a TensorRT engine (.plan) with trtexec instead of an ONNX model under ONNX Runtime." };
+        var trtexec = new Option<string?>("--trtexec") { Description = "Path of trtexec for --engine (default: PATH lookup)." };
         var shared = new BenchDataOptions();
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones.", DefaultValueFactory = _ => 10 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 100 };
@@ -21,25 +26,29 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write latency.csv, report.json, report.md and PNG plots into this folder." };
         var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
-        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime.") { model, warmup, runs, duration, batch, json, report, overhead };
+        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, overhead };
         shared.AddTo(command);
-        command.SetAction((ParseResult parse, CancellationToken cancel) =>
+        command.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
-            var options = new BenchOptions
-            {
-                ModelPath = parse.GetValue(model)!.FullName,
-                Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
-                Session = shared.ParseSession(parse, SessionSettings.ForSpeed),
-                Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
-                Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
-                Duration = parse.GetValue(duration) is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
-                BatchSizes = ParseBatches(parse.GetValue(batch)!),
-                MeasureOverhead = parse.GetValue(overhead),
-            };
+            var (modelFile, engineFile) = (parse.GetValue(model), parse.GetValue(engine));
+            if ((modelFile is null) == (engineFile is null))
+                throw new InvalidInputException("give either MODEL (ONNX Runtime) or --engine model.plan (trtexec)");
+            var durationSeconds = parse.GetValue(duration);
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var result = BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
-                p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => Benchmarker.Run(options, progress, cancel));
+            var result = engineFile is not null
+                ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
+                : RunOnnxRuntime(new BenchOptions
+                {
+                    ModelPath = modelFile!.FullName,
+                    Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
+                    Session = shared.ParseSession(parse, SessionSettings.ForSpeed),
+                    Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
+                    Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
+                    Duration = durationSeconds is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
+                    BatchSizes = ParseBatches(parse.GetValue(batch)!),
+                    MeasureOverhead = parse.GetValue(overhead),
+                }, stderr, cancel);
             if (parse.GetValue(report) is { } folder)
             {
                 var (files, warning) = BenchReportWriter.Write(result, folder.FullName);
@@ -48,10 +57,14 @@ public static class BenchCommand
             }
             if (parse.GetValue(json)) stdout.Write(ReportJson.Serialize(result));
             else BenchSummary.Print(result, stdout);
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
+
+    private static BenchReport RunOnnxRuntime(BenchOptions options, TextWriter stderr, CancellationToken cancel) =>
+        BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
+            p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => Benchmarker.Run(options, progress, cancel));
 
     private static int NonNegative(int value, string option) =>
         value >= 0 ? value : throw new InvalidInputException($"{option} must be 0 or more");

@@ -43,7 +43,7 @@ public static class BenchPlots
             line.LegendText = $"{label} {value:F2} ms";
             line.LinePattern = LinePattern.Dashed;
         }
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right); // outside the data area: it never hides a bar
         plot.Title($"{Path.GetFileName(report.Model)}: latency, batch {batch.BatchSize} ({batch.Runs} runs, {report.Provider})");
         plot.XLabel("latency per run (ms)");
         plot.YLabel("runs");
