@@ -33,6 +33,7 @@ public sealed class LayerNormalizationFusion : RewritePass<LayerNormalizationFus
         if (!Patterns.IsConstantAll(pow.Input(1), 2)) return new Fail("the Pow exponent is not 2");
         if (Patterns.ConstantFloats(addEps!.Input(1)) is not [var eps]) return new Fail("epsilon is not a constant float scalar");
         var opset = Patterns.Opset(model);
+        if (Patterns.Rank(x) is null || LastDim(x) is null) return new Fail("the input's rank or last dimension is unknown (shapes not inferred)");
         if (!IsLastAxisMean(mean, x, opset) || !IsLastAxisMean(variance, x, opset)) return new Fail("the ReduceMeans are not over the last axis alone with keepdims=1");
         if (x.ElementType != ElementType.Float) return new Fail("the input is not known to be float");
         if (sub.Output().Uses.Count != 2 || sub.Output().IsGraphOutput) return new Fail("x - mean is used outside the pattern");
@@ -79,7 +80,7 @@ public sealed class LayerNormalizationFusion : RewritePass<LayerNormalizationFus
 
     private static bool IsLastAxisMean(Node reduce, Value x, long opset)
     {
-        if (reduce.GetInt("keepdims", 1) != 1 || Patterns.Rank(x) is not { } rank || LastDim(x) is null) return false;
+        if (reduce.GetInt("keepdims", 1) != 1 || Patterns.Rank(x) is not { } rank) return false;
         var axes = opset >= 18 ? Patterns.ConstantInts(reduce.Input(1)) : reduce.GetInts("axes");
         return axes is [var a] && (a == -1 || a == rank - 1);
     }

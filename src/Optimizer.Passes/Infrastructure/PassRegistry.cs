@@ -25,9 +25,11 @@ public static class PassRegistry
         // Folding before the no-op checks: folded Reshape targets and Cast types become comparable constants.
         new FoldConstants(),
         new EliminateNoOps(),
-        // Shape-computation chains share their Shape/Gather nodes once merged; fold again after merging.
+        // Exporters repeat the same Shape/Gather computations and constants; merging them shrinks what follows.
         new DeduplicateInitializers(),
         new EliminateCommonSubexpressions(),
+        // Reshape targets built from the data's own Shape become constants; the Shape chains then die (dead code).
+        new ReshapeTargetFolding(),
         // Conv + Add (bias) must fold before BatchNormalization so Conv→Add→BN (PaddleOCR) reaches Conv→BN.
         new ConvMulAddFusion(),
         new BatchNormIntoConv(),

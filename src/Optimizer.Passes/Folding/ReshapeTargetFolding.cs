@@ -1,0 +1,84 @@
+using Optimizer.Onnx.IR;
+using Optimizer.Passes.Infrastructure;
+
+namespace Optimizer.Passes.Folding;
+
+/// <summary>
+/// The Reshape targets exporters compute from the data's own shape become constants even while dimensions stay
+/// dynamic: in <c>Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), Unsqueeze(Gather(Shape(x), 1)), [4], [64]))</c>
+/// the first two entries copy x's dimensions 0 and 1, which Reshape writes as 0, so the target is <c>[0, 0, 4, 64]</c>.
+/// </summary>
+public sealed class ReshapeTargetFolding : RewritePass<ReshapeTargetFolding.Match>
+{
+    public sealed record Match(Node Reshape, long[] Target);
+
+    public override string Name => "fold-reshape-targets";
+
+    public override string Description => "Replaces Reshape targets computed from the data's own Shape (Gather/Slice/Concat) by constants with 0 entries.";
+
+    public override PassKind Kind => PassKind.Folding;
+
+    protected override IReadOnlySet<string> AnchorOps { get; } = new HashSet<string> { "Reshape" };
+
+    protected override MatchResult<Match> Check(Node reshape, Model model, PassContext context)
+    {
+        if (Patterns.ProducerOf(reshape.Input(1), "Concat", reshape) is not { } concat || reshape.Input(0) is not { } data) return MatchResult<Match>.NoMatch;
+        if (reshape.GetInt("allowzero", 0) != 0) return new Fail("allowzero=1: a 0 entry would mean an empty dimension");
+        var target = new List<long>();
+        var copies = 0;
+        foreach (var piece in concat.Inputs)
+        {
+            if (Patterns.ConstantInts(piece) is { } values)
+            {
+                target.AddRange(values);
+                continue;
+            }
+            if (DimensionOf(piece, data, Patterns.Opset(model)) is not { } dim)
+                return copies == 0 ? MatchResult<Match>.NoMatch : new Fail($"'{piece?.Name}' is neither constant nor a dimension of the data");
+            if (dim != target.Count) return new Fail($"entry {target.Count} copies dimension {dim} of the data, not dimension {target.Count}");
+            target.Add(0);
+            copies++;
+        }
+        if (copies == 0) return MatchResult<Match>.NoMatch;
+        if (target.Count(t => t == -1) > 1) return new Fail("the target has more than one -1");
+        return new Match(reshape, target.ToArray());
+    }
+
+    // Reshape(x, Concat(Unsqueeze(Gather(Shape(x), i)) at position i, c...)) => Reshape(x, [0 at i, c...])
+    protected override void Rewrite(Match m, PassContext context)
+    {
+        context.Step($"target became [{string.Join(",", m.Target)}]", m.Reshape);
+        var old = m.Reshape.Input(1)!.Producer!;
+        m.Reshape.SetInput(1, Patterns.AddInitializer(m.Reshape.Graph!, m.Reshape.Input(1)!.Name + "_folded", m.Target, m.Target.Length));
+        Patterns.RemoveIfUnused(old);
+    }
+
+    /// <summary>
+    /// Which dimension of <paramref name="data"/> a one-element piece holds: Unsqueeze(Gather(Shape(data), k)),
+    /// Gather(Shape(data), [k]) or Slice(Shape(data), k, k + 1); null when it is none of these.
+    /// </summary>
+    private static long? DimensionOf(Value? piece, Value data, long opset)
+    {
+        var node = piece?.Producer;
+        if (node is { OpType: "Unsqueeze" } && (opset >= 13 ? Patterns.ConstantInts(node.Input(1)) : node.GetInts("axes")) is [0])
+            return ScalarDimension(node.Input(0), data, requireScalar: true);
+        return ScalarDimension(piece, data, requireScalar: false);
+    }
+
+    private static long? ScalarDimension(Value? value, Value data, bool requireScalar)
+    {
+        if (value?.Producer is not { IsDefaultDomain: true } node || node.Input(0)?.Producer is not { OpType: "Shape" } shape || shape.Input(0) != data) return null;
+        var start = shape.GetInt("start", 0);
+        if (start < 0 || shape.HasAttribute("end") && start != 0) return null;
+        long? index = node.OpType switch
+        {
+            "Gather" when node.GetInt("axis", 0) == 0 && Patterns.Constant(node.Input(1)) is { } t && (t.Dims.Count == 0) == requireScalar && t.ElementCount == 1
+                => Patterns.ConstantInts(node.Input(1))![0],
+            "Slice" when !requireScalar && Patterns.ConstantInts(node.Input(1)) is [var s] && Patterns.ConstantInts(node.Input(2)) is [var e] && e == s + 1
+                && (node.Input(3) is null || Patterns.ConstantInts(node.Input(3)) is [0]) && (node.Input(4) is null || Patterns.ConstantInts(node.Input(4)) is [1])
+                => s,
+            _ => null,
+        };
+        return index is >= 0 ? index + start : null;
+    }
+}
