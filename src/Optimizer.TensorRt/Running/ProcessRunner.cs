@@ -1,4 +1,5 @@
 using CliWrap;
+using Optimizer.Onnx.Errors;
 using Optimizer.TensorRt.Logs;
 
 namespace Optimizer.TensorRt.Running;
@@ -8,7 +9,8 @@ public sealed record ProcessResult(int ExitCode, IReadOnlyList<LogLine> Lines, b
 
 /// <summary>
 /// Runs an executable with an argument array (never a shell string), hands every output line to a callback as it
-/// arrives, and returns the exit code and the lines. It never throws on a non-zero exit. At the time limit it asks the
+/// arrives, and returns the exit code and the lines. It never throws on a non-zero exit (a file that cannot be
+/// started at all is an <see cref="ExternalToolException"/>). At the time limit it asks the
 /// process to stop (SIGINT), and kills it if it is still there after a grace period; the caller's cancellation does the
 /// same and then throws <see cref="OperationCanceledException"/>.
 /// </summary>
@@ -49,6 +51,10 @@ public static class ProcessRunner
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeoutSource.IsCancellationRequested)
         {
             return new ProcessResult(-1, Snapshot(), true, DateTime.UtcNow - started);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ExternalToolException($"could not start {executable}: {e.Message}", e);
         }
 
         List<LogLine> Snapshot() { lock (gate) return lines.ToList(); }

@@ -92,7 +92,7 @@ public sealed class FakeCommandLineTests
         using var dir = TestKit.TestPaths.NewTempDir();
         File.WriteAllText(dir.File("fake.conf"), "# which release to be\nFAKE_TRTEXEC_VERSION=8.6.1.6\n");
         var trtexec = FakeTrtexec.Wrapper(dir.File("bin"), "", extra: new Dictionary<string, string> { ["FAKE_TRTEXEC_CONFIG"] = dir.File("fake.conf") });
-        var run = await Running.ProcessRunner.RunAsync(trtexec, ["--help"], null, null, CancellationToken.None);
+        var run = await TensorRt.Running.ProcessRunner.RunAsync(trtexec, ["--help"], null, null, CancellationToken.None);
         Assert.StartsWith("&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # ", run.Lines[0].Raw);
     }
 }
