@@ -55,27 +55,39 @@ public sealed class ReshapeTargetFolding : RewritePass<ReshapeTargetFolding.Matc
 
     /// <summary>
     /// Which dimension of <paramref name="data"/> a one-element piece holds: Unsqueeze(Gather(Shape(data), k)),
-    /// Gather(Shape(data), [k]) or Slice(Shape(data), k, k + 1); null when it is none of these.
+    /// Gather(Shape(data), [k]) or Slice(Shape(data), k, k + 1), through integer Casts (PaddleOCR casts shapes to
+    /// int32 and back); null when it is none of these.
     /// </summary>
     private static long? DimensionOf(Value? piece, Value data, long opset)
     {
-        var node = piece?.Producer;
+        var node = WithoutIntegerCasts(piece)?.Producer;
         if (node is { OpType: "Unsqueeze" } && (opset >= 13 ? Patterns.ConstantInts(node.Input(1)) : node.GetInts("axes")) is [0])
-            return ScalarDimension(node.Input(0), data, requireScalar: true);
-        return ScalarDimension(piece, data, requireScalar: false);
+            return ScalarDimension(node.Input(0), data, requireScalar: true, opset);
+        return ScalarDimension(piece, data, requireScalar: false, opset);
     }
 
-    private static long? ScalarDimension(Value? value, Value data, bool requireScalar)
+    private static Value? WithoutIntegerCasts(Value? value)
     {
-        if (value?.Producer is not { IsDefaultDomain: true } node || node.Input(0)?.Producer is not { OpType: "Shape" } shape || shape.Input(0) != data) return null;
+        while (value?.Producer is { OpType: "Cast", IsDefaultDomain: true } cast && cast.GetInt("to", 0) is (long)ElementType.Int64 or (long)ElementType.Int32)
+            value = cast.Input(0);
+        return value;
+    }
+
+    private static long? ScalarDimension(Value? value, Value data, bool requireScalar, long opset)
+    {
+        if (WithoutIntegerCasts(value)?.Producer is not { IsDefaultDomain: true } node || WithoutIntegerCasts(node.Input(0))?.Producer is not { OpType: "Shape" } shape
+            || shape.Input(0) != data) return null;
         var start = shape.GetInt("start", 0);
         if (start < 0 || shape.HasAttribute("end") && start != 0) return null;
         long? index = node.OpType switch
         {
             "Gather" when node.GetInt("axis", 0) == 0 && Patterns.Constant(node.Input(1)) is { } t && (t.Dims.Count == 0) == requireScalar && t.ElementCount == 1
                 => Patterns.ConstantInts(node.Input(1))![0],
-            "Slice" when !requireScalar && Patterns.ConstantInts(node.Input(1)) is [var s] && Patterns.ConstantInts(node.Input(2)) is [var e] && e == s + 1
+            "Slice" when !requireScalar && opset >= 10 && Patterns.ConstantInts(node.Input(1)) is [var s] && Patterns.ConstantInts(node.Input(2)) is [var e] && e == s + 1
                 && (node.Input(3) is null || Patterns.ConstantInts(node.Input(3)) is [0]) && (node.Input(4) is null || Patterns.ConstantInts(node.Input(4)) is [1])
+                => s,
+            "Slice" when !requireScalar && opset < 10 && node.GetInts("starts") is [var s] && node.GetInts("ends") is [var e] && e == s + 1
+                && node.GetInts("axes") is null or [0]
                 => s,
             _ => null,
         };

@@ -41,3 +41,21 @@ public class ReshapeTargetFoldingTests
         run.AssertDeclined("entry 0 copies dimension 1 of the data, not dimension 0");
     }
 }
+
+public class ReshapeTargetFoldingThroughCastsTests
+{
+    [Fact]
+    public void SeesThroughIntegerCastsAndOpset9Slices()
+    {
+        // PaddleOCR: Reshape(x, Concat(Cast<i64>(Slice<0:1>(Cast<i32>(Shape(x)))), [-1]))
+        var b = new GraphBuilder(opset: 9);
+        var x = b.Op("Relu", [b.Input("x", ElementType.Float, "n", 3, 2, 2)]);
+        var asInt32 = b.Op("Cast", [b.Op("Shape", [x])], ("to", 6));
+        var batch = b.Op("Cast", [b.Op("Slice", [asInt32], ("axes", new[] { 0 }), ("starts", new[] { 0 }), ("ends", new[] { 1 }))], ("to", 7));
+        b.Output(b.Op("Reshape", [x, b.Op("Concat", [batch, b.Initializer("rest", new long[] { -1 }, 1)], ("axis", 0))]));
+        var run = PassHarness.Run(b.Model, new ReshapeTargetFolding(), new EliminateDeadCode());
+        Assert.Equal("Relu,Reshape", run.Ops);
+        Assert.Equal(new long[] { 0, -1 }, b.Graph.Nodes[1].Input(1)!.GetConstant()!.ToArray<long>());
+        Assert.InRange(run.MaxRelativeError(inputs: OrtRunner.SeededInputs(b.Model, dimValues: new Dictionary<string, long> { ["n"] = 4 })), 0, 0);
+    }
+}
