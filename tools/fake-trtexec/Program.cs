@@ -36,6 +36,13 @@ if (unknown.Count > 0 || invalid is not null)
     return log.Failed();
 }
 log.Verbose = options.Has("--verbose");
+if (options.Has("--getPlanVersionOnly") && options.LoadEngine is { } planPath && File.Exists(planPath))
+{
+    // sampleEngines.cpp printPlanVersion: the version bytes of the header, without deserializing the engine.
+    var header = File.ReadAllBytes(planPath).AsSpan(0, 28).ToArray();
+    log.Info($"Plan was created with TensorRT version {header[24]}.{header[25]}.{header[26]}.{header[27]}");
+    return log.Passed();
+}
 SystemReport.PrintOptions(options, log);
 if (!SystemReport.SelectDevice(settings, options, log)) return 1;
 

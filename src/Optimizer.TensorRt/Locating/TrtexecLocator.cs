@@ -16,15 +16,20 @@ public static class TrtexecLocator
     {
         getEnvironment ??= Environment.GetEnvironmentVariable;
         var looked = new List<string>();
+        var pathFolders = (getEnvironment("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         if (!string.IsNullOrWhiteSpace(explicitPath))
-            return IsExecutable(explicitPath) ? Path.GetFullPath(explicitPath)
-                : throw new ExternalToolException($"trtexec not found at '{explicitPath}' (given by --trtexec): no executable file there.");
+        {
+            if (IsExecutable(explicitPath)) return Path.GetFullPath(explicitPath);
+            // A bare name (--trtexec trtexec-10.9) is looked up on PATH, as a shell would.
+            if (!explicitPath.Contains(Path.DirectorySeparatorChar) && pathFolders.Select(f => Path.Combine(f, explicitPath)).FirstOrDefault(IsExecutable) is { } onPath)
+                return Path.GetFullPath(onPath);
+            throw new ExternalToolException($"trtexec not found at '{explicitPath}' (given by --trtexec): no executable file there.");
+        }
         if (getEnvironment(EnvironmentVariable) is { Length: > 0 } fromEnv)
         {
             if (IsExecutable(fromEnv)) return Path.GetFullPath(fromEnv);
             looked.Add($"{EnvironmentVariable}={fromEnv}");
         }
-        var pathFolders = (getEnvironment("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         foreach (var folder in pathFolders.Concat(installFolders ?? InstallFolders))
         {
             var candidate = Path.Combine(folder, ExecutableName);

@@ -46,6 +46,9 @@ public sealed class FakeBuildTests
         var plan = fake.File("model.plan");
         var (_, built) = await fake.RunAsync("10.9.0.34", $"--onnx={fake.Model("fp32")}", $"--saveEngine={plan}", "--skipInference");
         Assert.True(built.Passed);
+        var (versionRun, versionLog) = await fake.RunAsync("10.13.0.35", $"--loadEngine={plan}", "--getPlanVersionOnly");
+        Assert.True(versionLog.Passed);
+        Assert.Contains(versionRun.Lines, l => l.Text == "Plan was created with TensorRT version 10.9.0.34");
         var (run, loaded) = await fake.RunAsync("10.13.0.35", $"--loadEngine={plan}");
         Assert.True(loaded.Failed);
         Assert.Contains(loaded.Errors, e => e.Contains("The engine plan file is not compatible with this version of TensorRT, expecting library version 10.13.0.35 got 10.9.0.34, please rebuild."));

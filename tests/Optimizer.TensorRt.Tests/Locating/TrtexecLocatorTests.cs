@@ -38,6 +38,14 @@ public sealed class TrtexecLocatorTests
     }
 
     [Fact]
+    public void A_bare_name_given_to_the_option_is_looked_up_on_PATH()
+    {
+        using var dir = TestKit.TestPaths.NewTempDir();
+        var wrapper = FakeTrtexec.Wrapper(dir.File("bin"), "10.9.0.34");
+        Assert.Equal(wrapper, TrtexecLocator.Locate("trtexec", n => n == "PATH" ? dir.File("bin") : null, []));
+    }
+
+    [Fact]
     public void A_non_executable_file_is_not_trtexec()
     {
         using var dir = TestKit.TestPaths.NewTempDir();
