@@ -46,6 +46,26 @@ public class BatchNormIntoConvTests
     }
 
     [Fact]
+    public void FoldsInsideIfBranches()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
+        var cond = b.Input("cond", ElementType.Bool);
+        var then = new Graph("then");
+        var conv = then.AddNode("Conv", [x, b.RandomInitializer("w", 1f, 2, 3, 1, 1)], ["conv"]).Output();
+        var scale = b.RandomInitializer("scale", 1f, 2);
+        var bn = then.AddNode("BatchNormalization", [conv, scale, b.RandomInitializer("B", 1f, 2), b.RandomInitializer("mean", 1f, 2), b.Initializer("var", new[] { 0.5f, 2f }, 2)], ["bn"]);
+        then.AddOutput(bn.Output());
+        var otherwise = new Graph("else");
+        otherwise.AddOutput(otherwise.AddNode("Conv", [x, b.RandomInitializer("w2", 1f, 2, 3, 1, 1)], ["conv2"]).Output());
+        b.Output(b.Op("If", [cond], ("then_branch", then), ("else_branch", otherwise)));
+        var run = PassHarness.Run(b.Model, new BatchNormIntoConv());
+        Assert.Equal("Conv", string.Join(",", then.Nodes.Select(n => n.OpType)));
+        Assert.Equal(then.Outputs[0], then.Nodes[0].Output());
+        foreach (var seed in new[] { 1, 2, 3, 4 }) Assert.InRange(run.MaxRelativeError(seed), 0, 1e-5);
+    }
+
+    [Fact]
     public void DeclinesWhenTheConvOutputIsShared()
     {
         var b = new GraphBuilder();
