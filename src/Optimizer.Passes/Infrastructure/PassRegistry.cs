@@ -30,6 +30,8 @@ public static class PassRegistry
         new EliminateCommonSubexpressions(),
         // Reshape targets built from the data's own Shape become constants; the Shape chains then die (dead code).
         new ReshapeTargetFolding(),
+        // Before fuse-conv-mul-add, which would otherwise meet hard-swish's "x + 3" after a Conv and decline it.
+        new HardSwishFusion(),
         // Conv + Add (bias) must fold before BatchNormalization so Conv→Add→BN (PaddleOCR) reaches Conv→BN.
         new ConvMulAddFusion(),
         new BatchNormIntoConv(),
