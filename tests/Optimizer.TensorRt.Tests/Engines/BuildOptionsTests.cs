@@ -48,6 +48,19 @@ public sealed class BuildOptionsTests
     }
 
     [Fact]
+    public async Task A_profiling_run_without_a_separate_profile_run_has_no_summary_and_still_succeeds()
+    {
+        using var h = new BuildHarness("10.9.0.34");
+        var result = await h.BuildAsync(BuildHarness.QuickSettings with { ExtraArgs = ["--dumpProfile"] });
+        Assert.True(result.Log.Passed);
+        Assert.Null(result.Log.Summary);
+
+        var separate = await EngineBuilder.BuildAsync(h.Request(BuildHarness.QuickSettings with { ExtraArgs = ["--dumpProfile", "--separateProfileRun"] },
+            Path.Combine(h.Root, "o2")), CancellationToken.None);
+        Assert.NotNull(separate.Log.Summary);
+    }
+
+    [Fact]
     public async Task Skip_inference_builds_without_measuring()
     {
         using var h = new BuildHarness("10.9.0.34");
