@@ -6,7 +6,8 @@ namespace Optimizer.Passes.Folding;
 /// <summary>
 /// Replaces every node whose inputs are all constant by initializers holding its outputs, evaluated exactly by
 /// ONNX Runtime; Shape and Size of a value whose shape is known become constants too, so the Shape→Gather→Concat
-/// chains exporters emit fold once shapes are inferred. One sweep in graph order folds whole chains.
+/// chains exporters emit fold once shapes are inferred, as do shape computations whose every element inference
+/// knows (a Gather of a static dim of a dynamic shape). One sweep in graph order folds whole chains.
 /// </summary>
 public sealed class FoldConstants : IPass
 {
@@ -31,7 +32,7 @@ public sealed class FoldConstants : IPass
             {
                 context.Cancellation.ThrowIfCancellationRequested();
                 if (node.Graph != graph || !node.IsDefaultDomain || Excluded.Contains(node.OpType) || node.Subgraphs.Any()) continue;
-                var values = ShapeOf(node, model) ?? Evaluate(node, model, context);
+                var values = ShapeOf(node, model) ?? KnownShapeValues(node, context) ?? Evaluate(node, model, context);
                 if (values is null) continue;
                 if (ConstantReplacement.WhyNot(node) is { } why)
                 {
@@ -54,6 +55,24 @@ public sealed class FoldConstants : IPass
         var end = Clamp(node.GetInt("end", rank), rank);
         var slice = dims[start..Math.Max(start, end)];
         return [Tensor.FromArray("shape", slice, slice.Length)];
+    }
+
+    // n = Gather(Shape(x), 2) where x is [batch, seq, 256] => n = 256: a shape computation whose every element
+    // shape inference knows as a number, although its inputs are not all constant.
+    private static IReadOnlyList<Tensor?>? KnownShapeValues(Node node, PassContext context)
+    {
+        if (context.Shapes is not { } shapes || node.Outputs.Count != 1 || node.Outputs[0] is not { } output) return null;
+        if (node.Inputs.All(i => i is null || i.GetConstant() is not null)) return null; // ONNX Runtime evaluates those exactly
+        var type = shapes.GetElementType(output);
+        if (type is not (ElementType.Int64 or ElementType.Int32) || !shapes.TryGetSymbolicValue(output, out var elements)) return null;
+        if (!shapes.TryGetShape(output, out var shape) || shape.Count > 1) return null;
+        var values = elements.Select(e => e.ConstantValue).ToArray();
+        if (values.Any(v => v is null)) return null;
+        var longs = values.Select(v => v!.Value).ToArray();
+        var dims = shape.Count == 0 ? Array.Empty<long>() : [longs.Length];
+        return [type == ElementType.Int64
+            ? Tensor.FromArray("value", longs, dims)
+            : Tensor.FromArray("value", longs.Select(v => checked((int)v)).ToArray(), dims)];
     }
 
     private static int Clamp(long axis, int rank) => (int)Math.Clamp(axis < 0 ? axis + rank : axis, 0, rank);

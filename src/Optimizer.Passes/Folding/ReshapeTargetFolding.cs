@@ -5,7 +5,8 @@ namespace Optimizer.Passes.Folding;
 
 /// <summary>
 /// The Reshape targets exporters compute from the data's own shape become constants even while dimensions stay
-/// dynamic: in <c>Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), Unsqueeze(Gather(Shape(x), 1)), [4], [64]))</c>
+/// dynamic. With shape inference any target whose elements are numbers or the data's own dims folds; without it,
+/// the chain is read structurally: in <c>Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), Unsqueeze(Gather(Shape(x), 1)), [4], [64]))</c>
 /// the first two entries copy x's dimensions 0 and 1, which Reshape writes as 0, so the target is <c>[0, 0, 4, 64]</c>.
 /// </summary>
 public sealed class ReshapeTargetFolding : RewritePass<ReshapeTargetFolding.Match>
@@ -22,7 +23,34 @@ public sealed class ReshapeTargetFolding : RewritePass<ReshapeTargetFolding.Matc
 
     protected override MatchResult<Match> Check(Node reshape, Model model, PassContext context)
     {
-        if (Patterns.ProducerOf(reshape.Input(1), "Concat", reshape) is not { } concat || reshape.Input(0) is not { } data) return MatchResult<Match>.NoMatch;
+        if (reshape.Input(0) is not { } data || reshape.Input(1) is not { Producer: not null } target || target.GetConstant() is not null) return MatchResult<Match>.NoMatch;
+        if (reshape.GetInt("allowzero", 0) == 0 && FromInferredShapes(data, target, context) is { } folded) return new Match(reshape, folded);
+        return FromShapeChain(reshape, data, model);
+    }
+
+    /// <summary>
+    /// With shape inference: each target element is a number, the same dim as the data's at that position (0),
+    /// or, for at most one element, something else (-1, which Reshape infers from the element count).
+    /// </summary>
+    private static long[]? FromInferredShapes(Value data, Value target, PassContext context)
+    {
+        if (context.Shapes is not { } shapes || !shapes.TryGetSymbolicValue(target, out var elements) || !shapes.TryGetShape(data, out var dims)) return null;
+        var result = new long[elements.Count];
+        var unresolved = new List<int>();
+        for (var i = 0; i < result.Length; i++)
+        {
+            if (elements[i].ConstantValue is { } c) result[i] = c;
+            else if (i < dims.Count && elements[i].Equals(dims[i])) result[i] = 0;
+            else unresolved.Add(i);
+        }
+        if (unresolved.Count > 1 || (unresolved.Count == 1 && result.Contains(-1))) return null;
+        foreach (var i in unresolved) result[i] = -1;
+        return result;
+    }
+
+    private static MatchResult<Match> FromShapeChain(Node reshape, Value data, Model model)
+    {
+        if (Patterns.ProducerOf(reshape.Input(1), "Concat", reshape) is not { } concat) return MatchResult<Match>.NoMatch;
         if (reshape.GetInt("allowzero", 0) != 0) return new Fail("allowzero=1: a 0 entry would mean an empty dimension");
         var target = new List<long>();
         var copies = 0;
@@ -50,7 +78,7 @@ public sealed class ReshapeTargetFolding : RewritePass<ReshapeTargetFolding.Matc
         context.Step($"target became [{string.Join(",", m.Target)}]", m.Reshape);
         var old = m.Reshape.Input(1)!.Producer!;
         m.Reshape.SetInput(1, Patterns.AddInitializer(m.Reshape.Graph!, m.Reshape.Input(1)!.Name + "_folded", m.Target, m.Target.Length));
-        Patterns.RemoveIfUnused(old);
+        if (old.OpType == "Concat") Patterns.RemoveIfUnused(old);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Optimizer.Onnx.Inference;
 using Optimizer.Onnx.IR;
 using Optimizer.Passes.Folding;
 
@@ -18,6 +19,21 @@ public sealed class PassContext(PassOptions? options = null, Action<string>? log
     public CancellationToken Cancellation { get; } = cancellation;
 
     public string CurrentPass { get; internal set; } = "";
+
+    /// <summary>
+    /// The last shape inference run (set by the infer-shapes pass): symbolic shapes and small shape tensors' values.
+    /// Values are never redefined (SSA), so facts stay true for the values they describe; new values are unknown.
+    /// </summary>
+    public ShapeInferenceResult? Shapes { get; private set; }
+
+    /// <summary>Whether --shapes has been applied to the inputs (it is applied once).</summary>
+    internal bool InputShapesApplied { get; set; }
+
+    /// <summary>Runs shape inference now and keeps the result.</summary>
+    public ShapeInferenceResult RefreshShapes(Model model) => Shapes = ShapeInference.Run(model);
+
+    /// <summary>The last inference result, running inference first when none has run yet.</summary>
+    public ShapeInferenceResult EnsureShapes(Model model) => Shapes ?? RefreshShapes(model);
 
     /// <summary>Evaluates one node on constant inputs in ONNX Runtime (created on first use).</summary>
     public ConstantEvaluator Evaluator => _evaluator ??= new ConstantEvaluator();

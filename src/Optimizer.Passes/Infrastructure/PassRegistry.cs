@@ -1,4 +1,5 @@
 using Optimizer.Onnx.Errors;
+using Optimizer.Passes.Analysis;
 using Optimizer.Passes.Cleanup;
 using Optimizer.Passes.Folding;
 using Optimizer.Passes.Fusion;
@@ -14,14 +15,16 @@ public static class PassRegistry
 {
     public static IReadOnlyList<IPass> DefaultPipeline() =>
     [
-        // First, so every later pass reads and writes the opset the user asked for (fusions check it).
-        new UpgradeOpset(),
         // Before anything looks for constants: Constant nodes become initializers, so "is it constant?" has one answer.
         new ConstantsToInitializers(),
+        // Shapes (with --shapes fixed first) let folding evaluate Shape/Gather chains and the no-op checks compare shapes.
+        new InferShapes(),
+        // Before the rewrites, so every later pass reads and writes the opset asked for (fusions check it); after
+        // inference, because the adapters read element types and ranks.
+        new UpgradeOpset(),
         // Identity and Dropout hide producer/consumer pairs from every pattern below; remove them early.
         new EliminateIdentity(),
         new EliminateDropout(),
-        // Shapes (with --shapes fixed first) let folding evaluate Shape/Size and the no-op checks compare shapes.
         // Folding before the no-op checks: folded Reshape targets and Cast types become comparable constants.
         new FoldConstants(),
         new EliminateNoOps(),
@@ -30,13 +33,15 @@ public static class PassRegistry
         new EliminateCommonSubexpressions(),
         // Reshape targets built from the data's own Shape become constants; the Shape chains then die (dead code).
         new ReshapeTargetFolding(),
+        // Fusions read ranks and element types (Gemm, LayerNormalization): refresh them after folding and cleanup.
+        new InferShapes(),
         // Before fuse-conv-mul-add, which would otherwise meet hard-swish's "x + 3" after a Conv and decline it.
         new HardSwishFusion(),
         // Conv + Add (bias) must fold before BatchNormalization so Conv→Add→BN (PaddleOCR) reaches Conv→BN.
         new ConvMulAddFusion(),
         new BatchNormIntoConv(),
-        // BN into MatMul leaves MatMul→Add, which this turns into Gemm; so after fuse-batchnorm.
         new PadIntoConv(),
+        // BN into MatMul leaves MatMul→Add, which this turns into Gemm; so after fuse-batchnorm.
         new MatMulAddIntoGemm(),
         new TransposeChainFusion(),
         new SqueezeChainFusion(),
@@ -45,15 +50,18 @@ public static class PassRegistry
         // LayerNorm before GELU: both read the same Add/Mul; LayerNorm's tail Add must not be taken by another fusion.
         new LayerNormalizationFusion(),
         new GeluFusion(),
-        // Last: what the fusions left unused (old weights, Constant nodes kept as graph outputs' inputs) goes.
+        // What the folds and fusions left unused (old weights, dead Shape chains) goes.
         new EliminateDeadCode(),
+        // Last: the written model carries types for every value (value_info), for the passes and tools that read it next.
+        new InferShapes(),
     ];
 
     /// <summary>Every pass, for <c>optimize passes</c> and <c>--passes</c> (each name once, in pipeline order).</summary>
     public static IReadOnlyList<IPass> All => DefaultPipeline().DistinctBy(p => p.Name).ToList();
 
     /// <summary>The default pipeline without fusions and cleanup (<c>--no-fuse</c>): only analysis and the opset upgrade.</summary>
-    public static IReadOnlyList<IPass> WithoutFusion() => DefaultPipeline().Where(p => p.Kind is PassKind.Analysis or PassKind.Opset).ToList();
+    public static IReadOnlyList<IPass> WithoutFusion() =>
+        DefaultPipeline().Where(p => p.Kind is PassKind.Analysis or PassKind.Opset).DistinctBy(p => p.Name).ToList();
 
     /// <summary>The passes named, in the order given; an unknown name is a user error listing the known ones.</summary>
     public static IReadOnlyList<IPass> Resolve(IEnumerable<string> names)

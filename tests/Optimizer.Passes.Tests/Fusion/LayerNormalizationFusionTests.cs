@@ -8,10 +8,11 @@ namespace Optimizer.Passes.Tests.Fusion;
 public class LayerNormalizationFusionTests
 {
     /// <summary>The decomposed LayerNorm torch 1.13 exports (axes as an attribute before opset 18).</summary>
-    internal static GraphBuilder Decomposed(long opset)
+    internal static GraphBuilder Decomposed(long opset, bool afterAdd = false)
     {
         var b = new GraphBuilder(opset);
         var x = b.Input("x", ElementType.Float, "batch", 7, 16);
+        if (afterAdd) x = b.Op("Add", [x, b.RandomInitializer("residual", 1f, 16)]); // as in BERT: the input's type is not stated
         (string, object)[] axes = opset >= 18 ? [] : [("axes", new[] { -1 })];
         Value?[] axesInput = opset >= 18 ? [b.Initializer("axes", new long[] { -1 }, 1)] : [];
         var mean = b.Op("ReduceMean", [x, .. axesInput], axes);
@@ -31,6 +32,15 @@ public class LayerNormalizationFusionTests
         var b = Decomposed(opset);
         var run = PassHarness.Run(b.Model, new LayerNormalizationFusion());
         Assert.Equal("LayerNormalization,MatMul", run.Ops);
+        run.AssertSameOutputs(1e-5);
+    }
+
+    [Fact]
+    public void NeedsInferredShapesForAnIntermediateInput()
+    {
+        PassHarness.Run(Decomposed(17, afterAdd: true).Model, new LayerNormalizationFusion()).AssertDeclined("shapes not inferred");
+        var run = PassHarness.Run(Decomposed(17, afterAdd: true).Model, new Passes.Analysis.InferShapes(), new LayerNormalizationFusion());
+        Assert.Equal("Add,LayerNormalization,MatMul", run.Ops);
         run.AssertSameOutputs(1e-5);
     }
 
