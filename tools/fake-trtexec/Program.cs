@@ -36,15 +36,15 @@ if (unknown.Count > 0 || invalid is not null)
     return log.Failed();
 }
 log.Verbose = options.Has("--verbose");
+SystemReport.PrintOptions(options, log);
+if (!SystemReport.SelectDevice(settings, options, log)) return 1;
 if (options.Has("--getPlanVersionOnly") && options.LoadEngine is { } planPath && File.Exists(planPath))
 {
-    // sampleEngines.cpp printPlanVersion: the version bytes of the header, without deserializing the engine.
+    // printPlanVersion (during getEngineBuildEnv, after the device): the header's version bytes, then PASSED.
     var header = File.ReadAllBytes(planPath).AsSpan(0, 28).ToArray();
     log.Info($"Plan was created with TensorRT version {header[24]}.{header[25]}.{header[26]}.{header[27]}");
     return log.Passed();
 }
-SystemReport.PrintOptions(options, log);
-if (!SystemReport.SelectDevice(settings, options, log)) return 1;
 
 FakePlan? plan;
 if (options.LoadEngine is { } enginePath)
@@ -69,7 +69,10 @@ var (warmup, timed) = InferenceLoop.Run(plan, options);
 log.Info($"Warmup completed {warmup} queries over {CppNumber.Format(options.WarmUpMs)} ms");
 log.Info($"Timing trace has {timed.Count} queries over {CppNumber.Format((timed[^1].EndD2h - timed[0].StartEnq) / 1000)} s");
 if ((options.Has("--dumpProfile") || options.Has("--exportProfile")) && !options.Has("--separateProfileRun"))
+{
     log.Info("The e2e network timing is not reported since it is inaccurate due to the extra synchronizations when the profiler is enabled.");
+    log.Info("To show e2e network timing report, add --separateProfileRun to profile layer timing in a separate run or remove --dumpProfile to disable the profiler.");
+}
 else
     PerformanceReport.Print(timed, options, log);
 if (options.Get("--exportTimes") is { } timesPath) PerformanceReport.ExportTimes(timesPath, timed);
