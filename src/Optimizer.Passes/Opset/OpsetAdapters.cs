@@ -12,7 +12,11 @@ namespace Optimizer.Passes.Opset;
 public static class OpsetAdapters
 {
     public const long MinSource = 9;
-    public const long MaxTarget = 22;
+    /// <summary>
+    /// Opset 22 only widened types, but ONNX Runtime 1.31 has no kernel for some ops at 22 (RoiAlign): upgrades stop
+    /// at 21 so the result runs everywhere.
+    /// </summary>
+    public const long MaxTarget = 21;
 
     private static readonly string[] ReduceOps =
         ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"];
@@ -47,6 +51,8 @@ public static class OpsetAdapters
             (n, _) => { n.RemoveAttribute("spatial"); n.TruncateOutputs(1); }),
         new("RoiAlign", 16, Always, (n, _) => { if (!n.HasAttribute("coordinate_transformation_mode")) SetString(n, "coordinate_transformation_mode", "output_half_pixel"); }),
         .. ReduceOps.Select(op => new OpsetAdapter(op, 18, Always, (n, _) => IntsToInput(n, "axes", 1))),
+        // Split-18 needs the sizes or num_outputs; before, equal parts were implied by the output count.
+        new("Split", 18, Always, (n, _) => { if (n.Input(1) is null) n.SetAttribute(Onnx.IR.Attribute.FromInt("num_outputs", n.Outputs.Count)); }),
         new("GridSample", 20, Always, (n, _) =>
         {
             var mode = n.GetString("mode", "bilinear");

@@ -34,7 +34,7 @@ public class UpgradeOpsetTests
     [InlineData(11)]
     [InlineData(13)]
     [InlineData(18)]
-    [InlineData(22)]
+    [InlineData(21)]
     public void UpgradesEveryChangedOperatorAndKeepsTheResults(long target)
     {
         var b = Opset9Model();
