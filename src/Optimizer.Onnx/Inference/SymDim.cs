@@ -56,6 +56,9 @@ public sealed class SymDim : IEquatable<SymDim>
     /// <summary>Whether the expression is made of dimensions only (no unknown element), so it is a size, never -1.</summary>
     internal bool IsSize => !_terms.Any(t => t.Atoms.Any(HasElementAtom));
 
+    /// <summary>Whether the expression cannot be negative: dims combined with non-negative coefficients.</summary>
+    internal bool IsNonNegative => IsSize && _constant >= 0 && _terms.All(t => t.Coefficient > 0);
+
     private static bool HasElementAtom(SymAtom atom) => atom switch
     {
         OpaqueAtom o => !o.IsDimension,

@@ -20,7 +20,7 @@ internal static class ValueArithmetic
 
     public static Func<SymDim, SymDim, SymDim?>? Compare(string opType) => opType switch
     {
-        "Equal" => (a, b) => a.Equals(b) ? SymDim.One : Constants(a, b, (x, y) => x == y ? 1 : 0),
+        "Equal" => (a, b) => a.Equals(b) ? SymDim.One : NeverEqual(a, b) ? SymDim.Zero : Constants(a, b, (x, y) => x == y ? 1 : 0),
         "Less" => (a, b) => Constants(a, b, (x, y) => x < y ? 1 : 0),
         "LessOrEqual" => (a, b) => a.Equals(b) ? SymDim.One : Constants(a, b, (x, y) => x <= y ? 1 : 0),
         "Greater" => (a, b) => Constants(a, b, (x, y) => x > y ? 1 : 0),
@@ -30,6 +30,10 @@ internal static class ValueArithmetic
         "Xor" => (a, b) => Constants(a, b, (x, y) => (x != 0) ^ (y != 0) ? 1 : 0),
         _ => null,
     };
+
+    /// <summary>A size against a negative constant (the -1 of a Reshape or Expand target): never equal.</summary>
+    private static bool NeverEqual(SymDim a, SymDim b) =>
+        a.IsNonNegative && b.ConstantValue < 0 || b.IsNonNegative && a.ConstantValue < 0;
 
     /// <summary>Integer division truncates toward zero (as ONNX Runtime does); symbolic only when exact.</summary>
     private static SymDim? Divide(SymDim a, SymDim b) =>
