@@ -21,7 +21,8 @@ public sealed class ConstantEvaluator
         foreach (var a in node.Attributes) copy.SetAttribute(a);
         graph.Append(copy);
         foreach (var o in copy.Outputs) if (o is not null) graph.AddOutput(o);
-        var model = new Model(graph) { IrVersion = owner.IrVersion };
+        // IR 4 and later keep initializers out of the graph inputs, as this model does.
+        var model = new Model(graph) { IrVersion = Math.Max(owner.IrVersion, 4) };
         foreach (var o in owner.OpsetImports) model.OpsetImports.Add(new OpsetImport(o.Domain, o.Version));
         try
         {
