@@ -23,8 +23,9 @@ public sealed class MatMulAddIntoGemm : RewritePass<MatMulAddIntoGemm.Match>
             if (Patterns.ProducerOf(add.Input(side), "MatMul", add) is not { } matmul) continue;
             if (add.Input(other) is not { } bias || Patterns.Constant(bias) is not { } c) return MatchResult<Match>.NoMatch;
             if (!Patterns.HasSingleUse(matmul.Output())) return new Fail("the MatMul output is also used elsewhere");
-            if (Patterns.Rank(matmul.Input(0)) is not 2 || Patterns.Rank(matmul.Input(1)) is not 2)
-                return new Fail("the MatMul operands are not known to have rank 2 (Gemm is 2-D only)");
+            if (Patterns.Rank(matmul.Input(0)) is not { } ra || Patterns.Rank(matmul.Input(1)) is not { } rb)
+                return new Fail("the ranks of the MatMul operands are unknown (shapes not inferred)");
+            if (ra != 2 || rb != 2) return new Fail($"the MatMul operands have ranks {ra} and {rb}; Gemm is 2-D only");
             if (!c.ElementType.IsFloatingPoint()) return new Fail("the bias is not floating point");
             var n = matmul.Input(1)!.Shape![1].Value;
             var m = matmul.Input(0)!.Shape![0].Value;
