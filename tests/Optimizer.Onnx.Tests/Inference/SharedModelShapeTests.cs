@@ -41,19 +41,18 @@ public class SharedModelShapeTests(ITestOutputHelper output)
         Assert.Empty(result.Diagnostics);
 
         var probe = ModelReader.Read(path);
-        foreach (var v in probe.Graph.Nodes.SelectMany(n => n.Outputs))
-            if (v is { IsGraphOutput: false }) probe.Graph.AddOutput(v);
         var inputs = OrtRunner.SeededInputs(probe, dimValues: symbols);
         if (inputs.ContainsKey("sr")) inputs["sr"] = new TestTensor(ElementType.Int64, [], new long[] { 16000 });
-        var real = OrtRunner.Run(probe, inputs);
+        var real = TakenBranchInliner.RunWithEveryValue(probe, inputs);
 
         var truth = new GroundTruth();
-        foreach (var v in model.Graph.Nodes.SelectMany(n => n.Outputs))
-            if (v is not null && real.TryGetValue(v.Name, out var t))
+        var values = model.Graph.AllNodes().SelectMany(n => n.Outputs).OfType<Value>().ToList();
+        foreach (var v in values)
+            if (real.TryGetValue(v.Name, out var t))
                 truth.Check(file, v, t.Type, t.Dims, symbols, result);
         output.WriteLine($"{file}: {truth.Summary}");
         foreach (var m in truth.Mismatches) output.WriteLine(m);
         Assert.Empty(truth.Mismatches);
-        Assert.Equal(model.Graph.Nodes.Sum(n => n.Outputs.Count(o => o is not null)), truth.Values);
+        Assert.All(model.Graph.Nodes.SelectMany(n => n.Outputs).OfType<Value>(), v => Assert.True(real.ContainsKey(v.Name), v.Name));
     }
 }
