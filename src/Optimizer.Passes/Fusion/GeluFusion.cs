@@ -34,6 +34,8 @@ public sealed class GeluFusion : RewritePass<GeluFusion.Match>
         if (nodes.Take(nodes.Length - 1).Any(n => n != scale && !Patterns.HasSingleUse(n.Output()))) return new Fail("an intermediate value is used outside the pattern");
         if (!Patterns.HasSingleUse(scale.Output())) return new Fail("x / sqrt(2) is used outside the pattern");
         if (x.ElementType is not (ElementType.Float or ElementType.Undefined)) return new Fail("the input is not float");
+        var constants = nodes.Select(n => n.Inputs.FirstOrDefault(i => i?.GetConstant() is not null)).Where(c => c is not null).ToArray();
+        if (!Patterns.CannotWiden(x, constants)) return new Fail("a constant of the pattern could broadcast x to a larger shape");
         var opset = Patterns.Opset(model);
         if (opset < 20) return new Fail($"Gelu needs opset 20; the model has opset {opset} (upgrade with --opset 20)");
         return new Match(erf, x, nodes[^1].Output(), nodes);

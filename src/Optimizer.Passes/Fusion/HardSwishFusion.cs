@@ -32,6 +32,8 @@ public sealed class HardSwishFusion : RewritePass<HardSwishFusion.Match>
             return MatchResult<Match>.NoMatch;
         if (!Patterns.HasSingleUse(add.Output())) return new Fail("x + 3 is used outside the pattern");
         if (x.ElementType is not (ElementType.Float or ElementType.Undefined)) return new Fail("the input is not float");
+        if (!Patterns.CannotWiden(x, add.Input(0) == x ? add.Input(1) : add.Input(0), div.Input(1)))
+            return new Fail("the constant 3 or 6 could broadcast x to a larger shape");
         return new Match(div, x, [add, clip, mul, div], opset >= 14);
     }
 

@@ -36,6 +36,7 @@ public sealed class LayerNormalizationFusion : RewritePass<LayerNormalizationFus
         if (Patterns.Rank(x) is null || LastDim(x) is null) return new Fail("the input's rank or last dimension is unknown (shapes not inferred)");
         if (!IsLastAxisMean(mean, x, opset) || !IsLastAxisMean(variance, x, opset)) return new Fail("the ReduceMeans are not over the last axis alone with keepdims=1");
         if (x.ElementType != ElementType.Float) return new Fail("the input is not known to be float");
+        if (!Patterns.CannotWiden(x, pow.Input(1), addEps.Input(1))) return new Fail("the exponent or epsilon could broadcast to a larger shape");
         if (sub.Output().Uses.Count != 2 || sub.Output().IsGraphOutput) return new Fail("x - mean is used outside the pattern");
         if (new[] { mean, pow, variance, addEps, sqrt }.Any(n => !Patterns.HasSingleUse(n.Output()))) return new Fail("an intermediate value is used outside the pattern");
         // Optional affine tail: Mul by gamma, Add of beta (constants of the normalized axis' length).

@@ -26,6 +26,13 @@ public static class Patterns
         return t.ToDoubles().All(v => Math.Abs(v - x) <= tolerance * Math.Max(1, Math.Abs(x)));
     }
 
+    /// <summary>
+    /// Whether single-element constants broadcast against <paramref name="x"/> leave its shape as it is (a scalar, or
+    /// a [1,...,1] of no higher rank): a fused op returns x's shape, so a widening constant must stop the fusion.
+    /// </summary>
+    public static bool CannotWiden(Value x, params Value?[] constants) =>
+        constants.All(c => Constant(c) is { ElementCount: 1 } t && (t.Dims.Count == 0 || Rank(x) is { } r && t.Dims.Count <= r));
+
     /// <summary>Used by exactly one node input and not a graph output: the producer may be folded into its consumer.</summary>
     public static bool HasSingleUse(Value value) => value.Uses.Count == 1 && !value.IsGraphOutput;
 

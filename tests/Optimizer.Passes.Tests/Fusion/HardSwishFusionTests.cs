@@ -32,6 +32,18 @@ public class HardSwishFusionTests
     }
 
     [Fact]
+    public void DeclinesAConstantThatWouldWidenTheInput()
+    {
+        var b = new GraphBuilder(14);
+        var x = b.Input("x", ElementType.Float, 2, 3);
+        var clipped = b.Op("Clip", [b.Op("Add", [x, b.Initializer("three", new[] { 3f }, 1, 1, 1)]), b.Graph.AddInitializer(Tensor.Scalar("lo", 0f)), b.Graph.AddInitializer(Tensor.Scalar("hi", 6f))]);
+        b.Output(b.Op("Div", [b.Op("Mul", [x, clipped]), b.Graph.AddInitializer(Tensor.Scalar("six", 6f))]));
+        var run = PassHarness.Run(b.Model, new HardSwishFusion());
+        Assert.Equal("Add,Clip,Mul,Div", run.Ops);
+        run.AssertDeclined("could broadcast x to a larger shape");
+    }
+
+    [Fact]
     public void LeavesOtherDivisorsAndDeclinesASharedShift()
     {
         Assert.Equal("Conv,Add,Clip,Mul,Div,Relu", PassHarness.Run(Decomposed(14, divisor: 5f).Model, new HardSwishFusion()).Ops);
