@@ -26,6 +26,8 @@ public sealed class UpgradeOpset : IPass
         if (target > OpsetAdapters.MaxTarget) throw new InvalidInputException($"--opset {target}: upgrades go up to opset {OpsetAdapters.MaxTarget}");
         if (source < OpsetAdapters.MinSource) throw new InvalidInputException($"the model's opset {source} is below {OpsetAdapters.MinSource}, the oldest this upgrade reads");
 
+        if (model.Functions.FirstOrDefault(f => f.Body.AllNodes().Any(n => n.IsDefaultDomain)) is { } function)
+            throw new InvalidInputException($"cannot upgrade: model-local function '{function.Name}' uses ONNX operators at its own opset; upgrading functions is not supported");
         // The adapters read element types and ranks (Clip's bounds, Softmax's axis).
         context.EnsureShapes(model);
         var nodes = model.Graph.AllNodes().Where(n => n.IsDefaultDomain).ToList();
