@@ -37,8 +37,6 @@ internal static class DimMath
     /// <summary>The shape with null (unknown) dims allowed, as rules build outputs.</summary>
     public static SymDim?[] Open(IReadOnlyList<SymDim> shape) => shape.Select(d => (SymDim?)d).ToArray();
 
-    public static int NormalizeAxis(long axis, int rank, NodeContext c) => c.Axis(axis, rank);
-
     /// <summary>The elements a rule can read as integers: an attribute before <paramref name="inputSince"/>, input <paramref name="input"/> after.</summary>
     public static long[]? IntsByOpset(NodeContext c, string attribute, int input, long inputSince) =>
         c.Opset >= inputSince ? c.InputInts(input) : c.Ints(attribute);

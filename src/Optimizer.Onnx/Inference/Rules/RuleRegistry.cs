@@ -10,8 +10,6 @@ internal static class RuleRegistry
 
     public static Rule? Find(string domain, string opType) => domain.Length == 0 ? Rules.GetValueOrDefault(opType) : null;
 
-    public static IReadOnlyCollection<string> Operators => Rules.Keys;
-
     private static Dictionary<string, Rule> Build()
     {
         var r = new Dictionary<string, Rule>(StringComparer.Ordinal);
