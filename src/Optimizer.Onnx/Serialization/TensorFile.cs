@@ -26,6 +26,12 @@ public static class TensorFile
         {
             throw new InvalidInputException($"{path}: {e.Message}", e);
         }
+        catch (Exception e) when (e is OverflowException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            // The bytes parse as some protobuf message but not as a tensor: test_data_set folders also hold
+            // SequenceProto, MapProto and OptionalProto files, whose fields read as nonsense dims and types.
+            throw new InvalidInputException($"'{path}' is not an ONNX tensor (a sequence, map or optional value, or a corrupt file): {e.Message}", e);
+        }
     }
 
     public static void Write(Tensor tensor, string path)

@@ -10,16 +10,7 @@ public static class PbTensorReader
 {
     public static (string Name, HostTensor Tensor) Read(string path)
     {
-        Optimizer.Onnx.IR.Tensor tensor;
-        try
-        {
-            tensor = TensorFile.Read(path);
-        }
-        catch (Exception e) when (e is not OptimizerException and (OverflowException or ArgumentException or InvalidOperationException or IndexOutOfRangeException))
-        {
-            // A malformed tensor the reader did not anticipate is still bad data, named by its file.
-            throw new InvalidInputException($"{path}: cannot decode the tensor: {e.Message}", e);
-        }
+        var tensor = TensorFile.Read(path);
         var type = (TensorElementType)(int)tensor.ElementType;
         if (!TensorTypes.IsSupported(type))
             throw new InvalidInputException($"{path}: element type {tensor.ElementType} is not supported as sample data");

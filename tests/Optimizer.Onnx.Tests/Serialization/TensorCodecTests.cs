@@ -66,3 +66,44 @@ public class TensorCodecTests
         }
     }
 }
+
+public class TensorFileRefusalTests
+{
+    /// <summary>
+    /// test_data_set folders also hold sequences and optionals: read as a tensor, each is either a tensor whose data
+    /// matches its shape or a clear refusal that names the file, never an arithmetic or index exception.
+    /// </summary>
+    [Fact]
+    public void SequenceAndOptionalFilesAreRefusedByName()
+    {
+        var files = TestPaths.BackendModels()
+            .Where(m => Path.GetFileName(Path.GetDirectoryName(m))!.Contains("sequence") || Path.GetFileName(Path.GetDirectoryName(m))!.Contains("optional"))
+            .SelectMany(m => Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(m)!, "test_data_set_0"), "*.pb")).ToList();
+        Assert.True(files.Count > 20, $"expected sequence and optional test data in the backend suite, found {files.Count} files");
+        var refused = 0;
+        foreach (var f in files)
+        {
+            try
+            {
+                var t = TensorFile.Read(f);
+                Assert.Equal(t.ElementType.ByteCount(t.ElementCount), t.GetRawBytes().Length);
+            }
+            catch (Optimizer.Onnx.Errors.InvalidInputException e)
+            {
+                refused++;
+                Assert.Contains(f, e.Message);
+            }
+        }
+        Assert.True(refused > 0, "no sequence file was refused: they cannot all be tensors");
+    }
+
+    [Fact]
+    public void ACorruptFileIsRefusedByName()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "input_0.pb");
+        File.WriteAllBytes(path, [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+        var e = Assert.Throws<Optimizer.Onnx.Errors.InvalidInputException>(() => TensorFile.Read(path));
+        Assert.Contains(path, e.Message);
+    }
+}
