@@ -10,6 +10,9 @@ namespace Optimizer.Cli;
 /// </summary>
 public static class CommandLineApp
 {
+    /// <summary>Set to print the stack trace of an internal error.</summary>
+    public const string TraceVariable = "OPTIMIZER_TRACE";
+
     public static RootCommand BuildRoot()
     {
         var root = OptimizeCommand.Create();
@@ -52,6 +55,15 @@ public static class CommandLineApp
         {
             stderr.WriteLine("cancelled");
             return ExitCodes.Cancelled;
+        }
+        catch (Exception e)
+        {
+            // Not a user error: a bug. Still one line; the stack trace only when asked for.
+            stderr.WriteLine($"error: internal error ({e.GetType().Name}): {e.Message}");
+            stderr.WriteLine(Environment.GetEnvironmentVariable(TraceVariable) is { Length: > 0 }
+                ? e.ToString()
+                : $"this is a bug in optimize; set {TraceVariable}=1 for the stack trace and report it with the model");
+            return ExitCodes.InternalError;
         }
         finally
         {

@@ -74,8 +74,11 @@ public static class PassRunner
 
 /// <summary>A pass threw or broke an invariant. The message names the pass and every pass that ran before it.</summary>
 public sealed class PassFailedException(string pass, IReadOnlyList<string> before, string message, Exception? inner)
-    : Exception($"pass '{pass}' failed (after {(before.Count == 0 ? "no other pass" : string.Join(", ", before))}): {message}", inner)
+    : OptimizerException($"pass '{pass}' failed (after {(before.Count == 0 ? "no other pass" : string.Join(", ", before))}): {message}" +
+        $" (this is a bug in the pass: leave it out with --passes, see 'optimize passes', and report the model)", inner)
 {
+    public override int ExitCode => ExitCodes.InternalError;
+
     public string Pass { get; } = pass;
 
     public IReadOnlyList<string> PassesBefore { get; } = before;
