@@ -82,6 +82,7 @@ public sealed class EngineOptions
         RequireInt8 = parse.GetValue(RequireInt8),
         Timeout = parse.GetValue(Timeout) is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException($"{Timeout.Name} must be positive") : null,
         CalibrationCache = parse.GetValue(CalibrationCache)?.FullName,
+        ShapesOption = Shapes.Name,
         Settings = new BuildSettings
         {
             Precision = parse.GetValue(Precision),

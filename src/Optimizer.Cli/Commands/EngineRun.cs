@@ -19,6 +19,8 @@ public sealed record EngineRunOptions
     public string? CalibrationCache { get; init; }
     public bool Json { get; init; }
     public bool PrintSummary { get; init; } = true;
+    /// <summary>The option that sets the engine's fixed shapes on this command (--shapes, or --engine-shapes on the root).</summary>
+    public string ShapesOption { get; init; } = "--shapes";
     public BuildSettings Settings { get; init; } = new();
 }
 
@@ -56,6 +58,8 @@ public static class EngineRun
         }
         if (result.FromCache) stderr.WriteLine($"trtexec: engine reused from the cache ({result.CacheKey![..12]})");
         foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
+        if (result.Warnings.Any(w => w.Contains("no shapes were given", StringComparison.Ordinal)))
+            stderr.WriteLine($"hint: {options.ShapesOption} NAME:DIMS[,NAME:DIMS] sets the engine's shapes");
 
         var gate = options.RequireInt8 ? Int8Gate.Check(result, facts.IsQdq) : null;
         EngineManifest.Write(options.OutDir, result, options, gate);

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Optimizer.Cli.Pipeline;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Validation;
 
 namespace Optimizer.Cli.Commands;
 
@@ -20,11 +22,17 @@ public static class OptimizeCommand
         var opset = new Option<long?>("--opset") { Description = "Upgrade the whole model to this ONNX opset first (enables LayerNormalization at 17, Gelu at 20)." };
         var shapes = new Option<string>("--shapes") { Description = "Fix input dimensions: name:1x3x224x224[,name2:...]." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on stdout." };
+        var validate = new Option<DirectoryInfo?>("--validate") { HelpName = "DIR", Description = "Check the written model against the input model on this data (OUT/validation/, and in report.json)." };
+        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable (see 'optimize validate --help'); a miss exits 1." };
+        var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
+        var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
+        var engine = new EngineOptions(forRoot: true);
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
-            model, output, passes, noFuse, explain, verify, opset, shapes, json,
+            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit,
         };
-        root.SetAction((ParseResult parse, CancellationToken cancel) =>
+        engine.AddTo(root);
+        root.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
             var modelPath = parse.GetValue(model)!.FullName;
             var options = new OptimizeOptions
@@ -39,9 +47,32 @@ public static class OptimizeCommand
                 Shapes = parse.GetValue(shapes),
                 Json = parse.GetValue(json),
             };
-            return Task.FromResult(OptimizeRunner.Run(options, parse.InvocationConfiguration.Output, cancel));
+            var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
+            validation?.Check();
+            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            var code = OptimizeRunner.Run(options, stdout, cancel);
+            var outDir = Path.GetFullPath(options.OutDir);
+            if (code == 0 && validation is not null) code = validation.Run(options, outDir, stdout, stderr, cancel);
+            if (!engine.IsRequested(parse)) return code;
+            if (code != 0)
+            {
+                stderr.WriteLine("not building the TensorRT engine: the model did not pass validation");
+                return code;
+            }
+            return await engine.RunAsync(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir, cancel, printSummary: !options.Json);
         });
         return root;
+    }
+
+    private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit)
+    {
+        var gateList = (parse.GetValue(gates) ?? []).Select(Gate.Parse).ToList();
+        if (parse.GetValue(minSpeedup) is { } speedup) gateList.Add(Gate.MinSpeedup(speedup));
+        if (parse.GetValue(validate) is not { } data)
+            return gateList.Count > 0 || parse.GetValue(junit) is not null
+                ? throw new InvalidInputException("--max-accuracy-drop, --min-speedup and --junit need --validate DIR (the data to check on)")
+                : null;
+        return new PipelineValidation { DataDir = data.FullName, Gates = gateList, JUnit = parse.GetValue(junit)?.FullName };
     }
 
     private static IReadOnlyList<string>? ParsePasses(string? text) =>

@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Text;
 using Optimizer.Onnx.Errors;
-using Optimizer.Onnx.IO;
-using Optimizer.Runtime.Reports;
 using Optimizer.Runtime.Sessions;
 using Optimizer.Runtime.Validation;
 
@@ -48,22 +45,8 @@ public static class ValidateCommand
                 Gates = gateList,
             };
             var folder = parse.GetValue(report)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(candidateFile.Name) + ".validate");
-            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-
-            ValidationReport result = null!;
-            AtomicFile.Write(Path.Combine(folder, PredictionsFile.FileName), stream =>
-            {
-                using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-                result = BenchProgressDisplay.Run<(int Done, int Total), ValidationReport>(stderr, p => ("validating samples", p.Done, p.Total),
-                    progress => Validator.Run(options, writer, progress, cancel));
-            });
-            var files = ValidationReportWriter.Write(result, folder);
-            if (parse.GetValue(junit) is { } junitFile) JUnitWriter.Write(result, junitFile.FullName);
-            stderr.WriteLine($"wrote {string.Join(", ", files.Append(PredictionsFile.FileName))} to {folder}");
-            if (parse.GetValue(json)) stdout.Write(ReportJson.Serialize(result));
-            else ValidateSummary.Print(result, stdout);
-            foreach (var failed in result.Gates.Where(g => !g.Passed)) stderr.WriteLine(failed.Message);
-            return Task.FromResult(result.Passed ? ExitCodes.Success : ExitCodes.GateFailed);
+            return Task.FromResult(ValidationRun.Run(options, folder, parse.GetValue(junit)?.FullName, parse.GetValue(json),
+                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel));
         });
         return command;
     }

@@ -77,7 +77,7 @@ public static class OptimizeRunner
     {
         var text = new System.Text.StringBuilder();
         foreach (var p in r.PassResults.Where(p => p.Changed))
-            text.AppendLine($"  {p.Name}: {p.NodesRewritten} rewritten, -{p.NodesRemoved} +{p.NodesAdded} nodes, {SummaryText.Bytes(p.BytesSaved)} saved");
+            text.AppendLine($"  {p.Name}: {p.NodesRewritten} rewritten, -{p.NodesRemoved} +{p.NodesAdded} nodes, {(p.BytesSaved >= 0 ? $"{SummaryText.Bytes(p.BytesSaved)} saved" : $"{SummaryText.Bytes(-p.BytesSaved)} added")}");
         if (explain)
         {
             text.AppendLine(r.Declines.Count == 0 ? "no rewrite was declined" : $"declined ({r.Declines.Count}):");

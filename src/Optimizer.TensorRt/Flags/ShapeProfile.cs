@@ -37,7 +37,7 @@ public static class ShapeProfile
             var defaults = input.Dims.Select(d => d.Value ?? 1).ToArray();
             var o = opt.GetValueOrDefault(input.Name) ?? fixedAll.GetValueOrDefault(input.Name) ?? min.GetValueOrDefault(input.Name) ?? max.GetValueOrDefault(input.Name);
             if (o is null && input.IsDynamic)
-                warnings.Add($"input '{input.Name}' has dynamic dims ({string.Join("x", input.Dims)}) and no shapes were given: using {Format(defaults)} (set --shapes {input.Name}:{Format(defaults)} to choose).");
+                warnings.Add($"input '{input.Name}' has dynamic dims ({string.Join("x", input.Dims)}) and no shapes were given: using {Format(defaults)} (give the shapes, e.g. {input.Name}:{Format(defaults)}, to choose).");
             o ??= defaults;
             var shapes = new InputShapes(input.Name,
                 min.GetValueOrDefault(input.Name) ?? fixedAll.GetValueOrDefault(input.Name) ?? o, o,

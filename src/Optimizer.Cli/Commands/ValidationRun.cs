@@ -1,0 +1,33 @@
+using System.Text;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IO;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary>
+/// Runs a validation and writes its folder (report.json, report.md, predictions.csv, and the JUnit file when asked),
+/// prints the summary and the failed gates; shared by <c>optimize validate</c> and the root command's
+/// <c>--validate DIR</c> step. Returns the exit code: 0, or 1 when a gate failed.
+/// </summary>
+public static class ValidationRun
+{
+    public static int Run(ValidateOptions options, string folder, string? junit, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        ValidationReport result = null!;
+        AtomicFile.Write(Path.Combine(folder, PredictionsFile.FileName), stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+            result = BenchProgressDisplay.Run<(int Done, int Total), ValidationReport>(stderr, p => ("validating samples", p.Done, p.Total),
+                progress => Validator.Run(options, writer, progress, cancel));
+        });
+        var files = ValidationReportWriter.Write(result, folder);
+        if (junit is not null) JUnitWriter.Write(result, junit);
+        stderr.WriteLine($"wrote {string.Join(", ", files.Append(PredictionsFile.FileName))} to {folder}");
+        if (json) stdout.Write(ReportJson.Serialize(result));
+        else ValidateSummary.Print(result, stdout);
+        foreach (var failed in result.Gates.Where(g => !g.Passed)) stderr.WriteLine(failed.Message);
+        return result.Passed ? ExitCodes.Success : ExitCodes.GateFailed;
+    }
+}

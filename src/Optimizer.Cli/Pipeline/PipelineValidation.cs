@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using Optimizer.Cli.Commands;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IO;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>
+/// The <c>--validate DIR</c> step of <c>optimize MODEL</c>: the written model against the FP32 input on DIR's samples,
+/// with the <c>--max-accuracy-drop</c>/<c>--min-speedup</c> gates. The full validation goes to OUT/validation/; its
+/// report is also added to OUT/report.json (as "validation") and OUT/report.md, so one report holds everything.
+/// </summary>
+public sealed record PipelineValidation
+{
+    public const string FolderName = "validation";
+
+    public required string DataDir { get; init; }
+    public IReadOnlyList<Gate> Gates { get; init; } = [];
+    public string? JUnit { get; init; }
+
+    /// <summary>Refuses a missing data folder before anything is written.</summary>
+    public void Check()
+    {
+        if (!Directory.Exists(DataDir)) throw new InvalidInputException($"--validate: data folder '{DataDir}' does not exist");
+    }
+
+    public int Run(OptimizeOptions options, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var validation = new ValidateOptions
+        {
+            BaselinePath = Path.GetFullPath(options.ModelPath),
+            CandidatePath = Path.Combine(outDir, OptimizeRunner.ModelFileName),
+            Data = new DataOptions { Folder = DataDir, Shapes = DataOptions.ParseShapes(options.Shapes) },
+            Gates = Gates,
+        };
+        var folder = Path.Combine(outDir, FolderName);
+        // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.
+        var code = ValidationRun.Run(validation, folder, JUnit, json: false, options.Json ? TextWriter.Null : stdout, stderr, cancel);
+        MergeIntoReport(outDir, folder);
+        return code;
+    }
+
+    private static void MergeIntoReport(string outDir, string folder)
+    {
+        var reportPath = Path.Combine(outDir, "report.json");
+        var report = JsonNode.Parse(File.ReadAllText(reportPath))!.AsObject();
+        report["validation"] = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
+        AtomicFile.WriteAllText(reportPath, report.ToJsonString(Output.Json.Options) + "\n");
+        var markdownPath = Path.Combine(outDir, "report.md");
+        var validationMarkdown = File.ReadAllText(Path.Combine(folder, "report.md")).Replace("\n#", "\n##");
+        AtomicFile.WriteAllText(markdownPath, File.ReadAllText(markdownPath).TrimEnd() + "\n\n#" + validationMarkdown);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Optimizer.Cli;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IO;
+using Optimizer.TensorRt.Tests.Support;
+using Optimizer.TestKit;
+
+namespace Optimizer.TensorRt.Tests.Cli;
+
+/// <summary>
+/// <c>optimize MODEL --engine</c>: the pipeline writes the ONNX model, then the engine is built from that written
+/// model (not from the input), and a missing trtexec still leaves the ONNX outputs in place.
+/// </summary>
+public sealed class OptimizeWithEngineTests : IDisposable
+{
+    private readonly TempDir _dir = TestPaths.NewTempDir();
+
+    private string Out => _dir.File("out");
+
+    private (int Code, string Stdout, string Stderr) Run(params string[] extra)
+    {
+        var model = _dir.File("tiny.onnx");
+        if (!File.Exists(model)) File.Copy(Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx"), model);
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var code = CommandLineApp.Run([model, "-o", Out, .. extra], stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void The_engine_is_built_from_the_optimized_model_and_recorded_beside_it()
+    {
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34");
+        var (code, stdout, stderr) = Run("--engine", "--trtexec", trtexec, "--engine-duration", "0.05", "--engine-shapes", "input:2x3x64x64");
+
+        Assert.True(code == ExitCodes.Success, stderr);
+        var onnx = Path.Combine(Out, "model.onnx");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Out, "manifest.json")))!;
+        Assert.Equal(FileHash.Sha256(onnx), manifest["engine"]!["onnx"]!["sha256"]!.GetValue<string>());
+        Assert.NotEqual(FileHash.Sha256(_dir.File("tiny.onnx")), manifest["engine"]!["onnx"]!["sha256"]!.GetValue<string>());
+        Assert.Equal(FileHash.Sha256(onnx), manifest["files"]!["model"]!["sha256"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(Out, "model.plan")));
+        Assert.Contains("--optShapes=input:2x3x64x64", manifest["engine"]!["flags"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.Contains("nodes; input had 13", stdout);
+        Assert.Contains("engine     ", stdout);
+    }
+
+    [Fact]
+    public void With_json_stdout_holds_only_the_pipeline_report()
+    {
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "11.1.0.6");
+        var (code, stdout, _) = Run("--engine", "--trtexec", trtexec, "--engine-skip-inference", "--json");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal(13, JsonNode.Parse(stdout)!["before"]!["nodeCount"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void A_missing_trtexec_exits_3_and_leaves_the_onnx_outputs()
+    {
+        var (code, _, stderr) = Run("--engine", "--trtexec", _dir.File("nowhere/trtexec"));
+
+        Assert.Equal(ExitCodes.ExternalToolFailed, code);
+        Assert.Contains("trtexec not found", stderr);
+        Assert.True(File.Exists(Path.Combine(Out, "model.onnx")));
+        Assert.True(File.Exists(Path.Combine(Out, "report.json")));
+        Assert.False(File.Exists(Path.Combine(Out, "model.plan")));
+    }
+
+    [Fact]
+    public void A_model_that_fails_validation_gets_no_engine()
+    {
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34");
+        var data = ImageFolder();
+        var (code, _, stderr) = Run("--validate", data, "--min-speedup", "1000", "--engine", "--trtexec", trtexec);
+
+        Assert.Equal(ExitCodes.GateFailed, code);
+        Assert.Contains("not building the TensorRT engine", stderr);
+        Assert.False(File.Exists(Path.Combine(Out, "model.plan")));
+        Assert.True(File.Exists(Path.Combine(Out, "model.onnx")));
+    }
+
+    /// <summary>Three of the shared images, which the tiny model's 64x64 input gets by resizing and cropping.</summary>
+    private string ImageFolder()
+    {
+        var folder = _dir.File("images");
+        Directory.CreateDirectory(folder);
+        foreach (var image in Directory.EnumerateFiles(Path.Combine(TestPaths.SharedModels, "images"), "*.png").Order().Take(3))
+            File.Copy(image, Path.Combine(folder, Path.GetFileName(image)));
+        return folder;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
