@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
 using Optimizer.Onnx.Errors;
 using Optimizer.Runtime.Benchmark;
 using Optimizer.Runtime.Reports;
@@ -25,8 +26,10 @@ public static class BenchCommand
         var batch = new Option<string>("--batch") { Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis).", DefaultValueFactory = _ => "1" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write latency.csv, report.json, report.md and PNG plots into this folder." };
+        var level = new Option<string>("--graph-optimization") { HelpName = "all|extended|basic|disabled", Description = "ONNX Runtime's own graph optimization level for the session.", DefaultValueFactory = _ => "all" };
+        level.AcceptOnlyFromAmong("all", "extended", "basic", "disabled");
         var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
-        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, overhead };
+        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead };
         shared.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
@@ -42,7 +45,7 @@ public static class BenchCommand
                 {
                     ModelPath = modelFile!.FullName,
                     Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
-                    Session = shared.ParseSession(parse, SessionSettings.ForSpeed),
+                    Session = shared.ParseSession(parse, SessionSettings.ForSpeed) with { OptimizationLevel = ParseLevel(parse.GetValue(level)!) },
                     Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
                     Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
                     Duration = durationSeconds is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
@@ -65,6 +68,14 @@ public static class BenchCommand
     private static BenchReport RunOnnxRuntime(BenchOptions options, TextWriter stderr, CancellationToken cancel) =>
         BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
             p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => Benchmarker.Run(options, progress, cancel));
+
+    internal static GraphOptimizationLevel ParseLevel(string text) => text switch
+    {
+        "disabled" => GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
 
     private static int NonNegative(int value, string option) =>
         value >= 0 ? value : throw new InvalidInputException($"{option} must be 0 or more");

@@ -53,7 +53,7 @@ public static class Benchmarker
         return new BenchReport
         {
             Model = Path.GetFullPath(options.ModelPath),
-            Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()}",
+            Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()}, graph optimizations {options.Session.OptimizationName}",
             Provider = options.Session.Provider.ToString().ToLowerInvariant(),
             Threads = options.Session.Threads,
             Data = options.Data.Folder is null ? $"random inputs (seed {options.Data.Seed})" : Path.GetFullPath(options.Data.Folder),

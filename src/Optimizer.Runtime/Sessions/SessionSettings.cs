@@ -15,6 +15,15 @@ public sealed record SessionSettings
     /// <summary>GPU device id for the CUDA and TensorRT providers.</summary>
     public int DeviceId { get; init; }
 
+    /// <summary>The optimization level as reports name it: disabled, basic, extended or all.</summary>
+    public string OptimizationName => OptimizationLevel switch
+    {
+        GraphOptimizationLevel.ORT_DISABLE_ALL => "disabled",
+        GraphOptimizationLevel.ORT_ENABLE_BASIC => "basic",
+        GraphOptimizationLevel.ORT_ENABLE_EXTENDED => "extended",
+        _ => "all",
+    };
+
     /// <summary>Defaults for speed measurements: every ONNX Runtime optimization on, as a deployment would run.</summary>
     public static SessionSettings ForSpeed { get; } = new();
 

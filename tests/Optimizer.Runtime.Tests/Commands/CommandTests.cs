@@ -92,4 +92,16 @@ public sealed class CommandTests
         Assert.Equal(ExitCodes.InvalidInput, exit);
         Assert.Contains("--batch", stderr);
     }
+
+    [Fact]
+    public void BenchRunsAtTheGraphOptimizationLevelAskedForAndSaysWhichInItsReport()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var (exit, _, stderr) = Run("bench", ModelFixtures.MobileNet, "--warmup", "0", "--runs", "2", "--graph-optimization", "basic", "--report", dir.File("basic"));
+        Assert.True(exit == ExitCodes.Success, stderr);
+        Assert.Contains("graph optimizations basic", File.ReadAllText(dir.File("basic/report.json")));
+        (exit, _, stderr) = Run("bench", ModelFixtures.MobileNet, "--graph-optimization", "most");
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("'basic'", stderr);
+    }
 }
