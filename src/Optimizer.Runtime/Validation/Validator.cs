@@ -54,18 +54,7 @@ public static class Validator
             ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy)
             : null;
         var latency = new LatencyComparison(statsA.Latency.Percentile(50), statsA.Latency.Percentile(95), statsB.Latency.Percentile(50), statsB.Latency.Percentile(95));
-        return new ValidationReport
-        {
-            Baseline = Path.GetFullPath(options.BaselinePath),
-            Candidate = Path.GetFullPath(options.CandidatePath),
-            Data = data.Description,
-            Runtime = Describe(options.Session),
-            Samples = done,
-            Outputs = metrics,
-            Accuracy = accuracy,
-            Latency = latency,
-            Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
-        };
+        return Report(Path.GetFullPath(options.BaselinePath), options, data.Description, done, metrics, accuracy, latency);
     }
 
     private static ValidationReport AgainstStored(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
@@ -100,19 +89,22 @@ public static class Validator
             ? new AccuracyMetrics(old2.Output, stats.Labelled, old2.Candidate, stats.Accuracy)
             : null;
         var latency = new LatencyComparison(stored.Latency.CandidateP50Ms, stored.Latency.CandidateP95Ms, stats.Latency.Percentile(50), stats.Latency.Percentile(95));
-        return new ValidationReport
-        {
-            Baseline = $"{Path.GetFullPath(options.AgainstReport!)} (candidate {stored.Candidate})",
-            Candidate = Path.GetFullPath(options.CandidatePath),
-            Data = data.Description,
-            Runtime = Describe(options.Session),
-            Samples = done,
-            Outputs = metrics,
-            Accuracy = accuracy,
-            Latency = latency,
-            Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
-        };
+        return Report($"{Path.GetFullPath(options.AgainstReport!)} (candidate {stored.Candidate})", options, data.Description, done, metrics, accuracy, latency);
     }
+
+    private static ValidationReport Report(string baseline, ValidateOptions options, string data, int samples,
+        IReadOnlyList<OutputMetrics> metrics, AccuracyMetrics? accuracy, LatencyComparison latency) => new()
+    {
+        Baseline = baseline,
+        Candidate = Path.GetFullPath(options.CandidatePath),
+        Data = data,
+        Runtime = Describe(options.Session),
+        Samples = samples,
+        Outputs = metrics,
+        Accuracy = accuracy,
+        Latency = latency,
+        Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
+    };
 
     private static string Describe(SessionSettings s) =>
         $"onnxruntime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {s.Provider.ToString().ToLowerInvariant()}, graph optimizations {(s.OptimizationLevel == Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL ? "off" : "on")}";
