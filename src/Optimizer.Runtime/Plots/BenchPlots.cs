@@ -47,6 +47,7 @@ public static class BenchPlots
         plot.Title($"{Path.GetFileName(report.Model)}: latency, batch {batch.BatchSize} ({batch.Runs} runs, {report.Provider})");
         plot.XLabel("latency per run (ms)");
         plot.YLabel("runs");
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // counts of runs
         plot.Axes.Margins(bottom: 0);
         return plot;
     }
