@@ -40,8 +40,9 @@ internal sealed class OnnxNetwork
     public static OnnxNetwork Load(string path) => new(ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)));
 
     /// <summary>The layer name TensorRT gives a node: its name, or op type and index when it has none.</summary>
+    /// <summary>As TensorRT's ONNX parser names layers: the node's name, or "node_of_" and its first output.</summary>
     public string LayerName(NodeProto node) =>
-        node.Name.Length > 0 ? node.Name : $"{node.OpType}_{Model.Graph.Node.IndexOf(node)}";
+        node.Name.Length > 0 || node.Output.Count == 0 ? node.Name : "node_of_" + node.Output[0];
 
     public NodeProto? ProducerOf(string tensor) => Producers.GetValueOrDefault(tensor);
 

@@ -61,6 +61,9 @@ public static class EngineRun
         if (result.Warnings.Any(w => w.Contains("no shapes were given", StringComparison.Ordinal)))
             stderr.WriteLine($"hint: {options.ShapesOption} NAME:DIMS[,NAME:DIMS] sets the engine's shapes");
 
+        if (options.RequireInt8 && result.Layers is { NotFound.Count: > 0 } layers)
+            stderr.WriteLine($"warning: --require-int8 cannot check {layers.NotFound.Count} quantized node(s) that no engine layer names " +
+                $"({string.Join(", ", layers.NotFound.Take(5))}{(layers.NotFound.Count > 5 ? ", ..." : "")}); their precision is not known");
         var gate = options.RequireInt8 ? Int8Gate.Check(result, facts.IsQdq) : null;
         EngineManifest.Write(options.OutDir, result, options, gate);
         if (options.Json) stdout.WriteLine(EngineManifest.Section(result, options, gate).ToJsonString(JsonOutput));

@@ -17,11 +17,17 @@ public static class ModelFactsReader
             .ToList();
         var isQdq = nodes.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
         var isFp16 = graph.Inputs.Concat(graph.Initializers).Any(v => v.ElementType == ElementType.Float16);
-        // Unnamed nodes cannot be found in the engine's layer names, so only named ones are checked.
         var quantized = nodes
-            .Where(n => Quantizable.Contains(n.OpType) && n.Name.Length > 0 && n.Inputs.Any(i => i?.Producer?.OpType == "DequantizeLinear"))
-            .Select(n => n.Name)
+            .Where(n => Quantizable.Contains(n.OpType) && n.Inputs.Any(i => i?.Producer?.OpType == "DequantizeLinear"))
+            .Select(LayerName)
             .ToList();
         return new ModelFacts(inputs, isQdq, isFp16, quantized);
     }
+
+    /// <summary>
+    /// The name TensorRT's ONNX parser gives the node's layer: the node's name, or for an unnamed node
+    /// "node_of_" and its first output (onnx-tensorrt's getNodeName).
+    /// </summary>
+    public static string LayerName(Node node) =>
+        node.Name.Length > 0 || node.Outputs.Count == 0 || node.Outputs[0] is not { } output ? node.Name : "node_of_" + output.Name;
 }

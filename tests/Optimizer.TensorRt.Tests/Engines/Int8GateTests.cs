@@ -23,6 +23,21 @@ public sealed class Int8GateTests
         Assert.Contains(conv, message);
     }
 
+    [Theory]
+    [InlineData("10.9.0.34")]
+    [InlineData("11.1.0.6")]
+    public async Task An_unnamed_quantized_node_is_found_by_the_name_TensorRT_gives_its_layer(string version)
+    {
+        using var h = new BuildHarness(version, "qdq-activation-only-unnamed");
+        var result = await h.BuildAsync();
+
+        var conv = Assert.Single(h.Facts.QuantizedNodes);
+        Assert.StartsWith("node_of_", conv);
+        Assert.Empty(result.Layers!.NotFound);
+        Assert.Equal([conv], result.Layers.FellBack);
+        Assert.Contains(conv, Int8Gate.Check(result, h.Facts.IsQdq));
+    }
+
     [Fact]
     public async Task A_model_without_qdq_cannot_pass_the_gate()
     {

@@ -20,6 +20,7 @@ public static class TestModels
             "qdq" => Quantized(weights: true, zeroPoint: 0),
             "qdq-activation-only" => Quantized(weights: false, zeroPoint: 0),
             "qdq-asymmetric" => Quantized(weights: true, zeroPoint: 3),
+            "qdq-activation-only-unnamed" => Unnamed(Quantized(weights: false, zeroPoint: 0)),
             _ => throw new ArgumentException(kind),
         };
         ModelWriter.Write(model, path);
@@ -37,6 +38,13 @@ public static class TestModels
         var conv = b.Op("Conv", [x, w], ("pads", new long[] { 1, 1, 1, 1 }));
         b.Output(b.Op("Relu", [conv]));
         return b.Build();
+    }
+
+    /// <summary>The same model with every node's name cleared, as some exporters write them.</summary>
+    private static Model Unnamed(Model model)
+    {
+        foreach (var node in model.Graph.Nodes) node.Name = "";
+        return model;
     }
 
     /// <summary>Q→DQ on the activation, and on the weights too unless <paramref name="weights"/> is false.</summary>
