@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
 namespace Optimizer.Onnx.IR;
 
 /// <summary>
@@ -15,6 +18,55 @@ public abstract class TensorData
 
     /// <summary>Streams the raw bytes; lazy sources override it to avoid holding everything in memory.</summary>
     public virtual void CopyTo(Stream destination) => destination.Write(Read().Span);
+
+    /// <summary>
+    /// A stream over the raw bytes (at least <see cref="Length"/> of them); lazy sources override it so they are not
+    /// loaded whole.
+    /// </summary>
+    public virtual Stream OpenRead()
+    {
+        var bytes = Read();
+        return MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+    }
+
+    private const int Chunk = 1 << 20;
+
+    /// <summary>SHA-256 of the raw bytes, read a chunk at a time.</summary>
+    public byte[] Sha256()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var stream = OpenRead();
+        var buffer = new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))];
+        for (var left = Length; left > 0;)
+        {
+            var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n == 0) throw new EndOfStreamException($"tensor data ended {left} bytes early");
+            hash.AppendData(buffer, 0, n);
+            left -= n;
+        }
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>True when both hold the same bytes; compared a chunk at a time.</summary>
+    public bool ContentEquals(TensorData other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (Length != other.Length) return false;
+        using var a = OpenRead();
+        using var b = other.OpenRead();
+        var (bufferA, bufferB) = (new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))], new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))]);
+        for (var left = Length; left > 0;)
+        {
+            var n = (int)Math.Min(bufferA.Length, left);
+            a.ReadExactly(bufferA, 0, n);
+            b.ReadExactly(bufferB, 0, n);
+            if (!bufferA.AsSpan(0, n).SequenceEqual(bufferB.AsSpan(0, n))) return false;
+            left -= n;
+        }
+        return true;
+    }
 }
 
 /// <summary>Raw bytes held in memory.</summary>
@@ -60,6 +112,8 @@ public sealed class ExternalTensorData(string path, long offset, long length) : 
             left -= n;
         }
     }
+
+    public override Stream OpenRead() => Open();
 
     private FileStream Open()
     {

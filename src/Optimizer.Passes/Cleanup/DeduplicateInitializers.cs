@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Optimizer.Onnx.IR;
 using Optimizer.Passes.Infrastructure;
 
@@ -26,13 +25,15 @@ public sealed class DeduplicateInitializers : IPass
             {
                 var t = value.Initializer!;
                 if (value.IsGraphOutput || t.ElementType == ElementType.String) continue;
-                var key = $"{(int)t.ElementType}:{string.Join(",", t.Dims)}:{Convert.ToHexString(SHA256.HashData(t.GetRawBytes().Span))}";
+                if (t.Data is not { } data) continue;
+                // Hashed and compared a chunk at a time: external weights of a large model are never loaded whole.
+                var key = $"{(int)t.ElementType}:{string.Join(",", t.Dims)}:{Convert.ToHexString(data.Sha256())}";
                 if (!first.TryGetValue(key, out var kept))
                 {
                     first[key] = value;
                     continue;
                 }
-                if (!kept.Initializer!.GetRawBytes().Span.SequenceEqual(t.GetRawBytes().Span)) continue;
+                if (!kept.Initializer!.Data!.ContentEquals(data)) continue;
                 if (value.IsGraphInput || kept.IsGraphInput)
                 {
                     context.Decline($"initializer '{value.Name}'", $"equals '{kept.Name}' but one of them is also a graph input (a caller may override it)");

@@ -39,6 +39,26 @@ public class ExternalDataTests
     }
 
     [Fact]
+    public void ExternalAndInMemoryBytesHashAndCompareAlike()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var model = ModelWithWeights(out var weights);
+        var path = dir.File("m.onnx");
+        ModelWriter.Write(model, path, new ModelWriteOptions { ExternalData = ExternalDataMode.Always });
+        var external = ModelReader.Read(path).Graph.Initializers.Single(v => v.Name == "w").Initializer!.Data!;
+        var inMemory = Tensor.FromArray("w", weights, 512, 256).Data!;
+        Assert.IsType<ExternalTensorData>(external);
+
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(inMemory.Read().Span), external.Sha256());
+        Assert.Equal(inMemory.Sha256(), external.Sha256());
+        Assert.True(external.ContentEquals(inMemory));
+        var changed = (float[])weights.Clone();
+        changed[^1] += 1; // the difference is in the last chunk-sized block's last element
+        Assert.False(external.ContentEquals(Tensor.FromArray("w", changed, 512, 256).Data!));
+        Assert.False(external.ContentEquals(Tensor.FromArray("w", weights[..^1], 512 * 256 - 1).Data!));
+    }
+
+    [Fact]
     public void AModelReadWithExternalDataCanBeWrittenInlineElsewhere()
     {
         using var dir = TestPaths.NewTempDir();
