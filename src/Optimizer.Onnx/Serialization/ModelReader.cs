@@ -40,13 +40,28 @@ public static class ModelReader
             throw new InvalidInputException($"{displayName}: {e.Message}", e);
         }
         var problems = ModelVerifier.Verify(model, requireTopologicalOrder: false);
+        if (UnimportedDomain(model) is { } unimported) problems = [unimported, .. problems];
         if (problems.Count > 0)
             throw new InvalidInputException($"{displayName}: {problems[0]}" + (problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : ""));
         return model;
     }
 
+    /// <summary>
+    /// ONNX requires an opset import for every operator domain the graph's nodes use; without one no runtime can tell
+    /// which version of the operator is meant (ONNX Runtime refuses such a model).
+    /// </summary>
+    private static string? UnimportedDomain(Model model)
+    {
+        var imported = model.OpsetImports.Select(o => o.Domain == "ai.onnx" ? "" : o.Domain).ToHashSet(StringComparer.Ordinal);
+        var node = model.Graph.AllNodes().FirstOrDefault(n => !n.IsDefaultDomain && !imported.Contains(n.Domain));
+        return node is null ? null
+            : $"{(node.Name.Length > 0 ? $"node '{node.Name}' ({node.OpType})" : $"{node.OpType} node")} uses operator domain '{node.Domain}', which the model does not import (no opset_import for it)";
+    }
+
     internal static ModelProto Parse(Stream stream, string displayName)
     {
+        if (stream.CanSeek && stream.Length == 0)
+            throw new InvalidInputException($"{displayName} is not an ONNX model: the file is empty (0 bytes), so it has no graph");
         try
         {
             var input = CodedInputStream.CreateWithLimits(stream, int.MaxValue, RecursionLimit);
