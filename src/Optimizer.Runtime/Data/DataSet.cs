@@ -32,6 +32,7 @@ public sealed class DataSet
 
     public static DataSet Open(DataOptions options, ModelSignature signature)
     {
+        ShapeResolver.CheckNames(signature, options.Shapes);
         if (options.Folder is null)
         {
             var count = options.RandomSamples;
@@ -40,6 +41,8 @@ public sealed class DataSet
             return new DataSet($"{count} random samples (seed {options.Seed})", entries, signature, null, null);
         }
         var folder = options.Folder;
+        if (File.Exists(folder))
+            throw new InvalidInputException($"{folder}: a file, not a data folder (give the folder that holds the samples)");
         if (!Directory.Exists(folder))
             throw new InvalidInputException($"{folder}: no such data folder");
         var labels = LabelFile.ReadIfPresent(folder);

@@ -12,12 +12,19 @@ public static class RandomInputs
 {
     public static Sample Create(ModelSignature signature, IReadOnlyDictionary<string, long[]> shapes, int batch, Random random, string id)
     {
+        ShapeResolver.CheckNames(signature, shapes);
         var inputs = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
         foreach (var spec in signature.Inputs)
         {
             if (!spec.IsTensor || !TensorTypes.IsSupported(spec.ElementType))
                 throw new InvalidInputException($"input '{spec.Name}' is not a numeric tensor; random inputs cannot be made for it, give --data");
-            var tensor = HostTensor.Allocate(spec.ElementType, ShapeResolver.Resolve(spec, shapes, batch));
+            var shape = ShapeResolver.Resolve(spec, shapes, batch);
+            HostTensor tensor;
+            try { tensor = HostTensor.Allocate(spec.ElementType, shape); }
+            catch (OverflowException)
+            {
+                throw new InvalidInputException($"input '{spec.Name}' of shape {HostTensor.FormatShape(shape)} ({TensorTypes.Name(spec.ElementType)}) is too large for one tensor (2 GiB at most): give smaller --shapes or --batch");
+            }
             Fill(tensor, random);
             inputs[spec.Name] = tensor;
         }

@@ -9,6 +9,13 @@ namespace Optimizer.Runtime.Data;
 /// </summary>
 public static class ShapeResolver
 {
+    /// <summary>Refuses <c>--shapes</c> entries for inputs the model does not have (a typo would otherwise be ignored).</summary>
+    public static void CheckNames(ModelSignature signature, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        if (shapes.Keys.FirstOrDefault(name => signature.FindInput(name) is null) is { } unknown)
+            throw new InvalidInputException($"--shapes names input '{unknown}', which the model does not have (inputs: {string.Join(", ", signature.Inputs.Select(i => i.Name))})");
+    }
+
     public static long[] Resolve(TensorSpec input, IReadOnlyDictionary<string, long[]> shapes, int batch)
     {
         if (shapes.TryGetValue(input.Name, out var given))
