@@ -19,7 +19,18 @@ public static class EngineCommand
             var modelPath = parse.GetValue(model)!.FullName;
             var outDir = parse.GetValue(output)?.FullName ?? OptimizeOptions.DefaultOutDir(modelPath);
             var options = engine.Read(parse, modelPath, outDir) with { Json = parse.GetValue(json) };
-            var code = await EngineRun.RunAsync(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel);
+            Output.OutputLocation.CheckFolder(outDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
+            var created = Output.OutputLocation.Track(outDir);
+            int code;
+            try
+            {
+                code = await EngineRun.RunAsync(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel);
+            }
+            catch
+            {
+                created.RemoveIfEmpty(); // a build that stopped before writing anything leaves no empty folder
+                throw;
+            }
             var manifest = Output.Manifest.LoadOrCreate(outDir);
             manifest.AddFile("input", modelPath);
             manifest.Save();

@@ -45,6 +45,8 @@ public static class ValidateCommand
                 Gates = gateList,
             };
             var folder = parse.GetValue(report)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(candidateFile.Name) + ".validate");
+            Output.OutputLocation.CheckFolder(folder, parse.GetValue(report) is null ? "the report folder (default; choose one with --report)" : "--report");
+            if (parse.GetValue(junit) is { } junitFile) Output.OutputLocation.CheckFile(junitFile.FullName, "--junit");
             return Task.FromResult(ValidationRun.Run(options, folder, parse.GetValue(junit)?.FullName, parse.GetValue(json),
                 parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel));
         });

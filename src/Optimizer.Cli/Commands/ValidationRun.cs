@@ -1,4 +1,5 @@
 using System.Text;
+using Optimizer.Cli.Output;
 using Optimizer.Onnx.Errors;
 using Optimizer.Onnx.IO;
 using Optimizer.Runtime.Reports;
@@ -16,12 +17,21 @@ public static class ValidationRun
     public static int Run(ValidateOptions options, string folder, string? junit, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         ValidationReport result = null!;
-        AtomicFile.Write(Path.Combine(folder, PredictionsFile.FileName), stream =>
+        var created = OutputLocation.Track(folder);
+        try
         {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-            result = BenchProgressDisplay.Run<(int Done, int Total), ValidationReport>(stderr, p => ("validating samples", p.Done, p.Total),
-                progress => Validator.Run(options, writer, progress, cancel));
-        });
+            AtomicFile.Write(Path.Combine(folder, PredictionsFile.FileName), stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+                result = BenchProgressDisplay.Run<(int Done, int Total), ValidationReport>(stderr, p => ("validating samples", p.Done, p.Total),
+                    progress => Validator.Run(options, writer, progress, cancel));
+            });
+        }
+        catch
+        {
+            created.RemoveIfEmpty(); // predictions.csv never appeared: a refused run leaves no empty report folder
+            throw;
+        }
         var files = ValidationReportWriter.Write(result, folder);
         if (junit is not null) JUnitWriter.Write(result, junit);
         stderr.WriteLine($"wrote {string.Join(", ", files.Append(PredictionsFile.FileName))} to {folder}");
