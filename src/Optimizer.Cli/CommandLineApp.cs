@@ -33,9 +33,9 @@ public static class CommandLineApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
-                stderr.WriteLine($"error: {error.Message}");
-            stderr.WriteLine("Run 'optimize --help' for usage.");
+            // One line, like every other refusal: all the parser's complaints, each naming its option.
+            var command = parse.CommandResult.Command is RootCommand ? "optimize" : $"optimize {parse.CommandResult.Command.Name}";
+            stderr.WriteLine($"error: {string.Join("; ", parse.Errors.Select(ParseErrorText.Describe))} (see '{command} --help')");
             return ExitCodes.InvalidInput;
         }
         using var cancel = new CancellationTokenSource();

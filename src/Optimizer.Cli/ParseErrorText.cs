@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
+
+namespace Optimizer.Cli;
+
+/// <summary>
+/// System.CommandLine's parse errors as one line each, naming the option: "Cannot parse argument 'abc' for option
+/// '--opset' as expected type 'System.Nullable`1[System.Int64]'" becomes "--opset: 'abc' is not a whole number", and
+/// the several lines of "not recognized. Must be one of:" become one.
+/// </summary>
+public static partial class ParseErrorText
+{
+    public static string Describe(ParseError error)
+    {
+        var option = error.SymbolResult switch
+        {
+            OptionResult o => o.Option,
+            ArgumentResult { Parent: OptionResult o } => o.Option,
+            _ => null,
+        };
+        var match = CannotParse().Match(error.Message);
+        if (match.Success)
+            return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {Expected(option?.ValueType)}";
+        var lines = error.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var text = (lines.Length <= 1 ? lines.FirstOrDefault() ?? "" : $"{lines[0]} {string.Join(", ", lines[1..])}").TrimEnd('.');
+        return option is not null && !text.Contains(option.Name, StringComparison.Ordinal) ? $"{option.Name}: {text}" : text;
+    }
+
+    private static string Expected(Type? type)
+    {
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        if (type is null) return "a valid value";
+        if (type.IsEnum) return "one of " + string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()));
+        if (type == typeof(int) || type == typeof(long)) return "a whole number";
+        if (type == typeof(double) || type == typeof(float)) return "a number";
+        return $"a valid {type.Name}";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type")]
+    private static partial Regex CannotParse();
+}
