@@ -38,7 +38,10 @@ public sealed class BenchDataOptions
 
     public DataOptions ParseData(ParseResult parse, DirectoryInfo? folder) => new()
     {
-        Folder = folder?.FullName,
+        Folder = folder is null ? null
+            : File.Exists(folder.FullName) ? throw new InvalidInputException($"--data '{folder.FullName}' is a file; give the folder that holds the samples")
+            : !Directory.Exists(folder.FullName) ? throw new InvalidInputException($"--data: folder '{folder.FullName}' does not exist")
+            : folder.FullName,
         Shapes = DataOptions.ParseShapes(parse.GetValue(Shapes)),
         Preprocess = new PreprocessOverrides
         {

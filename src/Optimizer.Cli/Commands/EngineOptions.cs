@@ -73,6 +73,10 @@ public sealed class EngineOptions
         EngineRun.RunAsync(Read(parse, onnxPath, outDir) with { PrintSummary = printSummary },
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
 
+    /// <summary>Numbers trtexec would refuse (or misread) are usage errors here, before anything runs.</summary>
+    private static int? InRange(int? value, Option option, int min, int max, string expected) =>
+        value is not { } v || (v >= min && v <= max) ? value : throw new InvalidInputException($"{option.Name} must be {expected}, not {v}");
+
     internal EngineRunOptions Read(ParseResult parse, string onnxPath, string outDir) => new()
     {
         OnnxPath = onnxPath,
@@ -87,9 +91,9 @@ public sealed class EngineOptions
         {
             Precision = parse.GetValue(Precision),
             Shapes = new ShapeRequest(parse.GetValue(Shapes), parse.GetValue(MinShapes), parse.GetValue(OptShapes), parse.GetValue(MaxShapes)),
-            Device = parse.GetValue(Device),
-            WorkspaceMiB = parse.GetValue(Workspace),
-            OptimizationLevel = parse.GetValue(OptimizationLevel),
+            Device = InRange(parse.GetValue(Device), Device, 0, int.MaxValue, "0 or more")!.Value,
+            WorkspaceMiB = InRange(parse.GetValue(Workspace), Workspace, 1, int.MaxValue, "a positive number of MiB"),
+            OptimizationLevel = InRange(parse.GetValue(OptimizationLevel), OptimizationLevel, 0, 5, "0 to 5"),
             Iterations = parse.GetValue(Iterations),
             DurationSeconds = parse.GetValue(Duration),
             SkipInference = parse.GetValue(SkipInference),

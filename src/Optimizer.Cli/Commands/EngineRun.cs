@@ -1,3 +1,4 @@
+using Optimizer.Cli.Output;
 using Optimizer.Onnx.Errors;
 using Optimizer.Onnx.Serialization;
 using Optimizer.TensorRt.Engines;
@@ -34,8 +35,8 @@ public static class EngineRun
 
     public static async Task<int> RunAsync(EngineRunOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (!File.Exists(options.OnnxPath)) throw new InvalidInputException($"model not found: {options.OnnxPath}");
         var facts = ModelFactsReader.FromModel(ModelReader.Read(options.OnnxPath));
+        Check(options, facts);
         var trtexec = TrtexecLocator.Locate(options.Trtexec);
         var defaultCalibration = Path.Combine(options.OutDir, CalibrationCacheFile);
         var request = new EngineBuildRequest(trtexec, options.OnnxPath, facts, options.OutDir, options.Settings)
@@ -72,6 +73,41 @@ public static class EngineRun
         stderr.WriteLine($"error: {gate}");
         return ExitCodes.GateFailed;
     }
+
+    /// <summary>
+    /// Refuses what would make the build fail for a reason of the command line, before anything is written or run:
+    /// shapes for inputs the model does not have or that do not fit it, a malformed --trtexec-arg, an engine cache
+    /// that is not a folder. (The root command calls this before it writes the optimized model.)
+    /// </summary>
+    public static void Check(EngineRunOptions options, ModelFacts facts)
+    {
+        if (options.EngineCache is { } cache) OutputLocation.CheckFolder(cache, "--engine-cache");
+        var request = options.Settings.Shapes;
+        var prefix = options.ShapesOption[..^"shapes".Length]; // "--" on optimize engine, "--engine-" on the root command
+        var given = new[] { (request.Shapes, "shapes"), (request.Min, "min-shapes"), (request.Opt, "opt-shapes"), (request.Max, "max-shapes") }
+            .Where(g => g.Item1 is not null).ToList();
+        var inputs = facts.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (text, option) in given)
+            if (ShapeNames(text).FirstOrDefault(n => !inputs.Contains(n)) is { } name)
+                throw new InvalidInputException($"{prefix}{option} names input '{name}', which the model does not have (inputs: {string.Join(", ", inputs)})");
+        try
+        {
+            if (given.Count > 0) ShapeProfile.Resolve(facts, request, new List<string>());
+        }
+        catch (InvalidInputException e)
+        {
+            // The profile's messages say --shapes/--min-shapes...; name the options as this command spells them.
+            throw new InvalidInputException(e.Message.StartsWith("--", StringComparison.Ordinal)
+                ? prefix + e.Message[2..]
+                : $"{string.Join("/", given.Select(g => prefix + g.Item2))}: {e.Message}", e);
+        }
+        FlagBuilder.WithPassThrough([], options.Settings.ExtraArgs, []);
+    }
+
+    /// <summary>The input names of a shapes option (<c>name:1x3x224x224,...</c>; a name ends at its entry's last ':').</summary>
+    private static IEnumerable<string> ShapeNames(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(e => e.LastIndexOf(':') > 0).Select(e => e[..e.LastIndexOf(':')].Trim('\''));
 
     private static readonly System.Text.Json.JsonSerializerOptions JsonOutput =
         new(Output.Json.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

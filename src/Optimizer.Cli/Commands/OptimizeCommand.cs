@@ -1,7 +1,10 @@
 using System.CommandLine;
+using Optimizer.Cli.Output;
 using Optimizer.Cli.Pipeline;
 using Optimizer.Onnx.Errors;
+using Optimizer.Passes.Infrastructure;
 using Optimizer.Runtime.Validation;
+using Optimizer.TensorRt.Flags;
 
 namespace Optimizer.Cli.Commands;
 
@@ -49,9 +52,16 @@ public static class OptimizeCommand
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
             validation?.Check();
-            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            var code = OptimizeRunner.Run(options, stdout, cancel);
+            OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);
+            var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
+            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            // Whatever would stop --validate or --engine for a reason of the input is refused before anything is written.
+            var code = OptimizeRunner.Run(options, stdout, cancel, beforeWrite: optimized =>
+            {
+                validation?.CheckData(options, cancel);
+                if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
+            });
             if (code == 0 && validation is not null) code = validation.Run(options, outDir, stdout, stderr, cancel);
             if (!engine.IsRequested(parse)) return code;
             if (code != 0)
@@ -75,8 +85,16 @@ public static class OptimizeCommand
         return new PipelineValidation { DataDir = data.FullName, Gates = gateList, JUnit = parse.GetValue(junit)?.FullName };
     }
 
-    private static IReadOnlyList<string>? ParsePasses(string? text) =>
-        text is null ? null
-        : text.Trim() == "none" ? []
-        : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    private static IReadOnlyList<string>? ParsePasses(string? text)
+    {
+        if (text is null) return null;
+        if (text.Trim() == "none") return [];
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // An empty list is most likely an unset variable in a script: 'none' says "no passes" on purpose.
+        if (names.Length == 0) throw new InvalidInputException($"--passes '{text}' names no pass; give pass names ('optimize passes' lists them) or 'none'");
+        var known = PassRegistry.All.Select(p => p.Name).ToList();
+        if (names.FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+            throw new InvalidInputException($"--passes: unknown pass '{unknown}'; known passes: {string.Join(", ", known)}");
+        return names;
+    }
 }

@@ -4,6 +4,7 @@ using Optimizer.Cli.Output;
 using Optimizer.Onnx.Analysis;
 using Optimizer.Onnx.Errors;
 using Optimizer.Onnx.IO;
+using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Serialization;
 using Optimizer.Passes.Infrastructure;
 
@@ -18,7 +19,11 @@ public static class OptimizeRunner
 {
     public const string ModelFileName = "model.onnx";
 
-    public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel)
+    /// <param name="beforeWrite">
+    /// Checks that must pass before anything is written (the --validate data, the --engine options), given the model as
+    /// it will be written; it throws to refuse.
+    /// </param>
+    public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel, Action<Model>? beforeWrite = null)
     {
         var clock = Stopwatch.StartNew();
         // 1. read
@@ -29,6 +34,7 @@ public static class OptimizeRunner
         var context = new PassContext(PassSelection.Settings(options), cancellation: cancel);
         var records = PassRunner.Run(model, passes, context);
         cancel.ThrowIfCancellationRequested();
+        beforeWrite?.Invoke(model);
         // 3. write the model
         var outDir = PrepareOutDir(options.OutDir);
         var outModel = Path.Combine(outDir, ModelFileName);

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using Optimizer.Cli.Commands;
+using Optimizer.Cli.Output;
 using Optimizer.Onnx.Errors;
 using Optimizer.Onnx.IO;
 using Optimizer.Runtime.Data;
 using Optimizer.Runtime.Reports;
+using Optimizer.Runtime.Sessions;
 using Optimizer.Runtime.Validation;
 
 namespace Optimizer.Cli.Pipeline;
@@ -21,11 +23,27 @@ public sealed record PipelineValidation
     public IReadOnlyList<Gate> Gates { get; init; } = [];
     public string? JUnit { get; init; }
 
-    /// <summary>Refuses a missing data folder before anything is written.</summary>
+    /// <summary>Refuses a missing data folder (and an unwritable --junit file) as soon as the command line is read.</summary>
     public void Check()
     {
+        if (File.Exists(DataDir)) throw new InvalidInputException($"--validate '{DataDir}' is a file; give the folder that holds the samples");
         if (!Directory.Exists(DataDir)) throw new InvalidInputException($"--validate: data folder '{DataDir}' does not exist");
+        if (JUnit is not null) OutputLocation.CheckFile(JUnit, "--junit");
     }
+
+    /// <summary>
+    /// Refuses data the validation would stop on, before anything is written: no samples, a corrupt file, a wrong type
+    /// or shape, NaN, or an input model ONNX Runtime cannot load. Every sample is read once here, one at a time, so a
+    /// bad one anywhere in the folder is found.
+    /// </summary>
+    public void CheckData(OptimizeOptions options, CancellationToken cancel)
+    {
+        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
+        var data = DataSet.Open(DataOptionsFor(options), ModelSignature.Of(session));
+        foreach (var _ in data.Read()) cancel.ThrowIfCancellationRequested();
+    }
+
+    private DataOptions DataOptionsFor(OptimizeOptions options) => new() { Folder = DataDir, Shapes = DataOptions.ParseShapes(options.Shapes) };
 
     public int Run(OptimizeOptions options, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -33,7 +51,7 @@ public sealed record PipelineValidation
         {
             BaselinePath = Path.GetFullPath(options.ModelPath),
             CandidatePath = Path.Combine(outDir, OptimizeRunner.ModelFileName),
-            Data = new DataOptions { Folder = DataDir, Shapes = DataOptions.ParseShapes(options.Shapes) },
+            Data = DataOptionsFor(options),
             Gates = Gates,
         };
         var folder = Path.Combine(outDir, FolderName);
