@@ -43,7 +43,7 @@ public sealed class ModelRunner : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidInputException($"{sample.Source}: {Path.GetFileName(ModelPath)} failed to run on this sample: {SessionFactory.FirstLine(e.Message)}", e);
+            throw new InvalidInputException($"{sample.Source}: {Path.GetFileName(ModelPath)} failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
         }
         catch (NotSupportedException e)
         {

@@ -27,7 +27,7 @@ public static class SessionFactory
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidInputException($"{modelPath}: ONNX Runtime cannot load the model: {FirstLine(e.Message)}", e);
+            throw new InvalidInputException($"{modelPath}: ONNX Runtime cannot load the model: {OrtMessages.Clean(e.Message)}", e);
         }
     }
 
@@ -61,7 +61,7 @@ public static class SessionFactory
         {
             options.Dispose();
             throw new InvalidInputException(
-                $"execution provider '{settings.Provider.ToString().ToLowerInvariant()}' is not available in this ONNX Runtime build: {FirstLine(e.Message)}", e);
+                $"execution provider '{settings.Provider.ToString().ToLowerInvariant()}' is not available in this ONNX Runtime build: {OrtMessages.Clean(e.Message)}", e);
         }
         return options;
     }
