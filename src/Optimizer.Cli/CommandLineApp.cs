@@ -56,6 +56,12 @@ public static class CommandLineApp
             stderr.WriteLine("cancelled");
             return ExitCodes.Cancelled;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system refused (disk full, a folder removed or made read-only mid-run): the user's to fix.
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.InvalidInput;
+        }
         catch (Exception e)
         {
             // Not a user error: a bug. Still one line; the stack trace only when asked for.
