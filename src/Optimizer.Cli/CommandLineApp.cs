@@ -22,6 +22,7 @@ public static class CommandLineApp
         root.Add(ValidateCommand.Create());
         root.Add(EngineCommand.Create());
         root.Add(PassesCommand.Create());
+        root.Add(RunCommand.Create());
         return root;
     }
 
