@@ -53,7 +53,9 @@ public static class ModelReader
     private static string? UnimportedDomain(Model model)
     {
         var imported = model.OpsetImports.Select(o => o.Domain == "ai.onnx" ? "" : o.Domain).ToHashSet(StringComparer.Ordinal);
-        var node = model.Graph.AllNodes().FirstOrDefault(n => !n.IsDefaultDomain && !imported.Contains(n.Domain));
+        // A call of one of the model's own functions is resolved by the function, whatever its domain's import says.
+        var local = model.Functions.Select(f => (f.Domain, f.Name)).ToHashSet();
+        var node = model.Graph.AllNodes().FirstOrDefault(n => !n.IsDefaultDomain && !imported.Contains(n.Domain) && !local.Contains((n.Domain, n.OpType)));
         return node is null ? null
             : $"{(node.Name.Length > 0 ? $"node '{node.Name}' ({node.OpType})" : $"{node.OpType} node")} uses operator domain '{node.Domain}', which the model does not import (no opset_import for it)";
     }

@@ -1,3 +1,4 @@
+using Optimizer.Onnx.Errors;
 using Google.Protobuf;
 using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Protobuf;
@@ -71,6 +72,33 @@ public class FidelityTests
             ["y"] = new(ElementType.Float, [4], new float[] { 1, 1, -5, 1 }),
         };
         Assert.Equal(new float[] { 2, 0, 0, 0 }, (float[])OrtRunner.Run(back, inputs)["z"].Data);
+    }
+
+    [Fact]
+    public void AnUnimportedDomainIsRefusedUnlessTheNodeCallsALocalFunction()
+    {
+        Model Build(string domain, bool withFunction)
+        {
+            var builder = new GraphBuilder();
+            if (withFunction)
+            {
+                var body = new Graph("Twice");
+                var a = body.AddInput("a");
+                body.AddOutput(body.AddNode("Add", [a, a], ["out"]).Output());
+                var function = new Function("Twice", "local", body);
+                function.OpsetImports.Add(new OpsetImport("", 17));
+                builder.Model.Functions.Add(function);
+            }
+            var x = builder.Input("x", ElementType.Float, 4);
+            builder.Output(builder.Graph.AddNode("Twice", [x], ["z"], domain: domain).Output());
+            return builder.Build();
+        }
+
+        // The function resolves the call: no opset import of "local" is needed to know what it means.
+        var local = ModelReader.Read(new MemoryStream(ModelWriter.ToBytes(Build("local", withFunction: true))), null);
+        Assert.Equal("local", local.Graph.Nodes.Single().Domain);
+        var e = Assert.Throws<InvalidInputException>(() => ModelReader.Read(new MemoryStream(ModelWriter.ToBytes(Build("custom", withFunction: true))), null));
+        Assert.Contains("uses operator domain 'custom', which the model does not import", e.Message);
     }
 
     [Fact]
