@@ -38,10 +38,7 @@ public sealed class BenchDataOptions
 
     public DataOptions ParseData(ParseResult parse, DirectoryInfo? folder) => new()
     {
-        Folder = folder is null ? null
-            : File.Exists(folder.FullName) ? throw new InvalidInputException($"--data '{folder.FullName}' is a file; give the folder that holds the samples")
-            : !Directory.Exists(folder.FullName) ? throw new InvalidInputException($"--data: folder '{folder.FullName}' does not exist")
-            : folder.FullName,
+        Folder = CheckedFolder(folder),
         Shapes = DataOptions.ParseShapes(parse.GetValue(Shapes)),
         Preprocess = new PreprocessOverrides
         {
@@ -64,6 +61,12 @@ public sealed class BenchDataOptions
             Provider = parse.GetValue(Provider) switch { "cuda" => ExecutionProvider.Cuda, "tensorrt" => ExecutionProvider.TensorRt, _ => ExecutionProvider.Cpu },
             Threads = threads,
         };
+    }
+
+    private static string? CheckedFolder(DirectoryInfo? folder)
+    {
+        if (folder is not null) DataOptions.CheckFolder(folder.FullName, "--data");
+        return folder?.FullName;
     }
 
     private static double[]? ParseTriple(string? text, string option)

@@ -26,8 +26,7 @@ public sealed record PipelineValidation
     /// <summary>Refuses a missing data folder (and an unwritable --junit file) as soon as the command line is read.</summary>
     public void Check()
     {
-        if (File.Exists(DataDir)) throw new InvalidInputException($"--validate '{DataDir}' is a file; give the folder that holds the samples");
-        if (!Directory.Exists(DataDir)) throw new InvalidInputException($"--validate: data folder '{DataDir}' does not exist");
+        DataOptions.CheckFolder(DataDir, "--validate");
         if (JUnit is not null) OutputLocation.CheckFile(JUnit, "--junit");
     }
 

@@ -15,6 +15,16 @@ public sealed record DataOptions
     public int RandomSamples { get; init; } = 16;
     public int Seed { get; init; } = 1234;
 
+    /// <summary>
+    /// Refuses a data folder that is a file or does not exist; <paramref name="what"/> names it as the user gave it
+    /// (an option such as --data, or "data folder").
+    /// </summary>
+    public static void CheckFolder(string folder, string what)
+    {
+        if (File.Exists(folder)) throw new Onnx.Errors.InvalidInputException($"{what} '{folder}' is a file; give the folder that holds the samples");
+        if (!Directory.Exists(folder)) throw new Onnx.Errors.InvalidInputException($"{what} '{folder}' does not exist");
+    }
+
     /// <summary>Parses <c>name:1x3x224x224,other:1x128</c>.</summary>
     public static IReadOnlyDictionary<string, long[]> ParseShapes(string? text)
     {

@@ -41,10 +41,7 @@ public sealed class DataSet
             return new DataSet($"{count} random samples (seed {options.Seed})", entries, signature, null, null);
         }
         var folder = options.Folder;
-        if (File.Exists(folder))
-            throw new InvalidInputException($"{folder}: a file, not a data folder (give the folder that holds the samples)");
-        if (!Directory.Exists(folder))
-            throw new InvalidInputException($"{folder}: no such data folder");
+        DataOptions.CheckFolder(folder, "data folder");
         var labels = LabelFile.ReadIfPresent(folder);
 
         var pb = PbFolder.Scan(folder, signature);
