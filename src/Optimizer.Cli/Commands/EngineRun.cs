@@ -86,10 +86,6 @@ public static class EngineRun
         var prefix = options.ShapesOption[..^"shapes".Length]; // "--" on optimize engine, "--engine-" on the root command
         var given = new[] { (request.Shapes, "shapes"), (request.Min, "min-shapes"), (request.Opt, "opt-shapes"), (request.Max, "max-shapes") }
             .Where(g => g.Item1 is not null).ToList();
-        var inputs = facts.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var (text, option) in given)
-            if (ShapeNames(text).FirstOrDefault(n => !inputs.Contains(n)) is { } name)
-                throw new InvalidInputException($"{prefix}{option} names input '{name}', which the model does not have (inputs: {string.Join(", ", inputs)})");
         try
         {
             if (given.Count > 0) ShapeProfile.Resolve(facts, request, new List<string>());
@@ -103,11 +99,6 @@ public static class EngineRun
         }
         FlagBuilder.WithPassThrough([], options.Settings.ExtraArgs, []);
     }
-
-    /// <summary>The input names of a shapes option (<c>name:1x3x224x224,...</c>; a name ends at its entry's last ':').</summary>
-    private static IEnumerable<string> ShapeNames(string? text) =>
-        (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(e => e.LastIndexOf(':') > 0).Select(e => e[..e.LastIndexOf(':')].Trim('\''));
 
     private static readonly System.Text.Json.JsonSerializerOptions JsonOutput =
         new(Output.Json.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

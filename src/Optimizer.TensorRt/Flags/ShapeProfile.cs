@@ -27,9 +27,9 @@ public static class ShapeProfile
         var opt = Parse(request.Opt, "--opt-shapes");
         var max = Parse(request.Max, "--max-shapes");
         var names = model.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var unknown = fixedAll.Keys.Concat(min.Keys).Concat(opt.Keys).Concat(max.Keys).Where(n => !names.Contains(n)).Distinct().ToList();
-        if (unknown.Count > 0)
-            throw new InvalidInputException($"shapes name unknown input(s) {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the model's inputs are {string.Join(", ", names.Select(n => $"'{n}'"))}.");
+        foreach (var (given, option) in new[] { (fixedAll, "--shapes"), (min, "--min-shapes"), (opt, "--opt-shapes"), (max, "--max-shapes") })
+            if (given.Keys.FirstOrDefault(n => !names.Contains(n)) is { } unknown)
+                throw new InvalidInputException($"{option} names an unknown input '{unknown}'; the model's inputs are {string.Join(", ", names)}");
 
         var result = new List<InputShapes>();
         foreach (var input in model.Inputs)
