@@ -33,12 +33,14 @@ public abstract class TensorData
 
     private const int Chunk = 1 << 20;
 
+    private byte[] ChunkBuffer() => new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))];
+
     /// <summary>SHA-256 of the raw bytes, read a chunk at a time.</summary>
     public byte[] Sha256()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var stream = OpenRead();
-        var buffer = new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))];
+        var buffer = ChunkBuffer();
         for (var left = Length; left > 0;)
         {
             var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
@@ -56,7 +58,7 @@ public abstract class TensorData
         if (Length != other.Length) return false;
         using var a = OpenRead();
         using var b = other.OpenRead();
-        var (bufferA, bufferB) = (new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))], new byte[(int)Math.Min(Chunk, Math.Max(Length, 1))]);
+        var (bufferA, bufferB) = (ChunkBuffer(), ChunkBuffer());
         for (var left = Length; left > 0;)
         {
             var n = (int)Math.Min(bufferA.Length, left);
