@@ -35,6 +35,12 @@ public sealed partial class Graph
 
     public Graph Root => Parent?.Root ?? this;
 
+    /// <summary>
+    /// Whether a graph input of the same name overrides an initializer (IR version 4 and later, the default). Set by
+    /// the <see cref="Model"/> on its main graph; subgraphs follow their root. See <see cref="Value.IsOverridable"/>.
+    /// </summary>
+    public bool InputsOverrideInitializers { get; internal set; } = true;
+
     /// <summary>The serialized form this graph was read from (keeps annotations, sparse initializers, unknown fields).</summary>
     internal object? Origin { get; set; }
 

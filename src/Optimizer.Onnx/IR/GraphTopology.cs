@@ -117,7 +117,8 @@ public sealed partial class Graph
     /// <summary>Removes initializers nothing uses (keeping those that are also graph inputs); returns how many.</summary>
     public int RemoveUnusedInitializers()
     {
-        var unused = _initializers.Where(v => v.Uses.Count == 0 && !v.IsGraphOutput && !v.IsGraphInput).ToList();
+        // An IR 3 initializer is listed as an input only because that version required it: still a constant, so it goes.
+        var unused = _initializers.Where(v => v.Uses.Count == 0 && !v.IsGraphOutput && !v.IsOverridable).ToList();
         foreach (var v in unused) RemoveInitializer(v);
         return unused.Count;
     }

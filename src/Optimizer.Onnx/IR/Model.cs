@@ -15,9 +15,25 @@ public sealed class OpsetImport(string domain, long version)
 /// <summary>A model: the main graph, the operator sets it imports, local functions and metadata.</summary>
 public sealed class Model
 {
+    private Graph _graph = null!;
+    private long _irVersion = 8;
+
     public Model(Graph graph) => Graph = graph;
 
-    public long IrVersion { get; set; } = 8;
+    /// <summary>
+    /// The IR version. From version 4 on, an initializer also listed among the graph inputs is a default a caller may
+    /// override; before it, every initializer had to be listed as an input and stays a constant. The main graph
+    /// learns which applies (<see cref="Graph.InputsOverrideInitializers"/>).
+    /// </summary>
+    public long IrVersion
+    {
+        get => _irVersion;
+        set
+        {
+            _irVersion = value;
+            _graph.InputsOverrideInitializers = value >= 4;
+        }
+    }
 
     public List<OpsetImport> OpsetImports { get; } = [];
 
@@ -31,7 +47,15 @@ public sealed class Model
 
     public string DocString { get; set; } = "";
 
-    public Graph Graph { get; set; }
+    public Graph Graph
+    {
+        get => _graph;
+        set
+        {
+            _graph = value;
+            _graph.InputsOverrideInitializers = _irVersion >= 4;
+        }
+    }
 
     /// <summary>metadata_props in file order.</summary>
     public List<KeyValuePair<string, string>> Metadata { get; } = [];

@@ -84,8 +84,18 @@ public sealed class Value
         }
     }
 
-    /// <summary>The constant tensor behind this value: an initializer, or the value of a Constant node.</summary>
-    public Tensor? GetConstant() => Initializer ?? (Producer is { } p && p.IsConstantNode ? ConstantNodes.GetValue(p) : null);
+    /// <summary>
+    /// An initializer that is also a graph input of an IR 4+ model: only a default, which the caller may override at
+    /// run time. It is never a constant: no pass may fold, fuse, quantize or deduplicate it.
+    /// </summary>
+    public bool IsOverridable => Initializer is not null && IsGraphInput && (Graph?.Root.InputsOverrideInitializers ?? true);
+
+    /// <summary>
+    /// The constant tensor behind this value: an initializer that no caller can override, or the value of a Constant
+    /// node. The one answer every pass gets to "is this a constant?": null for overridable initializers.
+    /// </summary>
+    public Tensor? GetConstant() =>
+        IsOverridable ? null : Initializer ?? (Producer is { } p && p.IsConstantNode ? ConstantNodes.GetValue(p) : null);
 
     public override string ToString() => "%" + Name;
 }

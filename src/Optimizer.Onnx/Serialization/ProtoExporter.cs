@@ -11,8 +11,12 @@ namespace Optimizer.Onnx.Serialization;
 /// </summary>
 internal sealed class ProtoExporter(ExternalDataSink? external)
 {
+    /// <summary>IR version 3 and earlier: every initializer of the main graph must also be listed as a graph input.</summary>
+    private bool _initializersAreInputs;
+
     public ModelProto ExportModel(Model model)
     {
+        _initializersAreInputs = model.IrVersion < 4;
         var p = (model.Origin as ModelProto)?.Clone() ?? new ModelProto();
         ProtoFields.Sync(p.HasIrVersion, p.IrVersion, model.IrVersion, v => p.IrVersion = v);
         ProtoFields.Sync(p.HasProducerName, p.ProducerName, model.ProducerName, v => p.ProducerName = v);
@@ -58,9 +62,24 @@ internal sealed class ProtoExporter(ExternalDataSink? external)
         var p = (g.Origin as GraphProto)?.Clone() ?? new GraphProto();
         ProtoFields.Sync(p.HasName, p.Name, g.Name, v => p.Name = v);
         ProtoFields.Sync(p.HasDocString, p.DocString, g.DocString, v => p.DocString = v);
-        p.Node.AddRange(g.Nodes.Select(ExportNode));
-        p.Initializer.AddRange(g.Initializers.Select(v => ExportTensor(v.Initializer!, v.Name, attribute: false)));
-        p.Input.AddRange(g.Inputs.Select(v => ExportValueInfo(v, v.InfoOrigin)));
+        if (_initializersAreInputs && g.Parent is not null)
+        {
+            // Before IR 4 a subgraph's initializers would have to be its inputs, which its If/Loop/Scan fixes:
+            // its constants are written as Constant nodes instead, valid at every IR version.
+            p.Node.AddRange(g.Initializers.Select(ExportAsConstantNode));
+            p.Node.AddRange(g.Nodes.Select(ExportNode));
+            p.Input.AddRange(g.Inputs.Select(v => ExportValueInfo(v, v.InfoOrigin)));
+        }
+        else
+        {
+            p.Node.AddRange(g.Nodes.Select(ExportNode));
+            p.Initializer.AddRange(g.Initializers.Select(v => ExportTensor(v.Initializer!, v.Name, attribute: false)));
+            p.Input.AddRange(g.Inputs.Select(v => ExportValueInfo(v, v.InfoOrigin)));
+            // Before IR 4 every initializer is also a graph input (a constant all the same): passes add initializers
+            // without listing them, so the ones not yet listed are listed here, after the model's own inputs.
+            if (_initializersAreInputs)
+                p.Input.AddRange(g.Initializers.Where(v => !v.IsGraphInput).Select(v => ExportValueInfo(v, v.InfoOrigin)));
+        }
         for (var i = 0; i < g.Outputs.Count; i++) p.Output.Add(ExportValueInfo(g.Outputs[i], g.OutputOrigins[i]));
         p.ValueInfo.AddRange(ValueInfos(g));
         return p;
@@ -82,6 +101,14 @@ internal sealed class ProtoExporter(ExternalDataSink? external)
                 if (v is { Type: not null, IsGraphOutput: false } && listed.Add(v))
                     yield return ExportValueInfo(v, null);
     }
+
+    private NodeProto ExportAsConstantNode(Value v) => new()
+    {
+        OpType = "Constant",
+        Name = v.Name + "_constant",
+        Output = { v.Name },
+        Attribute = { new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = ExportTensor(v.Initializer!, v.Name, attribute: true) } },
+    };
 
     private static bool IsAlive(Value v, Graph g) =>
         v.Producer is { } p ? p.Graph == g : v.Graph == g && (v.IsGraphInput || v.IsInitializer);

@@ -18,6 +18,27 @@ public static class ModelVerifier
         return problems;
     }
 
+    /// <summary>
+    /// <see cref="Verify"/> plus the rules of ONNX's checker about a model as written that the IR alone does not
+    /// enforce: before IR version 4 every initializer of the main graph is also a graph input and subgraphs hold no
+    /// initializers; the main graph's inputs and outputs carry a type.
+    /// </summary>
+    public static IReadOnlyList<string> VerifyCheckerRules(Model model)
+    {
+        var problems = Verify(model).ToList();
+        var g = model.Graph;
+        if (model.IrVersion < 4)
+        {
+            foreach (var v in g.Initializers.Where(v => !v.IsGraphInput))
+                problems.Add($"'{v.Name}' is an initializer but not a graph input, which IR version {model.IrVersion} requires");
+            foreach (var sub in g.AllGraphs().Skip(1).Where(s => s.Initializers.Count > 0))
+                problems.Add($"subgraph '{sub.Name}' has initializers, which IR version {model.IrVersion} does not allow");
+        }
+        foreach (var v in g.Inputs.Concat(g.Outputs).Where(v => v.Type is null))
+            problems.Add($"graph input or output '{v.Name}' has no type");
+        return problems;
+    }
+
     public static IReadOnlyList<string> Verify(Graph graph, bool requireTopologicalOrder = true)
     {
         var problems = new List<string>();

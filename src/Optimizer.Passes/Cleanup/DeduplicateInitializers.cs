@@ -34,7 +34,7 @@ public sealed class DeduplicateInitializers : IPass
                     continue;
                 }
                 if (!kept.Initializer!.Data!.ContentEquals(data)) continue;
-                if (value.IsGraphInput || kept.IsGraphInput)
+                if (value.IsOverridable || kept.IsOverridable)
                 {
                     context.Decline($"initializer '{value.Name}'", $"equals '{kept.Name}' but one of them is also a graph input (a caller may override it)");
                     continue;

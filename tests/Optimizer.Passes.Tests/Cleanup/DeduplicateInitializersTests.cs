@@ -39,7 +39,7 @@ public class DeduplicateInitializersTests
     public void DeclinesAnInitializerThatIsAlsoAGraphInput()
     {
         var b = new GraphBuilder();
-        b.Model.IrVersion = 3;
+        b.Model.IrVersion = 8;
         var x = b.Input("x", ElementType.Float, 3);
         var w1 = b.Initializer("w1", new[] { 1f, 2f, 3f }, 3);
         var w2 = b.Initializer("w2", new[] { 1f, 2f, 3f }, 3);
@@ -48,5 +48,22 @@ public class DeduplicateInitializersTests
         var run = PassHarness.Run(b.Model, new DeduplicateInitializers());
         Assert.Equal(2, b.Graph.Initializers.Count);
         run.AssertDeclined("also a graph input");
+    }
+
+    [Fact]
+    public void MergesInitializersListedAsInputsOnlyBecauseIrVersion3RequiresIt()
+    {
+        // Before IR 4 every initializer is listed among the inputs and is still a constant (ONNX Runtime treats it so).
+        var b = new GraphBuilder();
+        b.Model.IrVersion = 3;
+        var x = b.Input("x", ElementType.Float, 3);
+        var w1 = b.Initializer("w1", new[] { 1f, 2f, 3f }, 3);
+        var w2 = b.Initializer("w2", new[] { 1f, 2f, 3f }, 3);
+        b.Graph.AddInputValue(w1);
+        b.Graph.AddInputValue(w2);
+        b.Output(b.Op("Add", [b.Op("Add", [x, w1]), w2]));
+        var run = PassHarness.Run(b.Model, new DeduplicateInitializers());
+        Assert.Single(b.Graph.Initializers);
+        Assert.Equal(0, run.MaxRelativeError());
     }
 }
