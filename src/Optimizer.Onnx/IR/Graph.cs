@@ -72,6 +72,21 @@ public sealed partial class Graph
         _inputs.Add(value);
     }
 
+    /// <summary>
+    /// Takes the initializers off the input list, where IR version 3 required them: done when a model is raised to IR 4
+    /// or later, where a listed initializer would become a default the caller may override. Returns how many.
+    /// </summary>
+    public int UnlistInitializerInputs()
+    {
+        var listed = _inputs.Where(v => v.IsInitializer).ToList();
+        foreach (var v in listed)
+        {
+            _inputs.Remove(v);
+            v.IsGraphInput = false;
+        }
+        return listed.Count;
+    }
+
     public void RemoveInput(Value value)
     {
         if (value.Uses.Count > 0) throw new InvalidOperationException($"graph input '{value.Name}' is still used");

@@ -51,7 +51,12 @@ public sealed class UpgradeOpset : IPass
             rewrites += context.Step($"carried across the opset {adapter.Version} change of {adapter.Op}", node);
         }
         model.SetOpset("", target);
-        model.IrVersion = Math.Max(model.IrVersion, RequiredIrVersion(target));
+        var ir = Math.Max(model.IrVersion, RequiredIrVersion(target));
+        // IR 3 listed every initializer among the inputs and they were constants; from IR 4 on, a listed one could be
+        // overridden by a caller, so the listing goes when the version rises past it.
+        if (model.IrVersion < 4 && ir >= 4 && model.Graph.UnlistInitializerInputs() is > 0 and var unlisted)
+            context.Log($"{Name}: IR version {model.IrVersion} -> {ir}: {unlisted} initializers are no longer listed as graph inputs (they were constants)");
+        model.IrVersion = ir;
         context.Log($"{Name}: opset {source} -> {target}, {rewrites} nodes rewritten");
         return new PassResult(true, rewrites);
     }
