@@ -15,6 +15,8 @@ public enum PassKind
     Folding,
     /// <summary>Replaces a group of nodes by fewer, equivalent ones.</summary>
     Fusion,
+    /// <summary>Lowers precision (int8 weights and activations): changes the model's numbers within a tolerance.</summary>
+    Quantization,
 }
 
 /// <summary>
