@@ -1,0 +1,80 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// One ONNX Runtime session over an <see cref="ObservedModel"/>: runs a sample and folds every observed tensor into
+/// its <see cref="TensorStatistics"/> straight from ONNX Runtime's output buffers (no copy).
+/// </summary>
+internal sealed class ObservingSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly TensorStatistics[] _outputStats;
+    private readonly (string Name, TensorStatistics Stats)[] _inputStats;
+
+    public ObservingSession(ObservedModel model, IReadOnlyDictionary<string, TensorStatistics> stats, SessionSettings settings)
+    {
+        _session = SessionFactory.Create(model.Bytes, "calibration model", settings);
+        try
+        {
+            model.CheckTypes(_session);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+        _inputNames = _session.InputNames.ToArray();
+        _outputNames = model.Outputs.ToArray();
+        _outputStats = _outputNames.Select(n => stats[n]).ToArray();
+        _inputStats = model.Inputs.Select(n => (n, stats[n])).ToArray();
+    }
+
+    /// <summary>Runs the model on <paramref name="sample"/> and folds the observed tensors into their statistics.</summary>
+    public void Observe(Sample sample)
+    {
+        foreach (var (name, stats) in _inputStats)
+            stats.Add(FloatInput(sample, name).AsSpan<float>());
+
+        var values = new OrtValue[_inputNames.Length];
+        try
+        {
+            for (var i = 0; i < values.Length; i++) values[i] = FindInput(sample, _inputNames[i]).ToOrtValue();
+            using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
+            for (var i = 0; i < _outputStats.Length; i++)
+                _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{sample.Source}: the model failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
+    }
+
+    private static HostTensor FindInput(Sample sample, string name) =>
+        sample.Inputs.TryGetValue(name, out var tensor) ? tensor
+            : throw new InvalidInputException($"{sample.Source}: the sample has no input '{name}'");
+
+    private static HostTensor FloatInput(Sample sample, string name)
+    {
+        var tensor = FindInput(sample, name);
+        return tensor.ElementType == TensorElementType.Float ? tensor
+            : throw new InvalidInputException($"{sample.Source}: input '{name}' is {TensorTypes.Name(tensor.ElementType)}; calibration observes float tensors only");
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}
