@@ -48,8 +48,7 @@ internal sealed class ObservingSession : IDisposable
         {
             for (var i = 0; i < values.Length; i++) values[i] = FindInput(sample, _inputNames[i]).ToOrtValue();
             using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
-            for (var i = 0; i < _outputStats.Length; i++)
-                _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+            Fold(outputs);
         }
         catch (OnnxRuntimeException e)
         {
@@ -60,6 +59,23 @@ internal sealed class ObservingSession : IDisposable
             foreach (var v in values) v?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Folds the outputs into their statistics, one tensor per task: ONNX Runtime's threads are idle between runs, and
+    /// each statistics object is touched by one thread only. Small outputs are folded on this thread.
+    /// </summary>
+    private void Fold(IReadOnlyList<OrtValue> outputs)
+    {
+        long elements = 0;
+        for (var i = 0; i < outputs.Count; i++) elements += outputs[i].GetTensorTypeAndShape().ElementCount;
+        if (elements < ParallelAbove || _outputStats.Length == 1)
+            for (var i = 0; i < _outputStats.Length; i++) _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+        else
+            Parallel.For(0, _outputStats.Length, i => _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>()));
+    }
+
+    /// <summary>Below this many observed elements per sample a parallel fold costs more than it saves.</summary>
+    private const long ParallelAbove = 1 << 18;
 
     private static HostTensor FindInput(Sample sample, string name) =>
         sample.Inputs.TryGetValue(name, out var tensor) ? tensor

@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -94,7 +94,9 @@ public sealed class SymmetricHistogram
 
     /// <summary>
     /// Counts finite values whose |x| is at most <see cref="Limit"/> (call <see cref="Cover"/> with their amax first).
-    /// One pass over the span: bin indices are computed a vector at a time, then counted.
+    /// One pass over the span: bin indices are computed a vector at a time and counted into four interleaved
+    /// per-thread scratch histograms (so runs of equal values, such as the zeros after a ReLU, do not wait on one
+    /// counter), which are then added to <see cref="Counts"/>.
     /// </summary>
     public void Add(ReadOnlySpan<float> values)
     {
@@ -106,22 +108,43 @@ public sealed class SymmetricHistogram
             return;
         }
         var scale = (float)(n / Limit);
-        ref var counts = ref MemoryMarshal.GetArrayDataReference(_counts);
+        var stride = 2 * n;
+        var scratch = Scratch(Ways * stride);
+        ref var s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
+        ref var s1 = ref Unsafe.Add(ref s0, stride);
+        ref var s2 = ref Unsafe.Add(ref s1, stride);
+        ref var s3 = ref Unsafe.Add(ref s2, stride);
         var i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        // scratch counters are 32-bit: flush before any of them could overflow
+        const int Flush = 1 << 30;
+        var sinceFlush = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var vScale = new Vector<float>(scale);
-            var vLast = new Vector<int>(n - 1);
-            var vMiddle = new Vector<int>(n);
-            var width = Vector<float>.Count;
-            for (; i <= values.Length - width; i += width)
+            var vScale = Vector256.Create(scale);
+            var vLast = Vector256.Create(n - 1);
+            var vMiddle = Vector256.Create(n);
+            Span<int> index = stackalloc int[Vector256<int>.Count];
+            ref var idx = ref MemoryMarshal.GetReference(index);
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var v = new Vector<float>(values.Slice(i, width));
-                var bin = Vector.Min(Vector.ConvertToInt32(Vector.Abs(v) * vScale), vLast);
+                var v = Vector256.Create(values.Slice(i, Vector256<float>.Count));
+                var bin = Vector256.Min(Vector256.ConvertToInt32(Vector256.Abs(v) * vScale), vLast);
                 // all ones for a negative value: n + (j ^ -1) = n - 1 - j
-                var sign = Vector.ShiftRightArithmetic(Vector.AsVectorInt32(v), 31);
-                var index = vMiddle + (bin ^ sign);
-                for (var k = 0; k < width; k++) Unsafe.Add(ref counts, index[k])++;
+                var sign = Vector256.ShiftRightArithmetic(v.AsInt32(), 31);
+                (vMiddle + (bin ^ sign)).StoreUnsafe(ref idx);
+                Unsafe.Add(ref s0, idx)++;
+                Unsafe.Add(ref s1, Unsafe.Add(ref idx, 1))++;
+                Unsafe.Add(ref s2, Unsafe.Add(ref idx, 2))++;
+                Unsafe.Add(ref s3, Unsafe.Add(ref idx, 3))++;
+                Unsafe.Add(ref s0, Unsafe.Add(ref idx, 4))++;
+                Unsafe.Add(ref s1, Unsafe.Add(ref idx, 5))++;
+                Unsafe.Add(ref s2, Unsafe.Add(ref idx, 6))++;
+                Unsafe.Add(ref s3, Unsafe.Add(ref idx, 7))++;
+                if ((sinceFlush += 2) >= Flush)
+                {
+                    FlushScratch(scratch);
+                    sinceFlush = 0;
+                }
             }
         }
         for (; i < values.Length; i++)
@@ -129,7 +152,31 @@ public sealed class SymmetricHistogram
             var x = values[i];
             var bin = Math.Min((int)(MathF.Abs(x) * scale), n - 1);
             var sign = BitConverter.SingleToInt32Bits(x) >> 31;
-            Unsafe.Add(ref counts, n + (bin ^ sign))++;
+            Unsafe.Add(ref s0, n + (bin ^ sign))++;
+        }
+        FlushScratch(scratch);
+    }
+
+    private const int Ways = 4;
+
+    [ThreadStatic] private static int[]? _scratch;
+
+    /// <summary>This thread's zeroed scratch counters, at least <paramref name="length"/> long.</summary>
+    private static int[] Scratch(int length)
+    {
+        if (_scratch is null || _scratch.Length < length) _scratch = new int[length];
+        return _scratch;
+    }
+
+    /// <summary>Adds the scratch histograms to the counts and zeroes them.</summary>
+    private void FlushScratch(int[] scratch)
+    {
+        var stride = 2 * BinsPerSign;
+        for (var w = 0; w < Ways; w++)
+        {
+            var part = scratch.AsSpan(w * stride, stride);
+            for (var j = 0; j < stride; j++) _counts[j] += part[j];
+            part.Clear();
         }
     }
 }

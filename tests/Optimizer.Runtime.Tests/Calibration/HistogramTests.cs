@@ -38,6 +38,31 @@ public sealed class HistogramTests
     }
 
     [Fact]
+    public void EveryValueIsCountedInTheBinOfItsMagnitudeAndSign()
+    {
+        var random = new Random(11);
+        var width = 8.0 / 64;
+        var expected = new long[128];
+        // values well inside their bins (10 % to 90 % of the width), so rounding cannot move them across an edge
+        var values = new float[10_007];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var bin = random.Next(64);
+            var negative = random.Next(2) == 0;
+            var magnitude = (bin + 0.1 + 0.8 * random.NextDouble()) * width;
+            values[i] = (float)(negative ? -magnitude : magnitude);
+            expected[negative ? 63 - bin : 64 + bin]++;
+        }
+        // the limit is the largest magnitude: make it exactly 8 (counted in the last positive bin)
+        expected[values[5] < 0 ? 63 - (int)(Math.Abs(values[5]) / width) : 64 + (int)(values[5] / width)]--;
+        values[5] = 8f;
+        expected[127]++;
+        var stats = new TensorStatistics("t", 64);
+        stats.Add(values);
+        Assert.Equal(expected, stats.Histogram.Counts.ToArray());
+    }
+
+    [Fact]
     public void GrowingTheRangeMergesWholeBinsAndKeepsEveryCount()
     {
         var stats = new TensorStatistics("t", 8);
