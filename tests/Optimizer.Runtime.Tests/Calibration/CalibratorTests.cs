@@ -98,6 +98,24 @@ public sealed class CalibratorTests
     }
 
     [Fact]
+    public void AFailedRunIsBadInputWithOnnxRuntimesReason()
+    {
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", ElementType.Float, 1, 4);
+        var relu = b.Op("Relu", [x]);
+        b.Output(relu);
+        var bytes = ModelWriter.ToBytes(b.Build());
+        var wrong = new Sample("s7", "samples/s7.npy", new Dictionary<string, HostTensor> { ["x"] = HostTensor.FromArray(new[] { 1f, 2, 3, 4, 5 }, [1, 5]) });
+        var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], [wrong], new CalibrationSettings()));
+        Assert.StartsWith("samples/s7.npy: the model failed to run on this sample: ", e.Message);
+        Assert.Contains("dimension", e.Message, StringComparison.OrdinalIgnoreCase);
+
+        var missing = new Sample("s8", "samples/s8.npy", new Dictionary<string, HostTensor>());
+        e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], [missing], new CalibrationSettings()));
+        Assert.Equal("samples/s8.npy: the sample has no input 'x'", e.Message);
+    }
+
+    [Fact]
     public void MemoryStaysTheSameForFiveAndFiftySamples()
     {
         var names = ConvInputs(ModelReader.Read(TinyCnn));
