@@ -31,6 +31,23 @@ public static class SessionFactory
         }
     }
 
+    /// <summary>
+    /// Creates a session from a model held in memory (for example one rewritten through the IR);
+    /// <paramref name="displayName"/> names it in messages.
+    /// </summary>
+    public static InferenceSession Create(byte[] modelBytes, string displayName, SessionSettings settings)
+    {
+        using var options = MakeOptions(settings);
+        try
+        {
+            return new InferenceSession(modelBytes, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{displayName}: ONNX Runtime cannot load the model: {OrtMessages.Clean(e.Message)}", e);
+        }
+    }
+
     private static SessionOptions MakeOptions(SessionSettings settings)
     {
         var options = new SessionOptions

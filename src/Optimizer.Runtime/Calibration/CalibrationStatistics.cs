@@ -1,0 +1,46 @@
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// What <see cref="Calibrator.Collect"/> gathered: per observed tensor, its running minimum, maximum, count and
+/// histogram (<see cref="TensorStatistics"/>), in the order the tensors were asked for. Any method's ranges can be
+/// read from the same statistics without running the model again.
+/// </summary>
+public sealed class CalibrationStatistics
+{
+    public CalibrationStatistics(int sampleCount, IReadOnlyList<TensorStatistics> tensors)
+    {
+        SampleCount = sampleCount;
+        var byName = new Dictionary<string, TensorStatistics>(StringComparer.Ordinal);
+        foreach (var t in tensors) byName.Add(t.Name, t);
+        Tensors = byName;
+        Order = tensors;
+    }
+
+    public int SampleCount { get; }
+
+    public IReadOnlyDictionary<string, TensorStatistics> Tensors { get; }
+
+    /// <summary>The tensors in the order they were asked for.</summary>
+    public IReadOnlyList<TensorStatistics> Order { get; }
+
+    /// <summary>
+    /// The range of every tensor by <paramref name="method"/> (see <see cref="RangeChoice"/>), in the order the tensors
+    /// were asked for. Histogram methods work on the tensors in parallel.
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorRange> Ranges(CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
+    {
+        RangeChoice.CheckPercentile(percentile);
+        var ranges = new TensorRange[Order.Count];
+        if (method == CalibrationMethod.MinMax)
+            for (var i = 0; i < ranges.Length; i++) ranges[i] = RangeChoice.Choose(Order[i], method, percentile, symmetric);
+        else
+            Parallel.For(0, ranges.Length, i => ranges[i] = RangeChoice.Choose(Order[i], method, percentile, symmetric));
+        var result = new Dictionary<string, TensorRange>(StringComparer.Ordinal);
+        foreach (var r in ranges) result.Add(r.Name, r);
+        return result;
+    }
+
+    /// <summary>The ranges by the method, percentile and symmetry of <paramref name="settings"/>.</summary>
+    public IReadOnlyDictionary<string, TensorRange> Ranges(CalibrationSettings settings) =>
+        Ranges(settings.Method, settings.Percentile, settings.Symmetric);
+}

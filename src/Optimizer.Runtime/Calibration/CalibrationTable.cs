@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IO;
+
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// The calibration table written to <c>OUT/calibration.json</c> and read back with <c>--calibration-table FILE</c>:
+/// the method, how many samples, hashes of the model and the data, and the range of every tensor.
+/// <code>
+/// { "version": 1, "method": "entropy", "samples": 19, "model_hash": "…", "data_hash": null,
+///   "ranges": { "input": { "min": -2.1179, "max": 2.64 }, … } }
+/// </code>
+/// </summary>
+public sealed class CalibrationTable
+{
+    public const int FormatVersion = 1;
+
+    public CalibrationTable(string method, int samples, string modelHash, string? dataHash, IReadOnlyDictionary<string, TensorRange> ranges)
+    {
+        Method = method;
+        Samples = samples;
+        ModelHash = modelHash;
+        DataHash = dataHash;
+        Ranges = ranges;
+    }
+
+    /// <summary>The method's name in lower case: minmax, percentile or entropy.</summary>
+    public string Method { get; }
+
+    public int Samples { get; }
+
+    /// <summary>Lower-case hex SHA-256 of the model the statistics were collected on (see <see cref="HashOf"/>).</summary>
+    public string ModelHash { get; }
+
+    /// <summary>A hash of the calibration data when the caller has one.</summary>
+    public string? DataHash { get; }
+
+    /// <summary>The range of every tensor, in the order they were written.</summary>
+    public IReadOnlyDictionary<string, TensorRange> Ranges { get; }
+
+    /// <summary>The table of <paramref name="statistics"/> by the method of <paramref name="settings"/>.</summary>
+    public static CalibrationTable From(CalibrationStatistics statistics, CalibrationSettings settings, byte[] modelBytes, string? dataHash = null) =>
+        new(MethodName(settings.Method), statistics.SampleCount, HashOf(modelBytes), dataHash, statistics.Ranges(settings));
+
+    public static string MethodName(CalibrationMethod method) => method.ToString().ToLowerInvariant();
+
+    /// <summary>Lower-case hex SHA-256 of the model's bytes.</summary>
+    public static string HashOf(byte[] modelBytes) => Convert.ToHexStringLower(SHA256.HashData(modelBytes));
+
+    /// <summary>Writes the table atomically (the file appears only once complete).</summary>
+    public void Write(string path) => AtomicFile.Write(path, stream =>
+    {
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        json.WriteNumber("version", FormatVersion);
+        json.WriteString("method", Method);
+        json.WriteNumber("samples", Samples);
+        json.WriteString("model_hash", ModelHash);
+        if (DataHash is null) json.WriteNull("data_hash");
+        else json.WriteString("data_hash", DataHash);
+        json.WriteStartObject("ranges");
+        foreach (var range in Ranges.Values)
+        {
+            json.WriteStartObject(range.Name);
+            json.WriteNumber("min", range.Min);
+            json.WriteNumber("max", range.Max);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+    });
+
+    /// <summary>Reads a table; a file that is not one is an <see cref="InvalidInputException"/> naming it and what is wrong.</summary>
+    public static CalibrationTable Read(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException($"calibration table '{path}' does not exist");
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            return Parse(document.RootElement, path);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"calibration table '{path}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a table that lacks a range for any of <paramref name="required"/>, naming the missing tensors (the first
+    /// ten, then how many more).
+    /// </summary>
+    public void CheckCovers(IEnumerable<string> required, string tablePath)
+    {
+        var missing = required.Where(n => !Ranges.ContainsKey(n)).Distinct(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+            throw new InvalidInputException(
+                $"calibration table '{tablePath}' has no range for {missing.Count} tensor{(missing.Count == 1 ? "" : "s")} the model needs: {NameList.Format(missing)}");
+    }
+
+    private static CalibrationTable Parse(JsonElement root, string path)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "the top level is not an object");
+        if (root.TryGetProperty("version", out var version) && !(version.TryGetInt32(out var v) && v == FormatVersion))
+            throw Bad(path, $"format version {version} is not {FormatVersion}");
+        var method = Field(root, "method", JsonValueKind.String, path).GetString()!;
+        if (!Enum.GetValues<CalibrationMethod>().Any(m => MethodName(m) == method))
+            throw Bad(path, $"method '{method}' is not minmax, percentile or entropy");
+        var samplesField = Field(root, "samples", JsonValueKind.Number, path);
+        if (!samplesField.TryGetInt32(out var samples) || samples < 0) throw Bad(path, $"'samples' is not a count: {samplesField}");
+        var modelHash = Field(root, "model_hash", JsonValueKind.String, path).GetString()!;
+        string? dataHash = null;
+        if (root.TryGetProperty("data_hash", out var data) && data.ValueKind != JsonValueKind.Null)
+            dataHash = data.ValueKind == JsonValueKind.String ? data.GetString() : throw Bad(path, "'data_hash' is not a string");
+
+        var ranges = new Dictionary<string, TensorRange>(StringComparer.Ordinal);
+        foreach (var entry in Field(root, "ranges", JsonValueKind.Object, path).EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Object) throw Bad(path, $"range of '{entry.Name}' is not an object");
+            var min = Number(entry.Value, "min", entry.Name, path);
+            var max = Number(entry.Value, "max", entry.Name, path);
+            if (min > max) throw Bad(path, $"range of '{entry.Name}' has min {min} above max {max}");
+            if (!ranges.TryAdd(entry.Name, new TensorRange(entry.Name, min, max))) throw Bad(path, $"'{entry.Name}' has two ranges");
+        }
+        return new CalibrationTable(method, samples, modelHash, dataHash, ranges);
+    }
+
+    private static JsonElement Field(JsonElement obj, string name, JsonValueKind kind, string path)
+    {
+        if (!obj.TryGetProperty(name, out var value)) throw Bad(path, $"field '{name}' is missing");
+        if (value.ValueKind != kind) throw Bad(path, $"field '{name}' is {value.ValueKind.ToString().ToLowerInvariant()}, not {kind.ToString().ToLowerInvariant()}");
+        return value;
+    }
+
+    private static float Number(JsonElement range, string name, string tensor, string path)
+    {
+        if (!range.TryGetProperty(name, out var value)) throw Bad(path, $"range of '{tensor}' has no '{name}'");
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetSingle(out var x) || !float.IsFinite(x))
+            throw Bad(path, $"'{name}' of '{tensor}' is not a finite number: {value}");
+        return x;
+    }
+
+    private static InvalidInputException Bad(string path, string problem) => new($"calibration table '{path}': {problem}");
+}

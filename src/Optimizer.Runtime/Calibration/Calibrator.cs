@@ -1,0 +1,71 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// Collects calibration statistics for INT8 static quantization: runs the FP32 model once per sample with every
+/// observed tensor exposed as a graph output, in one ONNX Runtime session, and folds each tensor's values into
+/// fixed-size <see cref="TensorStatistics"/> as they stream by. Memory does not grow with the number of samples:
+/// a sample's outputs are released before the next sample is read.
+/// </summary>
+public static class Calibrator
+{
+    /// <summary>
+    /// Runs <paramref name="modelBytes"/> (an ONNX model in its final FP32 form) over <paramref name="samples"/>,
+    /// observing every tensor of <paramref name="tensorNames"/>. <paramref name="progress"/>(done, total) is called
+    /// after each sample; total is known when <paramref name="samples"/> is a collection, otherwise null.
+    /// Cancellation is checked between samples.
+    /// </summary>
+    public static CalibrationStatistics Collect(byte[] modelBytes, IReadOnlyCollection<string> tensorNames,
+        IEnumerable<Sample> samples, CalibrationSettings settings, Action<int, int?>? progress = null, CancellationToken cancel = default)
+    {
+        int? count = samples switch
+        {
+            IReadOnlyCollection<Sample> c => c.Count,
+            ICollection<Sample> c => c.Count,
+            _ => null,
+        };
+        return Collect(modelBytes, tensorNames, samples, count, settings, progress, cancel);
+    }
+
+    /// <summary>As the other overload, over a <see cref="DataSet"/> read one sample at a time (its count is the total).</summary>
+    public static CalibrationStatistics Collect(byte[] modelBytes, IReadOnlyCollection<string> tensorNames,
+        DataSet data, CalibrationSettings settings, Action<int, int?>? progress = null, CancellationToken cancel = default) =>
+        Collect(modelBytes, tensorNames, data.Read(), data.Count, settings, progress, cancel);
+
+    private static CalibrationStatistics Collect(byte[] modelBytes, IReadOnlyCollection<string> tensorNames,
+        IEnumerable<Sample> samples, int? sampleCount, CalibrationSettings settings, Action<int, int?>? progress, CancellationToken cancel)
+    {
+        Check(settings);
+        var names = tensorNames.Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count == 0) throw new InvalidInputException("calibration needs at least one tensor to observe");
+        var stats = names.Select(n => new TensorStatistics(n, settings.Bins)).ToList();
+        var byName = stats.ToDictionary(s => s.Name, StringComparer.Ordinal);
+
+        var model = ObservedModel.Prepare(modelBytes, names);
+        using var session = new ObservingSession(model, byName, settings.Session);
+        var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
+        var done = 0;
+        using var reader = samples.GetEnumerator();
+        while (settings.MaxSamples is not { } limit || done < limit)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (!reader.MoveNext()) break;
+            session.Observe(reader.Current);
+            done++;
+            progress?.Invoke(done, total);
+        }
+        if (done == 0) throw new InvalidInputException("calibration needs at least one sample; the data set has none");
+        return new CalibrationStatistics(done, stats);
+    }
+
+    private static void Check(CalibrationSettings settings)
+    {
+        if (settings.Bins < EntropyThreshold.Levels)
+            throw new InvalidInputException($"calibration histograms need at least {EntropyThreshold.Levels} bins, not {settings.Bins}");
+        if (settings.MaxSamples is <= 0)
+            throw new InvalidInputException($"the number of calibration samples must be positive, not {settings.MaxSamples}");
+        RangeChoice.CheckPercentile(settings.Percentile);
+    }
+}

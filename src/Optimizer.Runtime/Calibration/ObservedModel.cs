@@ -1,0 +1,76 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// A model rewritten so that one run yields every tensor to observe: each one not yet a graph output becomes one
+/// (through the IR, so the rest of the model is written back as read). Graph inputs are not outputs; they are read
+/// from the sample itself.
+/// </summary>
+internal sealed class ObservedModel
+{
+    private ObservedModel(byte[] bytes, IReadOnlyList<string> outputs, IReadOnlyList<string> inputs)
+    {
+        Bytes = bytes;
+        Outputs = outputs;
+        Inputs = inputs;
+    }
+
+    /// <summary>The rewritten model.</summary>
+    public byte[] Bytes { get; }
+
+    /// <summary>Observed tensors to fetch as outputs of the run.</summary>
+    public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>Observed tensors that are graph inputs, read from the sample.</summary>
+    public IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>
+    /// Exposes <paramref name="names"/> (distinct, in order) as outputs. A name the main graph does not define, or one
+    /// whose type is known and not float, is refused with an <see cref="InvalidInputException"/> naming it.
+    /// </summary>
+    public static ObservedModel Prepare(byte[] modelBytes, IReadOnlyList<string> names)
+    {
+        var model = ModelReader.Read(new MemoryStream(modelBytes, writable: false), null, "calibration model");
+        var graph = model.Graph;
+        var defined = new Dictionary<string, Value>(StringComparer.Ordinal);
+        foreach (var v in graph.DefinedValues()) defined.TryAdd(v.Name, v);
+
+        var missing = names.Where(n => !defined.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidInputException($"the model has no tensor {NameList.Format(missing)} to calibrate (only tensors of the main graph can be observed)");
+        var notFloat = names.Where(n => defined[n].TensorType is { } t && t.ElementType != ElementType.Float).ToList();
+        if (notFloat.Count > 0)
+            throw new InvalidInputException($"calibration observes float tensors only; {NameList.Format(notFloat)} {(notFloat.Count == 1 ? "is" : "are")} not float");
+
+        var outputs = new List<string>();
+        var inputs = new List<string>();
+        foreach (var name in names)
+        {
+            var value = defined[name];
+            if (value.IsGraphInput)
+            {
+                inputs.Add(name);
+                continue;
+            }
+            outputs.Add(name);
+            if (!value.IsGraphOutput) graph.AddOutput(value);
+        }
+        return new ObservedModel(ModelWriter.ToBytes(model), outputs, inputs);
+    }
+
+    /// <summary>
+    /// Refuses observed outputs that ONNX Runtime types as something other than float (their type was not in the
+    /// file, so only the loaded session knows it).
+    /// </summary>
+    public void CheckTypes(InferenceSession session)
+    {
+        var notFloat = Outputs.Where(n => session.OutputMetadata[n] is var m && (!m.IsTensor || m.ElementDataType != TensorElementType.Float)).ToList();
+        if (notFloat.Count > 0)
+            throw new InvalidInputException($"calibration observes float tensors only; {NameList.Format(notFloat)} {(notFloat.Count == 1 ? "is" : "are")} not float");
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// One ONNX Runtime session over an <see cref="ObservedModel"/>: runs a sample and folds every observed tensor into
+/// its <see cref="TensorStatistics"/> straight from ONNX Runtime's output buffers (no copy).
+/// </summary>
+internal sealed class ObservingSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly TensorStatistics[] _outputStats;
+    private readonly (string Name, TensorStatistics Stats)[] _inputStats;
+
+    public ObservingSession(ObservedModel model, IReadOnlyDictionary<string, TensorStatistics> stats, SessionSettings settings)
+    {
+        _session = SessionFactory.Create(model.Bytes, "calibration model", settings);
+        try
+        {
+            model.CheckTypes(_session);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+        _inputNames = _session.InputNames.ToArray();
+        _outputNames = model.Outputs.ToArray();
+        _outputStats = _outputNames.Select(n => stats[n]).ToArray();
+        _inputStats = model.Inputs.Select(n => (n, stats[n])).ToArray();
+    }
+
+    /// <summary>Runs the model on <paramref name="sample"/> and folds the observed tensors into their statistics.</summary>
+    public void Observe(Sample sample)
+    {
+        foreach (var (name, stats) in _inputStats)
+            stats.Add(FloatInput(sample, name).AsSpan<float>());
+
+        var values = new OrtValue[_inputNames.Length];
+        try
+        {
+            for (var i = 0; i < values.Length; i++) values[i] = FindInput(sample, _inputNames[i]).ToOrtValue();
+            using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
+            Fold(outputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{sample.Source}: the model failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Folds the outputs into their statistics, one tensor per task: ONNX Runtime's threads are idle between runs, and
+    /// each statistics object is touched by one thread only. Small outputs are folded on this thread.
+    /// </summary>
+    private void Fold(IReadOnlyList<OrtValue> outputs)
+    {
+        long elements = 0;
+        for (var i = 0; i < outputs.Count; i++) elements += outputs[i].GetTensorTypeAndShape().ElementCount;
+        if (elements < ParallelAbove || _outputStats.Length == 1)
+            for (var i = 0; i < _outputStats.Length; i++) _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+        else
+            Parallel.For(0, _outputStats.Length, i => _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>()));
+    }
+
+    /// <summary>Below this many observed elements per sample a parallel fold costs more than it saves.</summary>
+    private const long ParallelAbove = 1 << 18;
+
+    private static HostTensor FindInput(Sample sample, string name) =>
+        sample.Inputs.TryGetValue(name, out var tensor) ? tensor
+            : throw new InvalidInputException($"{sample.Source}: the sample has no input '{name}'");
+
+    private static HostTensor FloatInput(Sample sample, string name)
+    {
+        var tensor = FindInput(sample, name);
+        return tensor.ElementType == TensorElementType.Float ? tensor
+            : throw new InvalidInputException($"{sample.Source}: input '{name}' is {TensorTypes.Name(tensor.ElementType)}; calibration observes float tensors only");
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

@@ -1,0 +1,162 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Runtime.Calibration;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+using Optimizer.Runtime.Tests.Validation;
+using Optimizer.TestKit;
+
+namespace Optimizer.Runtime.Tests.Calibration;
+
+/// <summary>Collecting statistics over real models: what one run observes equals what the plain model computes.</summary>
+public sealed class CalibratorTests
+{
+    private static readonly string SqueezeNet = TestPaths.SharedModel("squeezenet1_1.onnx");
+    private static readonly string TinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+
+    [Fact]
+    public void OutputRangeEqualsThePlainModelsOutputOnTheSameImages()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(dir.Path);
+        var model = ModelReader.Read(SqueezeNet);
+        var output = model.Graph.Outputs[0].Name;
+        var convInputs = ConvInputs(model);
+
+        using var runner = new ModelRunner(SqueezeNet, SessionSettings.ForComparison);
+        var data = DataSet.Open(new DataOptions { Folder = images }, runner.Signature);
+        float min = float.MaxValue, max = float.MinValue;
+        foreach (var sample in data.Read())
+            foreach (var x in runner.Run(sample).Outputs[output].AsSpan<float>()) { min = Math.Min(min, x); max = Math.Max(max, x); }
+
+        var settings = new CalibrationSettings { Session = SessionSettings.ForComparison };
+        var stats = Calibrator.Collect(File.ReadAllBytes(SqueezeNet), [output, .. convInputs], data, settings);
+        Assert.Equal(4, stats.SampleCount);
+        Assert.Equal(min, stats.Tensors[output].Min);
+        Assert.Equal(max, stats.Tensors[output].Max);
+        Assert.Equal(1 + convInputs.Count, stats.Tensors.Count);
+        Assert.All(convInputs, n => Assert.True(stats.Tensors[n].Count > 0, n));
+        // the first Conv reads the image itself: a graph input, observed from the samples
+        Assert.Equal(4 * 3 * 224 * 224, stats.Tensors[model.Graph.Inputs[0].Name].Count);
+    }
+
+    [Fact]
+    public void IntermediateTensorsUnderFullOptimizationMatchTheUnoptimizedModel()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(dir.Path);
+        var model = ModelReader.Read(SqueezeNet);
+        // an intermediate Conv input deep in the network (ONNX Runtime would fuse its producer away if it could)
+        var convInputs = ConvInputs(model).Where(n => !model.Graph.Inputs.Any(i => i.Name == n)).ToList();
+        var inner = convInputs[convInputs.Count / 2];
+
+        // expected: the same tensor made an output by hand and run with ONNX Runtime's optimizations off
+        var exposed = ModelReader.Read(SqueezeNet);
+        exposed.Graph.AddOutput(exposed.Graph.FindValue(inner)!);
+        var exposedPath = dir.File("exposed.onnx");
+        ModelWriter.Write(exposed, exposedPath);
+        using var runner = new ModelRunner(exposedPath, SessionSettings.ForComparison);
+        var data = DataSet.Open(new DataOptions { Folder = images }, runner.Signature);
+        float min = float.MaxValue, max = float.MinValue;
+        long count = 0;
+        foreach (var sample in data.Read())
+            foreach (var x in runner.Run(sample).Outputs[inner].AsSpan<float>()) { min = Math.Min(min, x); max = Math.Max(max, x); count++; }
+
+        var stats = Calibrator.Collect(File.ReadAllBytes(SqueezeNet), [inner], data, new CalibrationSettings());
+        var t = stats.Tensors[inner];
+        Assert.Equal(count, t.Count);
+        var tolerance = 1e-4f * Math.Max(Math.Abs(min), Math.Abs(max));
+        Assert.InRange(t.Min, min - tolerance, min + tolerance);
+        Assert.InRange(t.Max, max - tolerance, max + tolerance);
+    }
+
+    [Fact]
+    public void UnknownAndNonFloatTensorsAreRefusedByName()
+    {
+        var bytes = File.ReadAllBytes(SqueezeNet);
+        // names are checked before any sample is read
+        var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, ["no_such_tensor", "other_missing"], Array.Empty<Sample>(), new CalibrationSettings()));
+        Assert.Contains("'no_such_tensor', 'other_missing'", e.Message);
+
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", ElementType.Float, 1, 4);
+        var shape = b.Op("Shape", [x]);
+        var relu = b.Op("Relu", [x]);
+        b.Output(relu);
+        b.Output(shape);
+        var tiny = ModelWriter.ToBytes(b.Build());
+        var input = new Sample("s", "s", new Dictionary<string, HostTensor> { ["x"] = HostTensor.FromArray(new[] { -1f, 2, -3, 4 }, [1, 4]) });
+        e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(tiny, [shape.Name], [input], new CalibrationSettings()));
+        Assert.Contains($"'{shape.Name}'", e.Message);
+        Assert.Contains("not float", e.Message);
+
+        // the same small model observes its float tensors exactly
+        var stats = Calibrator.Collect(tiny, ["x", relu.Name], [input], new CalibrationSettings());
+        Assert.Equal((-3f, 4f), (stats.Tensors["x"].Min, stats.Tensors["x"].Max));
+        Assert.Equal((0f, 4f), (stats.Tensors[relu.Name].Min, stats.Tensors[relu.Name].Max));
+    }
+
+    [Fact]
+    public void AFailedRunIsBadInputWithOnnxRuntimesReason()
+    {
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", ElementType.Float, 1, 4);
+        var relu = b.Op("Relu", [x]);
+        b.Output(relu);
+        var bytes = ModelWriter.ToBytes(b.Build());
+        var wrong = new Sample("s7", "samples/s7.npy", new Dictionary<string, HostTensor> { ["x"] = HostTensor.FromArray(new[] { 1f, 2, 3, 4, 5 }, [1, 5]) });
+        var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], [wrong], new CalibrationSettings()));
+        Assert.StartsWith("samples/s7.npy: the model failed to run on this sample: ", e.Message);
+        Assert.Contains("dimension", e.Message, StringComparison.OrdinalIgnoreCase);
+
+        var missing = new Sample("s8", "samples/s8.npy", new Dictionary<string, HostTensor>());
+        e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], [missing], new CalibrationSettings()));
+        Assert.Equal("samples/s8.npy: the sample has no input 'x'", e.Message);
+    }
+
+    [Fact]
+    public void MemoryStaysTheSameForFiveAndFiftySamples()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        Assert.True(names.Count >= 2, "tiny_cnn has Conv layers");
+        var bytes = File.ReadAllBytes(TinyCnn);
+        var settings = new CalibrationSettings { Bins = 512 };
+        var few = Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 5), settings);
+        var many = Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 50), settings);
+        Assert.Equal(few.Tensors.Keys.Order(), many.Tensors.Keys.Order());
+        foreach (var name in names)
+        {
+            Assert.Equal(2 * 512, few.Tensors[name].Histogram.Counts.Length);
+            Assert.Equal(2 * 512, many.Tensors[name].Histogram.Counts.Length);
+            Assert.Equal(10 * few.Tensors[name].Count, many.Tensors[name].Count);
+        }
+    }
+
+    [Fact]
+    public void MaxSamplesProgressAndCancellationAreHonoured()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        var bytes = File.ReadAllBytes(TinyCnn);
+        var calls = new List<(int Done, int? Total)>();
+        var stats = Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 6), new CalibrationSettings { MaxSamples = 4 }, (d, t) => calls.Add((d, t)));
+        Assert.Equal(4, stats.SampleCount);
+        Assert.Equal([(1, 4), (2, 4), (3, 4), (4, 4)], calls);
+
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 6), new CalibrationSettings(),
+            (d, _) => { seen = d; if (d == 2) cancel.Cancel(); }, cancel.Token));
+        Assert.Equal(2, seen);
+    }
+
+    /// <summary>Every tensor a Conv or Gemm reads as its data input (input 0), as a quantizer would observe them.</summary>
+    internal static List<string> ConvInputs(Model model) =>
+        model.Graph.Nodes.Where(n => n.OpType is "Conv" or "Gemm").Select(n => n.Inputs[0]!.Name).Distinct().ToList();
+
+    private static List<Sample> RandomSamples(string modelPath, int count)
+    {
+        using var runner = new ModelRunner(modelPath, SessionSettings.ForComparison);
+        return DataSet.Open(new DataOptions { RandomSamples = count }, runner.Signature).Read().ToList();
+    }
+}
