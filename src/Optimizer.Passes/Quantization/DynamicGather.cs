@@ -18,6 +18,13 @@ namespace Optimizer.Passes.Quantization;
 /// </summary>
 internal sealed class DynamicGather(QuantizationSettings settings)
 {
+    /// <summary>
+    /// Smaller tables stay float. They save little, and a small table's rows repeat over the whole sequence (token
+    /// types, positions), so their rounding is a bias every token shares rather than noise: on arctic_embed_xs the
+    /// [2,384] token-type and [512,384] position tables cost more embedding accuracy than the [30522,384] word table.
+    /// </summary>
+    public const long MinTableBytes = 1 << 20;
+
     public sealed record Match(Node Gather, Value Table, float[] Data, long[] Dims);
 
     public MatchResult<Match> Check(Node gather)
@@ -32,6 +39,7 @@ internal sealed class DynamicGather(QuantizationSettings settings)
         if (axis < 0) axis += rank;
         if (axis != 0) return new Fail($"the Gather is along axis {axis}; only row lookups (axis 0) are quantized");
         if (rank < 2) return new Fail("the table is 1-D; only tables of rows are quantized");
+        if (t.ByteCount < MinTableBytes) return new Fail($"the table [{string.Join(",", t.Dims)}] is smaller than {MinTableBytes >> 20} MiB; small tables stay float");
         return new Match(gather, table, t.ToArray<float>(), t.Dims.ToArray());
     }
 

@@ -80,11 +80,11 @@ public class DynamicQuantizationTests
     {
         var b = new GraphBuilder();
         var ids = b.Input("ids", ElementType.Int64, 2, 7);
-        b.Output(b.Op("Gather", [b.RandomInitializer("table", 1f, 10, 16), ids]));
+        b.Output(b.Op("Gather", [b.RandomInitializer("table", 1f, 4096, 64), ids]));
         var run = PassHarness.Run(b.Model, new DynamicQuantization(Default));
         Assert.Equal("Gather,Gather,Cast,Mul", run.Ops);
         Assert.Equal(ElementType.Int8, b.Graph.Nodes[0].Input(0)!.Initializer!.ElementType);
-        Assert.Equal([10L, 1], b.Graph.Nodes[1].Input(0)!.Initializer!.Dims);
+        Assert.Equal([4096L, 1], b.Graph.Nodes[1].Input(0)!.Initializer!.Dims);
         Assert.DoesNotContain(b.Graph.Initializers, v => v.Name == "table");
         // Each row keeps 1/254 of its largest magnitude.
         Assert.InRange(run.MaxRelativeError(), 1e-5, 1.0 / 254 + 1e-6);
@@ -95,7 +95,7 @@ public class DynamicQuantizationTests
     {
         var b = new GraphBuilder();
         var ids = b.Input("ids", ElementType.Int64, 3);
-        b.Output(b.Op("Gather", [b.RandomInitializer("table", 1f, 10, 16), ids]));
+        b.Output(b.Op("Gather", [b.RandomInitializer("table", 1f, 4096, 64), ids]));
         var run = PassHarness.Run(b.Model, new DynamicQuantization(new QuantizationSettings { PerTensorWeights = true }));
         Assert.Equal("Gather,DequantizeLinear", run.Ops);
         // One scale for the table: the error bound is the table's largest magnitude / 254, not the rows picked.
@@ -144,6 +144,16 @@ public class DynamicQuantizationTests
         Assert.Equal("MatMul,Gather", run.Ops);
         run.AssertDeclined("the weight 'w' is a graph input a caller may override");
         run.AssertDeclined("the table 'table' is a graph input a caller may override");
+    }
+
+    [Fact]
+    public void SmallTableStaysFloat()
+    {
+        var b = new GraphBuilder();
+        b.Output(b.Op("Gather", [b.RandomInitializer("token_types", 1f, 2, 384), b.Input("ids", ElementType.Int64, 1, 9)]));
+        var run = PassHarness.Run(b.Model, new DynamicQuantization(Default));
+        Assert.Equal("Gather", run.Ops);
+        run.AssertDeclined("small tables stay float");
     }
 
     [Fact]
