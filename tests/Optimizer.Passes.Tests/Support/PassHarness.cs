@@ -28,6 +28,9 @@ public sealed class PassHarness
 
     public IReadOnlyList<PassRecord> Records { get; }
 
+    /// <summary>The model as it was before the passes, serialized.</summary>
+    public byte[] Before => _before;
+
     public IReadOnlyList<PassDecline> Declines => Context.Diagnostics.Declines;
 
     public static PassHarness Run(Model model, params IPass[] passes) => Run(model, new PassOptions(), passes);

@@ -1,0 +1,78 @@
+using Optimizer.Onnx.IR;
+using Optimizer.Passes.Infrastructure;
+
+namespace Optimizer.Passes.Quantization;
+
+/// <summary>
+/// Dynamic INT8 quantization: constant weights become int8 ahead of time, activations are quantized at run time
+/// (DynamicQuantizeLinear), all in standard ONNX that ONNX Runtime's CPU provider fuses into its integer kernels.
+/// MatMul and Gemm with a constant weight (<see cref="DynamicMatMul"/>) and Gather from a constant table
+/// (<see cref="DynamicGather"/>) are quantized, in every graph (If/Loop/Scan bodies included); Conv and the
+/// recurrent ops stay float, each for the reason its decline gives.
+/// </summary>
+public sealed class DynamicQuantization(QuantizationSettings settings) : IPass
+{
+    /// <summary>DynamicQuantizeLinear and MatMulInteger appeared in opset 10.</summary>
+    public const long MinOpset = 10;
+
+    // Measured on squeezenet1_1 (ONNX Runtime 1.31.1, CPU, ORT_ENABLE_ALL): ConvInteger has no fused kernel, so the
+    // uint8 im2col + integer GEMM is followed by Cast, Mul and Add over whole feature maps, and float Conv (NCHWc,
+    // fused bias and activation) stays faster. Conv is therefore left float.
+    internal const string ConvReason =
+        "Conv stays float: ConvInteger has no fused kernel in ONNX Runtime's CPU provider and measured slower than float Conv";
+
+    internal const string RecurrentReason =
+        "DynamicQuantizeLSTM is a com.microsoft op; only standard ONNX is written, and LSTM/GRU/RNN have no standard integer form";
+
+    private readonly DynamicMatMul _matMul = new(settings);
+    private readonly DynamicGather _gather = new(settings);
+
+    public string Name => "quantize-dynamic";
+
+    public string Description => "Dynamic INT8: int8 weights of MatMul/Gemm and embedding tables, activations quantized at run time.";
+
+    // PassKind.Quantization is coming with the static quantization pass; Fusion until then.
+    public PassKind Kind => PassKind.Fusion;
+
+    public PassResult Run(Model model, PassContext context)
+    {
+        var opset = Patterns.Opset(model);
+        if (opset < MinOpset)
+            throw new InvalidOperationException($"dynamic quantization needs opset {MinOpset} (DynamicQuantizeLinear, MatMulInteger); the model has opset {opset}: upgrade it first");
+        var activations = new DynamicActivations();
+        var rewrites = 0;
+        foreach (var graph in model.Graph.AllGraphs().ToList())
+            foreach (var node in graph.Nodes.ToList())
+            {
+                context.Cancellation.ThrowIfCancellationRequested();
+                if (node.Graph != graph || !node.IsDefaultDomain) continue;
+                switch (node.OpType)
+                {
+                    case "MatMul" or "Gemm":
+                        rewrites += Apply(_matMul.Check(node), node, context, m => _matMul.Rewrite(m, activations, context));
+                        break;
+                    case "Gather":
+                        rewrites += Apply(_gather.Check(node), node, context, m => _gather.Rewrite(m, context));
+                        break;
+                    case "Conv":
+                        context.Decline(node, ConvReason);
+                        break;
+                    case "LSTM" or "GRU" or "RNN":
+                        context.Decline(node, RecurrentReason);
+                        break;
+                }
+            }
+        return PassResult.FromRewrites(rewrites);
+    }
+
+    private static int Apply<T>(MatchResult<T> match, Node node, PassContext context, Action<T> rewrite) where T : class
+    {
+        if (match.Value is { } m)
+        {
+            rewrite(m);
+            return 1;
+        }
+        if (match.Reason is { } reason) context.Decline(node, reason);
+        return 0;
+    }
+}
