@@ -29,11 +29,13 @@ public static class OptimizeCommand
         var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable (see 'optimize validate --help'); a miss exits 1." };
         var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
+        var quantize = new QuantizeOptionSet();
         var engine = new EngineOptions(forRoot: true);
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
             model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit,
         };
+        quantize.AddTo(root);
         engine.AddTo(root);
         root.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
@@ -49,6 +51,7 @@ public static class OptimizeCommand
                 Opset = parse.GetValue(opset),
                 Shapes = parse.GetValue(shapes),
                 Json = parse.GetValue(json),
+                Quantize = quantize.Read(parse),
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
             validation?.Check();
@@ -61,7 +64,7 @@ public static class OptimizeCommand
             {
                 validation?.CheckData(options, cancel);
                 if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
-            });
+            }, stderr);
             if (code == 0 && validation is not null) code = validation.Run(options, outDir, stdout, stderr, cancel);
             if (!engine.IsRequested(parse)) return code;
             if (code != 0)

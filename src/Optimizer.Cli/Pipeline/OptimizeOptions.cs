@@ -28,6 +28,9 @@ public sealed record OptimizeOptions
 
     public bool Json { get; init; }
 
+    /// <summary><c>--quantize int8</c> and its options; null when not asked.</summary>
+    public QuantizeOptions? Quantize { get; init; }
+
     public static string DefaultOutDir(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".opt");
 }

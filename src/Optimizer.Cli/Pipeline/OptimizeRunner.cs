@@ -7,6 +7,7 @@ using Optimizer.Onnx.IO;
 using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Serialization;
 using Optimizer.Passes.Infrastructure;
+using Optimizer.Runtime.Calibration;
 
 namespace Optimizer.Cli.Pipeline;
 
@@ -19,26 +20,51 @@ public static class OptimizeRunner
 {
     public const string ModelFileName = "model.onnx";
 
+    /// <summary>The calibration statistics of a static quantization, for <c>--calibration-table</c> next time.</summary>
+    public const string CalibrationFileName = "calibration.json";
+
+    /// <summary>TensorRT's calibration cache (implicit INT8 on TensorRT 8.x), written for <c>--target tensorrt</c>.</summary>
+    public const string TensorRtCacheFileName = "calibration.cache";
+
     /// <param name="beforeWrite">
     /// Checks that must pass before anything is written (the --validate data, the --engine options), given the model as
     /// it will be written; it throws to refuse.
     /// </param>
-    public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel, Action<Model>? beforeWrite = null)
+    /// <param name="quantizeKeepFloat">Nodes the accuracy budget returned to float (by name).</param>
+    public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel, Action<Model>? beforeWrite = null,
+        TextWriter? stderr = null, IEnumerable<string>? quantizeKeepFloat = null)
     {
         var clock = Stopwatch.StartNew();
         // 1. read
         var model = ModelReader.Read(options.ModelPath);
         var before = ModelSummary.Of(model);
-        // 2. choose and run the passes
-        var passes = PassSelection.Choose(options);
-        var context = new PassContext(PassSelection.Settings(options), cancellation: cancel);
-        var records = PassRunner.Run(model, passes, context);
+        // 2. choose and run the passes (quantization needs opset 13: older models are upgraded first)
+        var opsetBefore = Patterns.Opset(model);
+        var passOptions = options.Quantize is null ? options : options with { Opset = QuantizationStep.OpsetFor(model, options.Opset) };
+        var passes = PassSelection.Choose(passOptions);
+        var context = new PassContext(PassSelection.Settings(passOptions), cancellation: cancel);
+        var records = PassRunner.Run(model, passes, context).ToList();
         cancel.ThrowIfCancellationRequested();
+        // 3. quantize the optimized FP32 model
+        QuantizationOutcome? quantized = null;
+        if (options.Quantize is { } q)
+        {
+            quantized = QuantizationStep.Run(model, q, options, context, stderr ?? TextWriter.Null, quantizeKeepFloat);
+            if (Patterns.Opset(model) != opsetBefore) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetBefore } };
+            records.AddRange(quantized.Records);
+            cancel.ThrowIfCancellationRequested();
+        }
         beforeWrite?.Invoke(model);
         // 3. write the model
         var outDir = PrepareOutDir(options.OutDir);
         var outModel = Path.Combine(outDir, ModelFileName);
         ModelWriter.Write(model, outModel);
+        if (quantized?.Table is { } table)
+        {
+            table.Write(Path.Combine(outDir, CalibrationFileName));
+            if (options.Quantize!.Target == Passes.Quantization.QuantizationTarget.TensorRt)
+                TensorRtCalibrationCache.Write(Path.Combine(outDir, TensorRtCacheFileName), table.Ranges);
+        }
         // 4. report and manifest
         var report = new PipelineReport
         {
@@ -52,10 +78,11 @@ public static class OptimizeRunner
             Before = before,
             After = ModelSummary.Of(ModelReader.Read(outModel)),
             Seconds = clock.Elapsed.TotalSeconds,
+            Quantization = quantized?.Report,
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), Json.Serialize(report) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), ReportMarkdown.Render(report));
-        WriteManifest(options, outDir, outModel);
+        WriteManifest(options, outDir, outModel, quantized?.Report);
         // 5. tell the user
         stdout.Write(options.Json ? Json.Serialize(report) + "\n" : Summary(report, options.Explain));
         return ExitCodes.Success;
@@ -69,12 +96,15 @@ public static class OptimizeRunner
         return outDir;
     }
 
-    private static void WriteManifest(OptimizeOptions options, string outDir, string outModel)
+    private static void WriteManifest(OptimizeOptions options, string outDir, string outModel, QuantizationReport? quantization)
     {
         var manifest = Manifest.LoadOrCreate(outDir);
         manifest.AddFile("input", options.ModelPath);
         manifest.AddFile("model", outModel);
         if (File.Exists(outModel + ".data")) manifest.AddFile("modelData", outModel + ".data");
+        foreach (var (key, file) in new[] { ("calibrationTable", CalibrationFileName), ("calibrationCache", TensorRtCacheFileName) })
+            if (quantization is not null && File.Exists(Path.Combine(outDir, file))) manifest.AddFile(key, Path.Combine(outDir, file));
+        if (quantization is not null) manifest.SetSection("quantization", JsonNode.Parse(Json.Serialize(quantization)));
         manifest.SetSection("options", JsonNode.Parse(Json.Serialize(options with { ModelPath = Path.GetFullPath(options.ModelPath), OutDir = outDir })));
         manifest.Save();
     }

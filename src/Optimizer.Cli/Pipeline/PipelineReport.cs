@@ -18,4 +18,6 @@ public sealed record PipelineReport
     public required ModelSummary Before { get; init; }
     public required ModelSummary After { get; init; }
     public required double Seconds { get; init; }
+    /// <summary>What <c>--quantize</c> did; null when not asked.</summary>
+    public QuantizationReport? Quantization { get; init; }
 }

@@ -30,6 +30,7 @@ public static class ReportMarkdown
             foreach (var p in r.PassResults)
                 sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {p.NodesRemoved} | {p.NodesAdded} | {p.BytesSaved} | {p.Declines} | {p.Seconds * 1000:0} |");
         }
+        if (r.Quantization is { } q) Quantization(sb, q);
         if (r.Declines.Count > 0)
         {
             sb.AppendLine();
@@ -40,5 +41,24 @@ public static class ReportMarkdown
         sb.AppendLine();
         sb.AppendLine($"Took {r.Seconds:0.00} s.");
         return sb.ToString();
+    }
+
+    private static void Quantization(StringBuilder sb, QuantizationReport q)
+    {
+        sb.AppendLine();
+        sb.AppendLine("## INT8 quantization");
+        sb.AppendLine();
+        sb.AppendLine($"- {q.Mode}, for {q.Target}; {q.QuantizedNodes} nodes quantized");
+        if (q.OpsetUpgradedFrom is { } from) sb.AppendLine($"- the model was upgraded from opset {from} to {QuantizationStep.RequiredOpset} or later first (per-channel Q/DQ needs it)");
+        if (q.Method is not null)
+            sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
+                          + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
+        if (q.LeftInFloat.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Left in float:");
+            sb.AppendLine();
+            foreach (var n in q.LeftInFloat) sb.AppendLine($"- `{n.Node}`: {n.Reason}");
+        }
     }
 }

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Globalization;
+using Optimizer.Cli.Pipeline;
+using Optimizer.Onnx.Errors;
+using Optimizer.Passes.Quantization;
+using Optimizer.Runtime.Calibration;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary>The root command's <c>--quantize</c> options, and their reading into <see cref="QuantizeOptions"/>.</summary>
+public sealed class QuantizeOptionSet
+{
+    private readonly Option<string?> _quantize = new("--quantize")
+    {
+        HelpName = "int8",
+        Description = "Quantize to INT8 after the FP32 passes: static Q/DQ with --calibrate or --calibration-table, dynamic otherwise "
+                      + "(weights int8 ahead of time, activations at run time).",
+    };
+
+    private readonly Option<DirectoryInfo?> _calibrate = new("--calibrate")
+    {
+        HelpName = "DIR",
+        Description = "Calibration data (the formats --validate reads): activation ranges for static INT8. OUT/calibration.json keeps them.",
+    };
+
+    private readonly Option<string?> _method = new("--calibration-method")
+    {
+        HelpName = "minmax|percentile|entropy",
+        Description = "How a tensor's range is chosen from its calibration values. Default percentile (99.99 % of |x| for TensorRT, "
+                      + "each tail for the CPU target): min/max lets a few outliers waste the 256 levels, and entropy (TensorRT's "
+                      + "KL divergence) clipped real CNN activations harder than percentile in our measurements.",
+    };
+
+    private readonly Option<double?> _percentile = new("--percentile") { HelpName = "P", Description = "The percentile for --calibration-method percentile (default 99.99)." };
+
+    private readonly Option<int?> _samples = new("--calibration-samples") { HelpName = "N", Description = "Calibrate on the first N samples only." };
+
+    private readonly Option<FileInfo?> _table = new("--calibration-table")
+    {
+        HelpName = "FILE",
+        Description = "Reuse the ranges a previous run wrote (OUT/calibration.json) instead of calibrating; refused when it lacks a tensor the model needs.",
+    };
+
+    private readonly Option<string?> _target = new("--target")
+    {
+        HelpName = "cpu|tensorrt",
+        Description = "The runtime the INT8 graph is laid out for (default cpu: uint8 activations in the form ONNX Runtime's CPU provider fuses). "
+                      + "tensorrt: int8 symmetric, zero points 0, per-channel weights, and OUT/calibration.cache; ONNX Runtime's CPU provider runs that form slowly.",
+    };
+
+    private readonly Option<bool> _perTensor = new("--per-tensor") { Description = "One weight scale per tensor instead of one per output channel." };
+
+    private readonly Option<string?> _exclude = new("--exclude") { HelpName = "NAME|OpType,...", Description = "Node names or op types kept in float." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The options read, or null without <c>--quantize</c> (then the others are refused).</summary>
+    public QuantizeOptions? Read(ParseResult parse)
+    {
+        var mode = parse.GetValue(_quantize);
+        if (mode is null)
+        {
+            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude }
+                .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+            return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8");
+        }
+        if (mode != "int8")
+            throw new InvalidInputException(mode == "fp16"
+                ? "--quantize fp16 is not built yet; --quantize int8 is"
+                : $"--quantize '{mode}': expected int8");
+        var calibrate = parse.GetValue(_calibrate)?.FullName;
+        var table = parse.GetValue(_table)?.FullName;
+        if (calibrate is not null && table is not null) throw new InvalidInputException("--calibrate and --calibration-table both give ranges; choose one");
+        if (calibrate is not null) Runtime.Data.DataOptions.CheckFolder(calibrate, "--calibrate");
+        if (table is not null && !File.Exists(table)) throw new InvalidInputException($"--calibration-table '{table}' does not exist");
+        var percentile = parse.GetValue(_percentile) ?? QuantizeDefaults.Percentile;
+        if (!(percentile > 50 && percentile <= 100)) throw new InvalidInputException($"--percentile {percentile.ToString(CultureInfo.InvariantCulture)}: expected a value above 50 and at most 100");
+        if (parse.GetValue(_samples) is < 1) throw new InvalidInputException("--calibration-samples must be at least 1");
+        var isStatic = calibrate is not null || table is not null;
+        if (!isStatic && new Option[] { _method, _percentile, _samples }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } o)
+            throw new InvalidInputException($"{o.Name} needs --calibrate DIR (dynamic quantization has no calibration)");
+        var target = ParseTarget(parse.GetValue(_target));
+        if (!isStatic && target == QuantizationTarget.TensorRt)
+            throw new InvalidInputException("--target tensorrt needs --calibrate DIR: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization");
+        return new QuantizeOptions
+        {
+            CalibrateDir = calibrate,
+            CalibrationTable = table,
+            Method = ParseMethod(parse.GetValue(_method)),
+            Percentile = percentile,
+            CalibrationSamples = parse.GetValue(_samples),
+            Target = target,
+            PerTensor = parse.GetValue(_perTensor),
+            Exclude = (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+    }
+
+    private static CalibrationMethod ParseMethod(string? text) => text switch
+    {
+        null => QuantizeDefaults.Method,
+        "minmax" => CalibrationMethod.MinMax,
+        "percentile" => CalibrationMethod.Percentile,
+        "entropy" => CalibrationMethod.Entropy,
+        _ => throw new InvalidInputException($"--calibration-method '{text}': expected minmax, percentile or entropy"),
+    };
+
+    private static QuantizationTarget ParseTarget(string? text) => text switch
+    {
+        null or "cpu" => QuantizationTarget.Cpu,
+        "tensorrt" => QuantizationTarget.TensorRt,
+        _ => throw new InvalidInputException($"--target '{text}': expected cpu or tensorrt"),
+    };
+}

@@ -1,0 +1,126 @@
+using Optimizer.Cli.Commands;
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IO;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Passes.Analysis;
+using Optimizer.Passes.Infrastructure;
+using Optimizer.Passes.Quantization;
+using Optimizer.Runtime.Calibration;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>
+/// <c>--quantize int8</c> after the FP32 passes: dynamic (weights int8 ahead of time), or static Q/DQ with ranges
+/// calibrated on <c>--calibrate DIR</c> (or read from <c>--calibration-table</c>). The rules deciding which node gets
+/// which Q/DQ live in the passes (IR only); this step runs the model where calibration needs it.
+/// </summary>
+public static class QuantizationStep
+{
+    /// <summary>The opset per-channel QuantizeLinear/DequantizeLinear (the axis attribute) needs.</summary>
+    public const long RequiredOpset = 13;
+
+    public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr, IEnumerable<string>? keepFloat = null)
+    {
+        if (!q.IsStatic)
+        {
+            var records = PassRunner.Run(model, [new DynamicQuantization(q.Settings(keepFloat: keepFloat)), new InferShapes()], context);
+            return new QuantizationOutcome(new QuantizationReport
+            {
+                Mode = q.Mode,
+                Target = TargetName(q.Target),
+                QuantizedNodes = records[0].NodesRewritten,
+            }, null, records);
+        }
+        var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
+        // Calibration observes the main graph's tensors: quantized nodes of If/Loop/Scan bodies stay float.
+        var mainValues = model.Graph.DefinedValues().Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var subgraphLeft = new List<NodeReason>();
+        if (plan.TensorsToCalibrate.Any(t => !mainValues.Contains(t)))
+        {
+            var inner = model.Graph.AllGraphs().Skip(1).SelectMany(g => g.Nodes).Select(n => n.Name).Where(plan.QuantizedNodes.Contains).ToList();
+            subgraphLeft.AddRange(inner.Select(n => new NodeReason(n, "inside a subgraph: calibration observes the main graph only")));
+            keepFloat = (keepFloat ?? []).Concat(inner).ToList();
+            plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
+        }
+        var table = q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr);
+        var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
+        var passRecords = PassRunner.Run(model, [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()], context);
+        var report = new QuantizationReport
+        {
+            Mode = q.Mode,
+            Target = TargetName(q.Target),
+            Method = table.Method,
+            Percentile = table.Method == nameof(CalibrationMethod.Percentile).ToLowerInvariant() ? q.Percentile : null,
+            Samples = table.Samples,
+            CalibrationData = q.CalibrateDir,
+            CalibrationDataSha256 = table.DataHash,
+            CalibrationTable = q.CalibrationTable,
+            QuantizedNodes = plan.QuantizedNodes.Count,
+            LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
+        };
+        return new QuantizationOutcome(report, table, passRecords);
+    }
+
+    /// <summary>The target opset the passes should upgrade to before quantizing (null: the model's opset will do).</summary>
+    public static long? OpsetFor(Model model, long? asked)
+    {
+        var current = Patterns.Opset(model);
+        var target = Math.Max(asked ?? current, RequiredOpset);
+        return target > current ? target : asked;
+    }
+
+    public static string TargetName(QuantizationTarget target) => target == QuantizationTarget.TensorRt ? "tensorrt" : "cpu";
+
+    private static CalibrationTable ReadTable(string path, QdqPlan plan)
+    {
+        var table = CalibrationTable.Read(path);
+        table.CheckCovers(plan.TensorsToCalibrate, path);
+        return table;
+    }
+
+    private static CalibrationTable Calibrate(Model model, QdqPlan plan, QuantizeOptions q, OptimizeOptions options, CancellationToken cancel, TextWriter stderr)
+    {
+        var folder = q.CalibrateDir!;
+        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
+        var data = DataSet.Open(new DataOptions { Folder = folder, Shapes = DataOptions.ParseShapes(options.Shapes) }, ModelSignature.Of(session));
+        var total = q.CalibrationSamples is { } n ? Math.Min(n, data.Count) : data.Count;
+        var settings = new CalibrationSettings
+        {
+            Method = q.Method,
+            Percentile = q.Percentile,
+            MaxSamples = q.CalibrationSamples,
+            Symmetric = q.Target == QuantizationTarget.TensorRt,
+        };
+        var bytes = ModelWriter.ToBytes(model);
+        var statistics = BenchProgressDisplay.Run<(int Done, int? Total), CalibrationStatistics>(stderr,
+            p => ($"calibrating on {total} samples of {folder}", p.Done, p.Total ?? total),
+            progress => Calibrator.Collect(bytes, plan.TensorsToCalibrate, data, settings, (done, all) => progress.Report((done, all)), cancel));
+        if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
+        return CalibrationTable.From(statistics, settings, bytes, FileHash.FolderSha256(folder));
+    }
+}
+
+/// <summary>What quantization did, and the calibration table to write next to the model.</summary>
+public sealed record QuantizationOutcome(QuantizationReport Report, CalibrationTable? Table, IReadOnlyList<PassRecord> Records);
+
+/// <summary>A node and why it is as it is.</summary>
+public sealed record NodeReason(string Node, string Reason);
+
+/// <summary>The "quantization" section of OUT/report.json and of the manifest.</summary>
+public sealed record QuantizationReport
+{
+    public required string Mode { get; init; }
+    public required string Target { get; init; }
+    public string? Method { get; init; }
+    public double? Percentile { get; init; }
+    public int? Samples { get; init; }
+    public string? CalibrationData { get; init; }
+    public string? CalibrationDataSha256 { get; init; }
+    public string? CalibrationTable { get; init; }
+    public long? OpsetUpgradedFrom { get; init; }
+    public int QuantizedNodes { get; init; }
+    public IReadOnlyList<NodeReason> LeftInFloat { get; init; } = [];
+}

@@ -1,0 +1,47 @@
+using Optimizer.Passes.Quantization;
+using Optimizer.Runtime.Calibration;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>What <c>--quantize int8</c> and its companions asked for, parsed once.</summary>
+public sealed record QuantizeOptions
+{
+    /// <summary>Calibration data (<c>--calibrate DIR</c>): static Q/DQ; without it (and without a table), dynamic.</summary>
+    public string? CalibrateDir { get; init; }
+
+    /// <summary>Ranges a previous run wrote (<c>--calibration-table FILE</c>): static Q/DQ without calibrating again.</summary>
+    public string? CalibrationTable { get; init; }
+
+    public CalibrationMethod Method { get; init; } = QuantizeDefaults.Method;
+
+    public double Percentile { get; init; } = QuantizeDefaults.Percentile;
+
+    public int? CalibrationSamples { get; init; }
+
+    public QuantizationTarget Target { get; init; } = QuantizationTarget.Cpu;
+
+    public bool PerTensor { get; init; }
+
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
+
+    public string Mode => IsStatic ? "static" : "dynamic";
+
+    public QuantizationSettings Settings(IReadOnlyDictionary<string, ValueRange>? ranges = null, IEnumerable<string>? keepFloat = null) => new()
+    {
+        Target = Target,
+        PerTensorWeights = PerTensor,
+        Exclude = Exclude.ToHashSet(StringComparer.Ordinal),
+        KeepFloat = (keepFloat ?? []).ToHashSet(StringComparer.Ordinal),
+        Ranges = ranges,
+    };
+}
+
+/// <summary>The defaults of the quantization options, with the reasons the help text gives.</summary>
+public static class QuantizeDefaults
+{
+    public const CalibrationMethod Method = CalibrationMethod.Percentile;
+
+    public const double Percentile = 99.99;
+}
