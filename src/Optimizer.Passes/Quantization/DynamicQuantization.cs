@@ -15,9 +15,10 @@ public sealed class DynamicQuantization(QuantizationSettings settings) : IPass
     /// <summary>DynamicQuantizeLinear and MatMulInteger appeared in opset 10.</summary>
     public const long MinOpset = 10;
 
-    // Measured on squeezenet1_1 (ONNX Runtime 1.31.1, CPU, ORT_ENABLE_ALL): ConvInteger has no fused kernel, so the
-    // uint8 im2col + integer GEMM is followed by Cast, Mul and Add over whole feature maps, and float Conv (NCHWc,
-    // fused bias and activation) stays faster. Conv is therefore left float.
+    // Measured on squeezenet1_1 (ONNX Runtime 1.31.1, CPU, ORT_ENABLE_ALL, batch 1, one thread): float 3.5 ms; with
+    // its 26 Conv as DynamicQuantizeLinear + ConvInteger (int8 weights, per-channel scales) + Cast + Mul + Add, 21.9 ms.
+    // ONNX Runtime fuses none of these (the Cast, Mul and Add run over whole feature maps, and the float graph loses
+    // its NCHWc Conv with fused bias and Relu). Conv is therefore left float.
     internal const string ConvReason =
         "Conv stays float: ConvInteger has no fused kernel in ONNX Runtime's CPU provider and measured slower than float Conv";
 

@@ -52,6 +52,19 @@ public sealed class DynamicQuantizationModelTests(ITestOutputHelper output)
         Assert.False(ops.ContainsKey("MatMulInteger"));
     }
 
+    [Fact]
+    public void SileroVadDeclinesItsLstmAndConvInsideTheIfBranches()
+    {
+        var model = ModelReader.Read(TestPaths.SharedModel("silero_vad_legacy.onnx"));
+        Pipelines.RunDefault(model);
+        var lstms = model.Graph.AllNodes().Count(n => n.OpType == "LSTM");
+        Assert.True(lstms > 0 && model.Graph.Nodes.All(n => n.OpType != "LSTM"));
+        var run = PassHarness.Run(model, new DynamicQuantization(new QuantizationSettings()));
+        Assert.Equal(lstms, run.Declines.Count(d => d.Reason.StartsWith("DynamicQuantizeLSTM is a com.microsoft op", StringComparison.Ordinal)));
+        Assert.Contains(run.Declines, d => d.Reason.StartsWith("Conv stays float", StringComparison.Ordinal));
+        Assert.False(run.Records[0].Changed);
+    }
+
     /// <summary>The model after the default pipeline (FP32) and after dynamic quantization too (INT8), serialized.</summary>
     private static (byte[] Fp32, byte[] Int8) Prepare(string file)
     {
