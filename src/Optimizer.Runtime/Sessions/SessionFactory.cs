@@ -31,6 +31,23 @@ public static class SessionFactory
         }
     }
 
+    /// <summary>
+    /// Creates a session from a model held in memory (one the caller has just changed, say); <paramref name="displayName"/>
+    /// names it in messages. The model must not refer to external data files: there is no folder to find them in.
+    /// </summary>
+    public static InferenceSession Create(byte[] model, string displayName, SessionSettings settings)
+    {
+        using var options = MakeOptions(settings);
+        try
+        {
+            return new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{displayName}: ONNX Runtime cannot load the model: {OrtMessages.Clean(e.Message)}", e);
+        }
+    }
+
     private static SessionOptions MakeOptions(SessionSettings settings)
     {
         var options = new SessionOptions
