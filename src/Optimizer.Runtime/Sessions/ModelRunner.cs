@@ -17,14 +17,26 @@ public sealed class ModelRunner : IDisposable
     private readonly string[] _outputNames;
 
     public ModelRunner(string modelPath, SessionSettings settings)
+        : this(SessionFactory.Create(modelPath, settings), modelPath)
+    {
+    }
+
+    /// <summary>A runner for a model held in memory; <paramref name="displayName"/> stands in for the path in messages.</summary>
+    public ModelRunner(byte[] model, string displayName, SessionSettings settings)
+        : this(SessionFactory.Create(model, displayName, settings), displayName)
+    {
+    }
+
+    private ModelRunner(InferenceSession session, string modelPath)
     {
         ModelPath = modelPath;
-        _session = SessionFactory.Create(modelPath, settings);
+        _session = session;
         Signature = ModelSignature.Of(_session);
         _inputNames = _session.InputNames.ToArray();
         _outputNames = Signature.Outputs.Where(o => o.IsTensor).Select(o => o.Name).ToArray();
     }
 
+    /// <summary>The model's file, or the display name of a model given as bytes.</summary>
     public string ModelPath { get; }
     public ModelSignature Signature { get; }
 

@@ -32,15 +32,15 @@ public static class SessionFactory
     }
 
     /// <summary>
-    /// Creates a session from a model held in memory (for example one rewritten through the IR);
-    /// <paramref name="displayName"/> names it in messages.
+    /// Creates a session from a model held in memory (one the caller has just changed, say); <paramref name="displayName"/>
+    /// names it in messages. The model must not refer to external data files: there is no folder to find them in.
     /// </summary>
-    public static InferenceSession Create(byte[] modelBytes, string displayName, SessionSettings settings)
+    public static InferenceSession Create(byte[] model, string displayName, SessionSettings settings)
     {
         using var options = MakeOptions(settings);
         try
         {
-            return new InferenceSession(modelBytes, options);
+            return new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {

@@ -1,0 +1,82 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Validation;
+
+/// <summary>
+/// "Which layer lost the accuracy?": runs an FP32 model and its quantized copy on the same samples with chosen
+/// intermediate values exposed as extra outputs, and measures per value how far the quantized model drifted.
+/// </summary>
+public static class LayerErrorMeter
+{
+    public const string ReferenceName = "FP32 model";
+    public const string QuantizedName = "quantized model";
+
+    /// <summary>
+    /// Measures each of <paramref name="values"/> that is a float node output of the main graph in both models
+    /// (the others are skipped and not reported), over all <paramref name="samples"/>, which are read once, one at a
+    /// time: only running sums are kept per value. Both models run with ONNX Runtime's optimizations off, so that
+    /// neither fuses a measured value away. <paramref name="nodes"/> names the node (and op type) behind a value for
+    /// the report; a value it does not list is named after its producer in the FP32 model.
+    /// Returns the worst value (lowest SQNR) first; values of equal SQNR keep the order of <paramref name="values"/>.
+    /// </summary>
+    public static IReadOnlyList<LayerError> Measure(byte[] fp32Model, byte[] quantizedModel, IReadOnlyList<string> values,
+        IReadOnlyDictionary<string, (string Node, string OpType)> nodes, IEnumerable<Sample> samples, CancellationToken cancel = default)
+    {
+        var reference = ExposedValues.Find(fp32Model, ReferenceName, values);
+        var quantized = ExposedValues.Find(quantizedModel, QuantizedName, values);
+        var measured = values.Distinct(StringComparer.Ordinal).Where(v => reference.Contains(v) && quantized.Contains(v)).ToArray();
+        if (measured.Length == 0) return [];
+
+        using var referenceRunner = new ModelRunner(reference.WithOutputs(measured), ReferenceName, SessionSettings.ForComparison);
+        using var quantizedRunner = new ModelRunner(quantized.WithOutputs(measured), QuantizedName, SessionSettings.ForComparison);
+        var stats = measured.Select(_ => new LayerErrorStats()).ToArray();
+        var count = 0;
+        foreach (var sample in samples)
+        {
+            cancel.ThrowIfCancellationRequested();
+            CheckInputs(sample, referenceRunner);
+            CheckInputs(sample, quantizedRunner);
+            var expected = referenceRunner.Run(sample).Outputs;
+            var actual = quantizedRunner.Run(sample).Outputs;
+            for (var i = 0; i < measured.Length; i++)
+            {
+                var (e, a) = (expected[measured[i]], actual[measured[i]]);
+                if (!e.Shape.SequenceEqual(a.Shape))
+                    throw new InvalidInputException($"{sample.Source}: value '{measured[i]}' has shape {e.ShapeText} in the {ReferenceName} but {a.ShapeText} in the {QuantizedName}");
+                stats[i].Add(Floats(e, measured[i], sample, ReferenceName), Floats(a, measured[i], sample, QuantizedName));
+            }
+            count++;
+        }
+        if (count == 0) throw new InvalidInputException("no samples to measure the layers' error on");
+
+        return measured
+            .Select((value, i) =>
+            {
+                var (node, opType) = NodeOf(value, nodes, reference);
+                return stats[i].Result(value, node, opType);
+            })
+            .OrderBy(e => e.SqnrDb) // stable: equal SQNRs keep the caller's order
+            .ToList();
+    }
+
+    private static (string? Node, string? OpType) NodeOf(string value, IReadOnlyDictionary<string, (string Node, string OpType)> nodes, ExposedValues reference)
+    {
+        if (nodes.TryGetValue(value, out var named)) return named;
+        var producer = reference.Producer(value);
+        return (producer?.Name, producer?.OpType);
+    }
+
+    private static void CheckInputs(Sample sample, ModelRunner runner)
+    {
+        foreach (var input in runner.Signature.Inputs)
+            if (!sample.Inputs.ContainsKey(input.Name))
+                throw new InvalidInputException($"{sample.Source}: has no input '{input.Name}' that the {runner.ModelPath} takes");
+    }
+
+    private static ReadOnlySpan<float> Floats(HostTensor tensor, string value, Sample sample, string model) =>
+        tensor.ElementType == TensorElementType.Float ? tensor.AsSpan<float>()
+        : throw new InvalidInputException($"{sample.Source}: value '{value}' of the {model} is {TensorTypes.Name(tensor.ElementType)}, not float");
+}
