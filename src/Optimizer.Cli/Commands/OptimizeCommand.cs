@@ -64,7 +64,7 @@ public static class OptimizeCommand
             {
                 validation?.CheckData(options, cancel);
                 if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
-            }, stderr);
+            }, stderr, validation);
             if (code == 0 && validation is not null) code = validation.Run(options, outDir, stdout, stderr, cancel);
             if (!engine.IsRequested(parse)) return code;
             if (code != 0)

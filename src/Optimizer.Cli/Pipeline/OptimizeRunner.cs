@@ -23,6 +23,9 @@ public static class OptimizeRunner
     /// <summary>The calibration statistics of a static quantization, for <c>--calibration-table</c> next time.</summary>
     public const string CalibrationFileName = "calibration.json";
 
+    /// <summary>Per-layer SQNR of the quantized model against FP32 (with --validate).</summary>
+    public const string LayerPlotFileName = "layer_sqnr.png";
+
     /// <summary>TensorRT's calibration cache (implicit INT8 on TensorRT 8.x), written for <c>--target tensorrt</c>.</summary>
     public const string TensorRtCacheFileName = "calibration.cache";
 
@@ -30,9 +33,9 @@ public static class OptimizeRunner
     /// Checks that must pass before anything is written (the --validate data, the --engine options), given the model as
     /// it will be written; it throws to refuse.
     /// </param>
-    /// <param name="quantizeKeepFloat">Nodes the accuracy budget returned to float (by name).</param>
+    /// <param name="validation">The --validate step: with --quantize, the accuracy budget quantization must keep.</param>
     public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel, Action<Model>? beforeWrite = null,
-        TextWriter? stderr = null, IEnumerable<string>? quantizeKeepFloat = null)
+        TextWriter? stderr = null, PipelineValidation? validation = null)
     {
         var clock = Stopwatch.StartNew();
         // 1. read
@@ -49,7 +52,7 @@ public static class OptimizeRunner
         QuantizationOutcome? quantized = null;
         if (options.Quantize is { } q)
         {
-            quantized = QuantizationStep.Run(model, q, options, context, stderr ?? TextWriter.Null, quantizeKeepFloat);
+            quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
             if (Patterns.Opset(model) != opsetBefore) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetBefore } };
             records.AddRange(quantized.Records);
             cancel.ThrowIfCancellationRequested();
@@ -65,6 +68,8 @@ public static class OptimizeRunner
             if (options.Quantize!.Target == Passes.Quantization.QuantizationTarget.TensorRt)
                 TensorRtCalibrationCache.Write(Path.Combine(outDir, TensorRtCacheFileName), table.Ranges);
         }
+        if (quantized?.Report.LayerErrors is { Count: > 0 } layers)
+            Runtime.Validation.LayerErrorPlot.SavePng(layers, Path.Combine(outDir, LayerPlotFileName));
         // 4. report and manifest
         var report = new PipelineReport
         {

@@ -42,7 +42,7 @@ public sealed record PipelineValidation
         foreach (var _ in data.Read()) cancel.ThrowIfCancellationRequested();
     }
 
-    private DataOptions DataOptionsFor(OptimizeOptions options) => new() { Folder = DataDir, Shapes = DataOptions.ParseShapes(options.Shapes) };
+    public DataOptions DataOptionsFor(OptimizeOptions options) => new() { Folder = DataDir, Shapes = DataOptions.ParseShapes(options.Shapes) };
 
     public int Run(OptimizeOptions options, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -52,6 +52,8 @@ public sealed record PipelineValidation
             CandidatePath = Path.Combine(outDir, OptimizeRunner.ModelFileName),
             Data = DataOptionsFor(options),
             Gates = Gates,
+            // Accuracy with ONNX Runtime's optimizations off; a quantized model's latency only once they fuse its Q/DQ.
+            LatencySession = options.Quantize is null ? null : SessionSettings.ForSpeed,
         };
         var folder = Path.Combine(outDir, FolderName);
         // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.

@@ -22,17 +22,25 @@ public static class QuantizationStep
     /// <summary>The opset per-channel QuantizeLinear/DequantizeLinear (the axis attribute) needs.</summary>
     public const long RequiredOpset = 13;
 
-    public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr, IEnumerable<string>? keepFloat = null)
+    /// <param name="keepFloat">Nodes the accuracy budget keeps in float.</param>
+    /// <param name="calibrated">Ranges an earlier round of the budget calibrated (static): not calibrated again.</param>
+    public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr,
+        IEnumerable<string>? keepFloat = null, CalibrationTable? calibrated = null)
     {
         if (!q.IsStatic)
         {
+            // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones.
+            NodeNaming.EnsureNames(model);
+            var before = model.Graph.AllNodes().Select(n => n.Name).ToList();
             var records = PassRunner.Run(model, [new DynamicQuantization(q.Settings(keepFloat: keepFloat)), new InferShapes()], context);
+            var after = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+            var gone = before.Where(n => !after.Contains(n)).ToList();
             return new QuantizationOutcome(new QuantizationReport
             {
                 Mode = q.Mode,
                 Target = TargetName(q.Target),
-                QuantizedNodes = records[0].NodesRewritten,
-            }, null, records);
+                QuantizedNodes = gone.Count,
+            }, null, records, gone);
         }
         var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
         // Calibration observes the main graph's tensors: quantized nodes of If/Loop/Scan bodies stay float.
@@ -45,7 +53,14 @@ public static class QuantizationStep
             keepFloat = (keepFloat ?? []).Concat(inner).ToList();
             plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
         }
-        var table = q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr);
+        if (plan.TensorsToCalibrate.Count == 0)
+            return new QuantizationOutcome(new QuantizationReport
+            {
+                Mode = q.Mode,
+                Target = TargetName(q.Target),
+                LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
+            }, null, [], []);
+        var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
         var passRecords = PassRunner.Run(model, [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()], context);
         var report = new QuantizationReport
@@ -61,7 +76,7 @@ public static class QuantizationStep
             QuantizedNodes = plan.QuantizedNodes.Count,
             LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
         };
-        return new QuantizationOutcome(report, table, passRecords);
+        return new QuantizationOutcome(report, table, passRecords, plan.QuantizedNodes);
     }
 
     /// <summary>The target opset the passes should upgrade to before quantizing (null: the model's opset will do).</summary>
@@ -104,7 +119,7 @@ public static class QuantizationStep
 }
 
 /// <summary>What quantization did, and the calibration table to write next to the model.</summary>
-public sealed record QuantizationOutcome(QuantizationReport Report, CalibrationTable? Table, IReadOnlyList<PassRecord> Records);
+public sealed record QuantizationOutcome(QuantizationReport Report, CalibrationTable? Table, IReadOnlyList<PassRecord> Records, IReadOnlyList<string> Nodes);
 
 /// <summary>A node and why it is as it is.</summary>
 public sealed record NodeReason(string Node, string Reason);
@@ -123,4 +138,8 @@ public sealed record QuantizationReport
     public long? OpsetUpgradedFrom { get; init; }
     public int QuantizedNodes { get; init; }
     public IReadOnlyList<NodeReason> LeftInFloat { get; init; } = [];
+    /// <summary>Per-layer error against FP32 on the --validate data, worst first (with --validate).</summary>
+    public IReadOnlyList<Runtime.Validation.LayerError>? LayerErrors { get; init; }
+    /// <summary>The accuracy budget loop (with --validate and gates).</summary>
+    public BudgetReport? Budget { get; init; }
 }

@@ -53,6 +53,36 @@ public static class ReportMarkdown
         if (q.Method is not null)
             sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
                           + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
+        if (q.Budget is { } b)
+        {
+            sb.AppendLine();
+            sb.AppendLine(b.Passed
+                ? $"Accuracy budget held with {b.KeptInFloat.Count} nodes returned to float" + (b.KeptInFloat.Count > 0 ? $": {string.Join(", ", b.KeptInFloat.Select(n => $"`{n}`"))}." : ".")
+                : $"Accuracy budget missed even with {b.KeptInFloat.Count} nodes returned to float; the model written is the last tried.");
+            sb.AppendLine();
+            sb.AppendLine("| round | nodes in float | gates | passed |");
+            sb.AppendLine("| ---: | ---: | --- | --- |");
+            for (var i = 0; i < b.Steps.Count; i++)
+                sb.AppendLine($"| {i + 1} | {b.Steps[i].NodesInFloat} | {string.Join(", ", b.Steps[i].Gates)} | {(b.Steps[i].Passed ? "yes" : "no")} |");
+            sb.AppendLine();
+            if (b.Sensitivity.Count > 0)
+            {
+                sb.AppendLine("Sensitivity (the output's SQNR against FP32 when only that node is quantized), most sensitive first:");
+                sb.AppendLine();
+                sb.AppendLine("| node | output SQNR (dB) |");
+                sb.AppendLine("| --- | ---: |");
+                foreach (var s in b.Sensitivity.Take(20)) sb.AppendLine($"| `{s.Node}` | {s.OutputSqnrDb:0.0} |");
+            }
+        }
+        if (q.LayerErrors is { Count: > 0 } layers)
+        {
+            sb.AppendLine();
+            sb.AppendLine("### Per-layer error against FP32 (validation data, worst first)");
+            sb.AppendLine();
+            sb.AppendLine($"![per-layer SQNR]({OptimizeRunner.LayerPlotFileName})");
+            sb.AppendLine();
+            sb.Append(Runtime.Validation.LayerErrorTable.Markdown(layers));
+        }
         if (q.LeftInFloat.Count > 0)
         {
             sb.AppendLine();

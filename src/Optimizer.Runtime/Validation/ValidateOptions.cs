@@ -14,5 +14,10 @@ public sealed record ValidateOptions
     public DataOptions Data { get; init; } = new();
     /// <summary>ONNX Runtime optimizations are off by default, so they cannot hide or cause a difference.</summary>
     public SessionSettings Session { get; init; } = SessionSettings.ForComparison;
+    /// <summary>
+    /// When set, latency is timed on sessions of these settings instead (a quantized model is only fast once ONNX
+    /// Runtime has fused its Q/DQ pairs, which the comparison sessions must not do).
+    /// </summary>
+    public SessionSettings? LatencySession { get; init; }
     public IReadOnlyList<Gate> Gates { get; init; } = [];
 }

@@ -1,0 +1,158 @@
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Passes.Infrastructure;
+using Optimizer.Runtime.Calibration;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>
+/// Quantization within an accuracy budget. The FP32 model (after the passes) is quantized and measured against
+/// the input model on the --validate data. While a gate is missed, the quantized nodes are ranked once by
+/// sensitivity (the output SQNR against FP32 when only that node is quantized) and the most sensitive go back to
+/// float, 1, then 2, 4, ... at a time, re-quantizing (with the same calibrated ranges) and re-validating, until the
+/// budget holds or nothing is left; the last model tried is kept either way. With --validate, the per-layer SQNR of
+/// the final model against FP32 goes into the report.
+/// </summary>
+public static class QuantizationBudget
+{
+    /// <summary>At most this many extra rounds narrow down how many nodes must be float once a round has passed.</summary>
+    private const int BisectRounds = 4;
+
+    public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context,
+        TextWriter stderr, PipelineValidation? validation)
+    {
+        if (validation is null) return QuantizationStep.Run(model, q, options, context, stderr);
+        var fp32 = ModelWriter.ToBytes(model);
+        var steps = new List<BudgetStep>();
+        using var scratch = new ScratchFile();
+        CalibrationTable? table = null;
+        IReadOnlyList<Sensitivity> ranking = [];
+
+        Round Try(int inFloat)
+        {
+            var keep = ranking.Take(inFloat).Select(r => r.Node).ToList();
+            var (candidate, outcome) = Quantize(fp32, q, options, context, stderr, keep, table);
+            table ??= outcome.Table;
+            var report = Validate(candidate, scratch, options, validation, context.Cancellation);
+            steps.Add(new BudgetStep(keep.Count, report.Passed, report.Gates.Select(g => $"{g.Gate} {g.Actual:G6}").ToList()));
+            if (!report.Passed)
+                stderr.WriteLine($"accuracy budget missed with {keep.Count} nodes in float ({string.Join(", ", report.Gates.Where(g => !g.Passed).Select(g => $"{g.Gate} {g.Actual:G6}"))})");
+            return new Round(inFloat, candidate, outcome, report.Passed, keep);
+        }
+
+        var best = Try(0);
+        if (!best.Passed && validation.Gates.Count > 0)
+        {
+            ranking = Rank(fp32, best.Outcome.Nodes, q, options, context, stderr, table, validation);
+            // Double the nodes in float until the budget holds, then bisect between the last miss and the first hit.
+            var missed = 0;
+            for (var n = 1; !best.Passed && missed < ranking.Count; n = Math.Min(n * 2, ranking.Count))
+            {
+                var round = Try(n);
+                if (round.Passed) best = round;
+                else (missed, best) = (n, round);
+            }
+            for (var i = 0; best.Passed && best.InFloat - missed > 1 && i < BisectRounds; i++)
+            {
+                var round = Try((missed + best.InFloat) / 2);
+                if (round.Passed) best = round;
+                else missed = round.InFloat;
+            }
+        }
+        CopyInto(model, best.Model);
+        var layers = MeasureLayers(fp32, best.Outcome.Nodes, best.Model, validation, options, context.Cancellation);
+        var budget = validation.Gates.Count == 0 ? null : new BudgetReport(best.Passed, best.KeptInFloat, steps, ranking);
+        if (budget is { KeptInFloat.Count: > 0 })
+            stderr.WriteLine($"accuracy budget {(best.Passed ? "held" : "missed")} with {best.KeptInFloat.Count} nodes in float: {string.Join(", ", best.KeptInFloat)}");
+        return best.Outcome with { Report = best.Outcome.Report with { LayerErrors = layers, Budget = budget } };
+    }
+
+    private sealed record Round(int InFloat, Model Model, QuantizationOutcome Outcome, bool Passed, IReadOnlyList<string> KeptInFloat);
+
+    private static (Model Model, QuantizationOutcome Outcome) Quantize(byte[] fp32, QuantizeOptions q, OptimizeOptions options, PassContext context,
+        TextWriter stderr, IEnumerable<string> keepFloat, CalibrationTable? table)
+    {
+        context.Cancellation.ThrowIfCancellationRequested();
+        var candidate = ModelReader.Read(new MemoryStream(fp32), null);
+        var outcome = QuantizationStep.Run(candidate, q, options, new PassContext(context.Options, cancellation: context.Cancellation), stderr, keepFloat, table);
+        return (candidate, outcome);
+    }
+
+    private static ValidationReport Validate(Model candidate, ScratchFile scratch, OptimizeOptions options, PipelineValidation validation, CancellationToken cancel)
+    {
+        File.WriteAllBytes(scratch.Path, ModelWriter.ToBytes(candidate));
+        return Validator.Run(new ValidateOptions
+        {
+            BaselinePath = Path.GetFullPath(options.ModelPath),
+            CandidatePath = scratch.Path,
+            Data = validation.DataOptionsFor(options),
+            Gates = validation.Gates,
+        }, cancel: cancel);
+    }
+
+    /// <summary>Each quantized node alone: the model's output SQNR against FP32 when only it is quantized, most sensitive first.</summary>
+    private static IReadOnlyList<Sensitivity> Rank(byte[] fp32, IReadOnlyList<string> nodes, QuantizeOptions q, OptimizeOptions options, PassContext context,
+        TextWriter stderr, CalibrationTable? table, PipelineValidation validation)
+    {
+        var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs.Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
+        var result = new List<Sensitivity>();
+        stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone)");
+        foreach (var node in nodes)
+        {
+            var (alone, _) = Quantize(fp32, q, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
+            var errors = Measure(fp32, alone, outputs, new Dictionary<string, (string, string)>(), validation, options, context.Cancellation);
+            result.Add(new Sensitivity(node, errors.Count == 0 ? double.PositiveInfinity : errors.Min(e => e.SqnrDb)));
+        }
+        return result.OrderBy(s => s.OutputSqnrDb).ToList();
+    }
+
+    /// <summary>Per-layer SQNR of the quantized nodes' outputs against the FP32 model, worst first.</summary>
+    private static IReadOnlyList<LayerError> MeasureLayers(byte[] fp32, IReadOnlyList<string> quantized, Model candidate, PipelineValidation validation,
+        OptimizeOptions options, CancellationToken cancel)
+    {
+        var quantizedNodes = quantized.ToHashSet(StringComparer.Ordinal);
+        var nodes = new Dictionary<string, (string Node, string OpType)>(StringComparer.Ordinal);
+        foreach (var n in ModelReader.Read(new MemoryStream(fp32), null).Graph.Nodes)
+            if (quantizedNodes.Contains(n.Name) && n.Outputs.Count > 0 && n.Outputs[0] is { } o)
+                nodes[o.Name] = (n.Name, n.OpType);
+        return nodes.Count == 0 ? [] : Measure(fp32, candidate, nodes.Keys.ToList(), nodes, validation, options, cancel);
+    }
+
+    private static IReadOnlyList<LayerError> Measure(byte[] fp32, Model candidate, IReadOnlyList<string> values,
+        IReadOnlyDictionary<string, (string, string)> nodes, PipelineValidation validation, OptimizeOptions options, CancellationToken cancel)
+    {
+        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
+        var data = DataSet.Open(validation.DataOptionsFor(options), ModelSignature.Of(session));
+        return LayerErrorMeter.Measure(fp32, ModelWriter.ToBytes(candidate), values, nodes, data.Read(), cancel);
+    }
+
+    private static void CopyInto(Model target, Model source)
+    {
+        target.Graph = source.Graph;
+        target.IrVersion = source.IrVersion;
+        target.OpsetImports.Clear();
+        target.OpsetImports.AddRange(source.OpsetImports);
+    }
+
+    private sealed class ScratchFile : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"optimizer-budget-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+
+        public void Dispose()
+        {
+            try { File.Delete(Path); } catch (IOException) { }
+        }
+    }
+}
+
+/// <summary>One quantized node's sensitivity: the model's worst output SQNR (dB) against FP32 when only it is quantized.</summary>
+public sealed record Sensitivity(string Node, double OutputSqnrDb);
+
+/// <summary>One round of the budget loop: how many nodes were float, whether the gates held, and their figures.</summary>
+public sealed record BudgetStep(int NodesInFloat, bool Passed, IReadOnlyList<string> Gates);
+
+/// <summary>The accuracy budget's outcome: whether it held, the nodes returned to float, the rounds, the sensitivity ranking.</summary>
+public sealed record BudgetReport(bool Passed, IReadOnlyList<string> KeptInFloat, IReadOnlyList<BudgetStep> Steps, IReadOnlyList<Sensitivity> Sensitivity);
