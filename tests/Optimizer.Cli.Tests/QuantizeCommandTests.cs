@@ -142,4 +142,54 @@ public class QuantizeCommandTests
         Assert.Single(result.Stderr.Trim().Split('\n'));
         Assert.False(File.Exists(dir.File("out/model.onnx")));
     }
+
+    [Fact]
+    public void AMissedBudgetReturnsTheMostSensitiveNodesToFloatUntilItHolds()
+    {
+        using var dir = TestPaths.NewTempDir();
+        using var full = TestPaths.NewTempDir();
+        Assert.Equal(0, CliRunner.Run(TinyCnn, "-o", full.Path, "--quantize", "int8", "--calibrate", Calib).ExitCode);
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib,
+            "--validate", Held, "--max-accuracy-drop", "sqnr=45");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("accuracy budget missed with 0 nodes in float", result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
+        var budget = report.RootElement.GetProperty("quantization").GetProperty("budget");
+        Assert.True(budget.GetProperty("passed").GetBoolean());
+        var kept = budget.GetProperty("keptInFloat").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.NotEmpty(kept);
+        Assert.True(budget.GetProperty("steps").GetArrayLength() >= 2);
+        var ranking = budget.GetProperty("sensitivity").EnumerateArray().Select(e => Number(e.GetProperty("outputSqnrDb"))).ToList();
+        Assert.Equal(ranking.Order().ToList(), ranking);
+        Assert.True(report.RootElement.GetProperty("validation").GetProperty("outputs")[0].GetProperty("sqnrDb").GetDouble() >= 45);
+        // The nodes kept in float have no quantized weights and no quantized output; the full quantization had more quantizers.
+        var model = ModelReader.Read(dir.File("model.onnx"));
+        var quantizers = model.Graph.Nodes.Count(n => n.OpType == "QuantizeLinear");
+        Assert.True(quantizers < ModelReader.Read(full.File("model.onnx")).Graph.Nodes.Count(n => n.OpType == "QuantizeLinear"));
+        Assert.All(kept.Select(name => model.Graph.Nodes.First(n => n.Name == name)), node =>
+        {
+            Assert.DoesNotContain(node.Inputs, i => i?.Producer is { OpType: "DequantizeLinear" } dq && dq.Input(0)!.GetConstant() is not null);
+            Assert.DoesNotContain(node.Outputs.OfType<Value>().SelectMany(o => o.Uses), u => u.Node.OpType == "QuantizeLinear");
+        });
+        Assert.True(File.Exists(dir.File("layer_sqnr.png")));
+        Assert.Contains("Per-layer error against FP32", File.ReadAllText(dir.File("report.md")));
+    }
+
+    [Fact]
+    public void ABudgetThatCannotHoldExitsOneWithTheLastModelWritten()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib,
+            "--validate", Held, "--max-accuracy-drop", "sqnr=200");
+
+        Assert.Equal(1, result.ExitCode);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
+        Assert.False(report.RootElement.GetProperty("quantization").GetProperty("budget").GetProperty("passed").GetBoolean());
+        Assert.True(File.Exists(dir.File("model.onnx")));
+    }
+
+    /// <summary>A JSON number, or one of the named values ("Infinity") the reports write for exact layers.</summary>
+    private static double Number(JsonElement e) =>
+        e.ValueKind == JsonValueKind.String ? double.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : e.GetDouble();
 }

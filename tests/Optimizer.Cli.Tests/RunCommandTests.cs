@@ -54,6 +54,15 @@ public class RunCommandTests
             shapes: {input: 1x3x64x64, mask: 1x8}
             explain: true
             verify: true
+            quantize: int8
+            calibrate: ../calib
+            calibration-method: entropy
+            percentile: 99.9
+            calibration-samples: 64
+            calibration-table: table.json
+            target: tensorrt
+            per-tensor: true
+            exclude: Softmax,head
             validate:
               data: ../data
               max-accuracy-drop: {cosine: 0.9999, top1-agreement: 0.99}
@@ -88,6 +97,8 @@ public class RunCommandTests
         [
             "optimize", dir.File("models/m.onnx"), "-o", $"'{dir.File("out dir")}'",
             "--passes", "fold-constants,eliminate-dead-code", "--no-fuse", "--opset", "17", "--shapes", "input:1x3x64x64,mask:1x8", "--explain", "--verify",
+            "--quantize", "int8", "--calibrate", Path.Combine(parent, "calib"), "--calibration-method", "entropy", "--percentile", "99.9",
+            "--calibration-samples", "64", "--calibration-table", dir.File("table.json"), "--target", "tensorrt", "--per-tensor", "--exclude", "Softmax,head",
             "--validate", Path.Combine(parent, "data"), "--max-accuracy-drop", "cosine=0.9999", "--max-accuracy-drop", "top1-agreement=0.99",
             "--min-speedup", "1.0", "--junit", dir.File("gates.xml"),
             "--engine", "--engine-precision", "fp16", "--engine-shapes", "input:1x3x224x224", "--engine-min-shapes", "input:1x3x64x64",
