@@ -40,6 +40,36 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void TheShippedInt8PipelineWritesWhatTheReadmesMainCommandWrites()
+    {
+        using var dir = TestPaths.NewTempDir();
+        Directory.CreateDirectory(dir.File("pipelines"));
+        Directory.CreateDirectory(dir.File("models"));
+        File.Copy(Path.Combine(TestPaths.RepoRoot, "pipelines", "tiny_cnn_int8.yaml"), dir.File("pipelines/tiny_cnn_int8.yaml"));
+        File.Copy(TinyCnn, dir.File("models/tiny_cnn.onnx"));
+        var data = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data");
+
+        var run = CliRunner.Run("run", dir.File("pipelines/tiny_cnn_int8.yaml"), "--dry-run");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("--quantize int8 --calibrate", run.Stdout);
+        // The dry run names the data beside the copied pipeline; the real run uses the checkout's own.
+        foreach (var sub in new[] { "calib", "validate" })
+        {
+            Directory.CreateDirectory(dir.File($"models/tiny_cnn_data/{sub}"));
+            foreach (var f in Directory.GetFiles(Path.Combine(data, sub))) File.Copy(f, dir.File($"models/tiny_cnn_data/{sub}/{Path.GetFileName(f)}"));
+        }
+        run = CliRunner.Run("run", dir.File("pipelines/tiny_cnn_int8.yaml"));
+        var direct = CliRunner.Run(dir.File("models/tiny_cnn.onnx"), "-o", dir.File("direct"), "--quantize", "int8",
+            "--calibrate", dir.File("models/tiny_cnn_data/calib"), "--validate", dir.File("models/tiny_cnn_data/validate"),
+            "--max-accuracy-drop", "cosine=0.999");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(direct.ExitCode == 0, direct.Stderr);
+        Assert.Equal(File.ReadAllBytes(dir.File("direct/model.onnx")), File.ReadAllBytes(dir.File("out/tiny_cnn_int8/model.onnx")));
+        Assert.Equal(File.ReadAllText(dir.File("direct/calibration.json")), File.ReadAllText(dir.File("out/tiny_cnn_int8/calibration.json")));
+    }
+
+    [Fact]
     public void DryRunPrintsTheCommandLineOfAFileThatUsesEveryKey()
     {
         using var dir = TestPaths.NewTempDir();
