@@ -6,12 +6,12 @@ namespace Optimizer.Passes.Opset;
 
 /// <summary>
 /// The breaking changes of ONNX operators between opset 9 and <see cref="MaxTarget"/> that a model upgrade must
-/// carry across (type-only additions need nothing). An operator whose change is not listed here with a rewrite is
+/// carry across (type-only additions need nothing), after those from opset 1 to 9 in <see cref="LegacyOpsetAdapters"/>. An operator whose change is not listed here with a rewrite is
 /// listed in <see cref="Unsupported"/>, so the upgrade refuses rather than writing a model that computes differently.
 /// </summary>
 public static class OpsetAdapters
 {
-    public const long MinSource = 9;
+    public const long MinSource = 1;
     /// <summary>
     /// Opset 22 only widened types, but ONNX Runtime 1.31 has no kernel for some ops at 22 (RoiAlign): upgrades stop
     /// at 21 so the result runs everywhere.
@@ -24,14 +24,18 @@ public static class OpsetAdapters
     /// <summary>Operators that changed meaning at a version with no rewrite here.</summary>
     public static IReadOnlyList<(string Op, long Version, string Why)> Unsupported { get; } =
     [
+        .. LegacyOpsetAdapters.Unsupported,
         ("DFT", 20, "DFT's dft_length and axis moved to inputs with different semantics"),
         ("GroupNormalization", 21, "GroupNormalization's scale and bias changed from per-group to per-channel"),
         ("ImageScaler", 10, "ImageScaler was removed from ONNX"),
         ("Crop", 10, "Crop was removed from ONNX"),
+        .. new[] { "ATen", "Affine", "ConstantFill", "DynamicSlice", "GivenTensorFill", "GRUUnit", "ParametricSoftplus", "Scale", "ScaledTanh" }
+            .Select(op => (op, 10L, $"the experimental {op} was removed from ONNX")),
     ];
 
     public static IReadOnlyList<OpsetAdapter> All { get; } =
     [
+        .. LegacyOpsetAdapters.All,
         new("Upsample", 10, UpsampleCheck, UpsampleToResize),
         new("Slice", 10, Always, (n, _) => { IntsToInput(n, "starts", 1); IntsToInput(n, "ends", 2); IntsToInput(n, "axes", 3); }),
         new("TopK", 10, Always, (n, _) => IntsToInput(n, "k", 1)),
@@ -65,16 +69,11 @@ public static class OpsetAdapters
         : n.GetString("mode", "nearest") == "nearest" && ScalesOf(n)!.Any(x => x < 1) ? "nearest Upsample that shrinks rounds differently in Resize"
         : null;
 
-    private static float[]? ScalesOf(Node n) => n.GetFloats("scales") ?? Patterns.ConstantFloats(n.Input(1));
+    private static float[]? ScalesOf(Node n) => LegacyOpsetAdapters.UpsampleScales(n);
 
-    // Upsample<mode>(x, scales) => Resize<mode, asymmetric, floor>(x, roi, scales)
+    // Upsample-9<mode>(x, scales) => Resize<mode, asymmetric, floor>(x, roi, scales)
     private static void UpsampleToResize(Node n, long target)
     {
-        if (n.GetFloats("scales") is { } scales)
-        {
-            n.RemoveAttribute("scales");
-            SetInput(n, 1, Patterns.AddInitializer(n.Graph!, "scales", scales, scales.Length));
-        }
         n.OpType = "Resize";
         if (target >= 11) ResizeTo11(n, target);
     }

@@ -20,6 +20,14 @@ public sealed class UpgradeOpset : IPass
     public PassResult Run(Model model, PassContext context)
     {
         if (context.Options.TargetOpset is not { } target) return PassResult.Unchanged;
+        if (model.GetOpset("") is null)
+        {
+            // Only other domains (ai.onnx.preview.training, custom ops): no ONNX operator to carry across.
+            if (model.Graph.AllNodes().FirstOrDefault(n => n.IsDefaultDomain) is { } stray)
+                throw new InvalidInputException($"{PassDiagnostics.Describe(stray)} is an ONNX operator, but the model imports no ONNX opset");
+            context.Log($"{Name}: the model imports no ONNX opset; nothing to upgrade");
+            return PassResult.Unchanged;
+        }
         var source = Patterns.Opset(model);
         if (target == source) return PassResult.Unchanged;
         if (target < source) throw new InvalidInputException($"--opset {target} is lower than the model's opset {source}; only upgrades are supported");
