@@ -43,6 +43,20 @@ public static class ReferenceData
         return result;
     }
 
+    /// <summary>The output_K.pb files of a backend test folder's test_data_set_0 (what the exporter computed), by graph output order.</summary>
+    public static Dictionary<string, TestTensor>? BackendOutputs(string modelPath, Model model)
+    {
+        var folder = Path.Combine(Path.GetDirectoryName(modelPath)!, "test_data_set_0");
+        var result = new Dictionary<string, TestTensor>();
+        for (var i = 0; i < model.Graph.Outputs.Count; i++)
+        {
+            var file = Path.Combine(folder, $"output_{i}.pb");
+            if (!File.Exists(file)) return null;
+            result[model.Graph.Outputs[i].Name] = TestTensor.FromTensor(TensorFile.Read(file));
+        }
+        return result;
+    }
+
     private static Dictionary<string, TestTensor> Load(string folder, JsonElement map) =>
         map.EnumerateObject().ToDictionary(p => p.Name, p => Npy(Path.Combine(folder, p.Value.GetString()!)));
 }
