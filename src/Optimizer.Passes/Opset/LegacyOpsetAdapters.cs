@@ -90,14 +90,18 @@ public static class LegacyOpsetAdapters
     // Split-1 took the sizes as an attribute or a second input, and stated no default axis.
     private static string? SplitCheck(Node n) =>
         !n.HasAttribute("axis") ? "Split-1 without an axis (it had no default)"
-        : n.Input(1) is { } split && Patterns.ConstantInts(split) is null ? "Split-1's sizes come from a non-constant input"
+        : n.Input(1) is { } split && SplitSizes(split) is null ? "Split-1's sizes come from a non-constant input"
         : null;
+
+    // Split-1 typed its sizes input like the data (float); exporters also wrote int64.
+    private static long[]? SplitSizes(Value split) =>
+        Patterns.ConstantInts(split) ?? (Patterns.ConstantFloats(split) is { } f && f.All(x => x == MathF.Round(x)) ? f.Select(x => (long)x).ToArray() : null);
 
     // Split-1(x, split) => Split-2<split>(x)
     private static void SplitTo2(Node n, long target)
     {
         if (n.Input(1) is not { } split) return;
-        n.SetAttribute(Attribute.FromInts("split", Patterns.ConstantInts(split)!));
+        n.SetAttribute(Attribute.FromInts("split", SplitSizes(split)!));
         n.TruncateInputs(1);
         if (split.Producer is { IsConstantNode: true } producer) Patterns.RemoveIfUnused(producer);
     }

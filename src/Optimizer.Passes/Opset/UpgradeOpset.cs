@@ -59,6 +59,7 @@ public sealed class UpgradeOpset : IPass
             rewrites += context.Step($"carried across the opset {adapter.Version} change of {adapter.Op}", node);
         }
         model.SetOpset("", target);
+        if (source < 9 && rewrites > 0) Reinfer(model, context);
         var ir = Math.Max(model.IrVersion, RequiredIrVersion(target));
         // IR 3 listed every initializer among the inputs and they were constants; from IR 4 on, a listed one could be
         // overridden by a caller, so the listing goes when the version rises past it.
@@ -67,6 +68,20 @@ public sealed class UpgradeOpset : IPass
         model.IrVersion = ir;
         context.Log($"{Name}: opset {source} -> {target}, {rewrites} nodes rewritten");
         return new PassResult(true, rewrites);
+    }
+
+    /// <summary>
+    /// Shape inference read the legacy forms with today's rules (Concat-1 without its axis, Reshape-1's shape attribute,
+    /// broadcasting at an axis), so what it wrote between the ONNX operators may be wrong: it is inferred again from the
+    /// upgraded graph. Graph inputs and outputs keep the types the model states.
+    /// </summary>
+    private static void Reinfer(Model model, PassContext context)
+    {
+        foreach (var graph in model.Graph.AllGraphs())
+            foreach (var node in graph.Nodes.Where(n => n.IsDefaultDomain))
+                foreach (var output in node.Outputs)
+                    if (output is { IsGraphOutput: false }) output.Type = null;
+        context.RefreshShapes(model);
     }
 
     /// <summary>The IR version an opset needs (onnx/helper.py VERSION_TABLE).</summary>
