@@ -28,10 +28,7 @@ public static class LegacyOpsetAdapters
     };
 
     /// <summary>Operators that changed meaning before opset 9 with no rewrite here.</summary>
-    public static IReadOnlyList<(string Op, long Version, string Why)> Unsupported { get; } =
-    [
-        ("Scan", 9, "Scan-8's batch axis and sequence_lens input were dropped at 9"),
-    ];
+    public static IReadOnlyList<(string Op, long Version, string Why)> Unsupported { get; } = [];
 
     public static IReadOnlyList<OpsetAdapter> All { get; } =
     [
@@ -58,6 +55,7 @@ public static class LegacyOpsetAdapters
         new("Upsample", 7, UpsampleCheck, UpsampleTo7),
         // output_sequence=0 only made Y optional, and from 7 Y is optional anyway.
         .. new[] { "RNN", "GRU", "LSTM" }.Select(op => new OpsetAdapter(op, 7, Always, (n, _) => n.RemoveAttribute("output_sequence"))),
+        new("Scan", 9, ScanCheck, ScanTo9),
         new("BatchNormalization", 9, n => n.GetInt("spatial", 1) == 1 ? null : "spatial=0 (per-activation statistics) has no form after opset 8",
             (n, _) => n.RemoveAttribute("spatial")),
         // Upsample-9 takes the scales as an input.
@@ -139,6 +137,45 @@ public static class LegacyOpsetAdapters
         n.AddInput(Patterns.AddInitializer(n.Graph!, "repeats", repeats, rank));
         foreach (var p in old)
             if (p is { IsConstantNode: true }) Patterns.RemoveIfUnused(p);
+    }
+
+    // Scan-8 runs a batch of sequences (axis 0), with optional lengths; Scan-9 runs one. A batch of one carries over.
+    private static string? ScanCheck(Node n) =>
+        n.Input(0) is not null ? "Scan-8 with sequence_lens (sequences of different lengths) has no Scan-9 form"
+        : n.Inputs.Skip(1).Any(v => v?.Shape is not { Rank: > 0 } s || s[0].Value != 1) ? "Scan-8 over a batch not known to hold one sequence has no Scan-9 form"
+        : null;
+
+    // Scan-8<directions>(_, state[1,...], x[1,T,...]) -> (state'[1,...], y[1,T,...])
+    //   => Unsqueeze_0(Scan-9<scan_input_directions>(Squeeze_0(state), Squeeze_0(x)))
+    private static void ScanTo9(Node n, long target)
+    {
+        var inputs = n.Inputs.Skip(1).Select(v => Batch(n, "Squeeze", v!, target, before: true).Output()).ToList();
+        n.TruncateInputs(0);
+        foreach (var v in inputs) n.AddInput(v);
+        Rename(n, "directions", "scan_input_directions");
+        foreach (var output in n.Outputs.Reverse())
+        {
+            if (output is null) continue;
+            var unsqueeze = Batch(n, "Unsqueeze", null, target, before: false);
+            unsqueeze.Output().Type = output.Type;
+            output.ReplaceAllUsesWith(unsqueeze.Output());
+            unsqueeze.SetInput(0, output);
+            output.Type = null;
+        }
+    }
+
+    /// <summary>A Squeeze before / Unsqueeze after <paramref name="n"/> of axis 0, in the form of opset <paramref name="target"/>.</summary>
+    private static Node Batch(Node n, string op, Value? value, long target, bool before)
+    {
+        var graph = n.Graph!;
+        Value? axes = target >= 13 ? Patterns.AddInitializer(graph, "batch_axis", new[] { 0L }, 1) : null;
+        Attribute[] attributes = target >= 13 ? [] : [Attribute.FromInts("axes", [0L])];
+        Value?[] inputs = axes is null ? [value] : [value, axes];
+        if (before) return Patterns.InsertBefore(n, op, inputs, value!.Name + "_unbatched", attributes);
+        var node = new Node(op, inputs, [graph.UniqueValueName("scan_batched")], name: graph.UniqueNodeName(op + "_scan_batch"));
+        foreach (var a in attributes) node.SetAttribute(a);
+        graph.InsertAfter(n, node);
+        return node;
     }
 
     private static string? TestModeCheck(Node n, string what) =>

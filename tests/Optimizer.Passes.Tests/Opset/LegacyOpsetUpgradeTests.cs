@@ -138,6 +138,29 @@ public class LegacyOpsetUpgradeTests
         AssertSameAs(now.Model, old.Model);
     }
 
+    [Theory]
+    [InlineData(9)]
+    [InlineData(13)]
+    public void AScan8OverABatchOfOneBecomesAScan9(long target)
+    {
+        var b = new GraphBuilder(opset: 8);
+        var body = new Graph("body");
+        var sum = body.AddInput("sum_in", new TensorTypeInfo(ElementType.Float, new Shape(2)));
+        var next = body.AddInput("next", new TensorTypeInfo(ElementType.Float, new Shape(2)));
+        var total = b.NodeIn(body, "Add", [sum, next], 1, []).Output();
+        body.AddOutput(total);
+        body.AddOutput(b.NodeIn(body, "Identity", [total], 1, []).Output());
+        var scan = b.Node("Scan", [null, b.Input("initial", ElementType.Float, 1, 2), b.Input("x", ElementType.Float, 1, 3, 2)], 2,
+            ("body", body), ("num_scan_inputs", 1), ("directions", new[] { 1 }));
+        b.Output(scan.Outputs[0]!, scan.Outputs[1]!);
+
+        var run = PassHarness.Run(b.Model, new PassOptions { TargetOpset = target }, new UpgradeOpset());
+
+        Assert.Equal("Squeeze,Squeeze,Scan,Unsqueeze,Unsqueeze", run.Ops);
+        Assert.True(scan.HasAttribute("scan_input_directions"));
+        run.AssertSameOutputs();
+    }
+
     public static TheoryData<string, string> Refusals => new()
     {
         { "training BatchNormalization", "is_test=0 (training mode" },
@@ -145,7 +168,7 @@ public class LegacyOpsetUpgradeTests
         { "Split-1 without axis", "Split-1 without an axis" },
         { "PRelu slope on no axis", "has no numpy-style equivalent" },
         { "LpPool p=1.5", "is not an integer" },
-        { "Scan-8", "Scan-8's batch axis" },
+        { "Scan-8", "Scan-8 over a batch not known to hold one sequence" },
     };
 
     [Theory]
