@@ -62,6 +62,8 @@ public static class QuantizationStep
             }, null, [], []);
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
+        // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
+        plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));
         var passRecords = PassRunner.Run(model, [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()], context);
         var report = new QuantizationReport
         {
