@@ -52,9 +52,16 @@ public sealed class QuantizeOptionSet
 
     private readonly Option<string?> _exclude = new("--exclude") { HelpName = "NAME|OpType,...", Description = "Node names or op types kept in float." };
 
+    private readonly Option<double?> _smoothQuant = new("--smooth-quant")
+    {
+        HelpName = "ALPHA",
+        Description = "SmoothQuant before static INT8: divide each channel of a MatMul/Gemm input by max|X|^ALPHA / max|W|^(1-ALPHA) "
+                      + "and fold the scale into the weight and the LayerNorm or MatMul before it (exact in FP32). ALPHA in [0, 1], e.g. 0.5; needs --calibrate.",
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude })
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant })
             command.Options.Add(option);
     }
 
@@ -64,7 +71,7 @@ public sealed class QuantizeOptionSet
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
-            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude }
+            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }
                 .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8");
         }
@@ -83,6 +90,9 @@ public sealed class QuantizeOptionSet
         var isStatic = calibrate is not null || table is not null;
         if (!isStatic && new Option[] { _method, _percentile, _samples }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } o)
             throw new InvalidInputException($"{o.Name} needs --calibrate DIR (dynamic quantization has no calibration)");
+        var smooth = parse.GetValue(_smoothQuant);
+        if (smooth is { } alpha && !(alpha >= 0 && alpha <= 1)) throw new InvalidInputException($"--smooth-quant {alpha.ToString(CultureInfo.InvariantCulture)}: expected a value from 0 to 1");
+        if (smooth is not null && calibrate is null) throw new InvalidInputException("--smooth-quant needs --calibrate DIR (it measures per-channel maxima on the calibration data)");
         var target = ParseTarget(parse.GetValue(_target));
         if (!isStatic && target == QuantizationTarget.TensorRt)
             throw new InvalidInputException("--target tensorrt needs --calibrate DIR: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization");
@@ -95,6 +105,7 @@ public sealed class QuantizeOptionSet
             CalibrationSamples = parse.GetValue(_samples),
             Target = target,
             PerTensor = parse.GetValue(_perTensor),
+            SmoothQuant = smooth,
             Exclude = (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
     }

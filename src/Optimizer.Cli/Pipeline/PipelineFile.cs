@@ -97,6 +97,7 @@ public static class PipelineFile
         new("target", Kind.Text, "--target"),
         new("per-tensor", Kind.Flag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
+        new("smooth-quant", Kind.Number, "--smooth-quant"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
     ];

@@ -62,6 +62,8 @@ public static class QuantizationStep
             }, null, [], []);
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
+        // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
+        plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));
         var passRecords = PassRunner.Run(model, [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()], context);
         var report = new QuantizationReport
         {
@@ -69,6 +71,7 @@ public static class QuantizationStep
             Target = TargetName(q.Target),
             Method = table.Method,
             Percentile = table.Method == nameof(CalibrationMethod.Percentile).ToLowerInvariant() ? q.Percentile : null,
+            SmoothQuant = q.SmoothQuant,
             Samples = table.Samples,
             CalibrationData = q.CalibrateDir,
             CalibrationDataSha256 = table.DataHash,
@@ -96,11 +99,34 @@ public static class QuantizationStep
         return table;
     }
 
+    /// <summary>
+    /// <c>--smooth-quant ALPHA</c>: measures the per-channel maxima of the MatMul/Gemm inputs SmoothQuant can smooth on
+    /// the calibration data and runs the pass, before the quantization plan (which then sees the smoothed model).
+    /// </summary>
+    public static IReadOnlyList<PassRecord> Smooth(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
+    {
+        if (q.SmoothQuant is not { } alpha || q.CalibrateDir is not { } folder) return [];
+        var sites = SmoothQuant.Sites(model);
+        var maxima = new Dictionary<string, float[]>();
+        if (sites.Count > 0)
+        {
+            stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
+            var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples };
+            maxima = ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, OpenData(folder, options), settings, context.Cancellation).ToDictionary();
+        }
+        return PassRunner.Run(model, [new SmoothQuant((float)alpha, maxima), new InferShapes()], context);
+    }
+
+    private static DataSet OpenData(string folder, OptimizeOptions options)
+    {
+        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
+        return DataSet.Open(new DataOptions { Folder = folder, Shapes = DataOptions.ParseShapes(options.Shapes) }, ModelSignature.Of(session));
+    }
+
     private static CalibrationTable Calibrate(Model model, QdqPlan plan, QuantizeOptions q, OptimizeOptions options, CancellationToken cancel, TextWriter stderr)
     {
         var folder = q.CalibrateDir!;
-        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
-        var data = DataSet.Open(new DataOptions { Folder = folder, Shapes = DataOptions.ParseShapes(options.Shapes) }, ModelSignature.Of(session));
+        var data = OpenData(folder, options);
         var total = q.CalibrationSamples is { } n ? Math.Min(n, data.Count) : data.Count;
         var settings = new CalibrationSettings
         {
@@ -131,6 +157,8 @@ public sealed record QuantizationReport
     public required string Target { get; init; }
     public string? Method { get; init; }
     public double? Percentile { get; init; }
+    /// <summary>SmoothQuant's alpha (<c>--smooth-quant</c>), when the activations were smoothed first.</summary>
+    public double? SmoothQuant { get; init; }
     public int? Samples { get; init; }
     public string? CalibrationData { get; init; }
     public string? CalibrationDataSha256 { get; init; }

@@ -24,6 +24,9 @@ public sealed record QuantizeOptions
 
     public IReadOnlyList<string> Exclude { get; init; } = [];
 
+    /// <summary>SmoothQuant's migration strength α in [0, 1] (<c>--smooth-quant</c>); null leaves the activations as they are.</summary>
+    public double? SmoothQuant { get; init; }
+
     public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
 
     public string Mode => IsStatic ? "static" : "dynamic";

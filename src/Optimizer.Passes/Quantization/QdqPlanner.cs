@@ -31,7 +31,7 @@ public static class QdqPlanner
     {
         NodeNaming.EnsureNames(model);
         ShapeInference.Run(model);
-        var planner = new Planner(settings);
+        var planner = new Planner(settings, FloatOnlyTensors.Find(model, settings));
         foreach (var node in model.Graph.AllNodes().ToList()) planner.Visit(node);
         planner.QuantizeOutputs();
         return planner.Result;
@@ -63,7 +63,7 @@ public static class QdqPlanner
 
     private static bool IsFloatActivation(Value? value) => value is { ElementType: ElementType.Float } && FixedConstant(value) is null;
 
-    private sealed class Planner(QuantizationSettings settings)
+    private sealed class Planner(QuantizationSettings settings, Dictionary<Value, string> floatOnly)
     {
         private readonly bool _cpu = settings.Target == QuantizationTarget.Cpu;
         private readonly HashSet<Node> _quantized = [];
@@ -89,6 +89,11 @@ public static class QdqPlanner
             if (settings.IsExcluded(node))
             {
                 Leave(node, Excluded);
+                return;
+            }
+            if (FloatOnlyReason(node, role.Value) is { } floatOnlyReason)
+            {
+                Leave(node, floatOnlyReason);
                 return;
             }
             var weights = new List<WeightPlan>();
@@ -144,6 +149,18 @@ public static class QdqPlanner
                     if (role == QdqRole.Concat) Result.Join(target, node.Inputs.First(i => i is not null)!);
                 }
             }
+        }
+
+        /// <summary>Why <paramref name="node"/> cannot read or write a tensor 8 bits cannot carry (see <see cref="FloatOnlyTensors"/>).</summary>
+        private string? FloatOnlyReason(Node node, QdqRole role)
+        {
+            foreach (var input in node.Inputs)
+                if (input is not null && IsFloatActivation(input) && floatOnly.TryGetValue(input, out var why)) return why;
+            // Only MatMul and Gemm have float-output kernels; every other quantized op writes its output quantized.
+            var writesQuantized = _cpu && (role != QdqRole.Weighted || node.OpType == "Conv");
+            foreach (var output in node.Outputs)
+                if (writesQuantized && output is not null && floatOnly.TryGetValue(output, out var why)) return why;
+            return null;
         }
 
         private void Leave(Node node, string reason) => Result.LeftInFloat.Add((node, reason));
