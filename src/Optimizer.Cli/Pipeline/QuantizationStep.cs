@@ -42,6 +42,8 @@ public static class QuantizationStep
                 QuantizedNodes = gone.Count,
             }, null, records, gone);
         }
+        // Before planning and calibration: the ranges are those of the equalized model.
+        var equalized = PassRunner.Run(model, [new CrossLayerEqualization()], context);
         var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
         // Calibration observes the main graph's tensors: quantized nodes of If/Loop/Scan bodies stay float.
         var mainValues = model.Graph.DefinedValues().Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
@@ -79,7 +81,7 @@ public static class QuantizationStep
             QuantizedNodes = plan.QuantizedNodes.Count,
             LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
         };
-        return new QuantizationOutcome(report, table, passRecords, plan.QuantizedNodes);
+        return new QuantizationOutcome(report, table, equalized.Concat(passRecords).ToList(), plan.QuantizedNodes);
     }
 
     /// <summary>The target opset the passes should upgrade to before quantizing (null: the model's opset will do).</summary>

@@ -70,7 +70,7 @@ public sealed class StaticQuantization(QuantizationSettings settings) : IPass
             float min = 0, max = 0;
             foreach (var a in group)
             {
-                var r = a.Constant is { } t ? RangeOf(t) : ranges[a.RangeName];
+                var r = a.Constant is { } t ? RangeOf(t) : SaturatingConsumers.Narrow(a.Value, ranges[a.RangeName]);
                 (min, max) = (Math.Min(min, r.Min), Math.Max(max, r.Max));
             }
             if (analysis.ClampOf(group.Key) is { } clampMax)

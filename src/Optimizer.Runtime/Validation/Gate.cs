@@ -6,22 +6,36 @@ namespace Optimizer.Runtime.Validation;
 /// <summary>
 /// A budget the candidate must meet. <c>--max-accuracy-drop METRIC=VALUE</c> gives one per metric: agreement,
 /// cosine and SQNR are lower bounds, errors and the accuracy drop upper bounds; <c>--min-speedup X</c> gives a
-/// speed-up lower bound. Every output must meet an output gate.
+/// speed-up lower bound. Every output must meet an output gate. <c>mask-agreement@T</c> carries its own parameter,
+/// the threshold T that turns a score map into a mask (<see cref="At"/>).
 /// </summary>
-public sealed record Gate(GateMetric Metric, double Threshold)
+public sealed record Gate(GateMetric Metric, double Threshold, double? At = null)
 {
     public static Gate Parse(string text)
     {
         var eq = text.IndexOf('=');
         var name = eq > 0 ? text[..eq].Trim().ToLowerInvariant() : "";
+        double? at = null;
+        if (name.IndexOf('@') is var sign and > 0)
+        {
+            if (!double.TryParse(name[(sign + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t))
+                throw new InvalidInputException($"--max-accuracy-drop '{text}': '{name[(sign + 1)..]}' after '@' is not a number (mask-agreement@0.3=0.99)");
+            (name, at) = (name[..sign], t);
+        }
         if (!Names.TryGetValue(name, out var metric) || !double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            throw new InvalidInputException($"--max-accuracy-drop '{text}': expected METRIC=VALUE with METRIC one of {string.Join(", ", Names.Keys)}");
-        return new Gate(metric, value);
+            throw new InvalidInputException($"--max-accuracy-drop '{text}': expected METRIC=VALUE with METRIC one of {string.Join(", ", Names.Keys.Select(k => k == MaskAgreementName ? k + "@T" : k))}");
+        if ((metric == GateMetric.MaskAgreement) != at.HasValue)
+            throw new InvalidInputException(at.HasValue
+                ? $"--max-accuracy-drop '{text}': only {MaskAgreementName} takes '@T'"
+                : $"--max-accuracy-drop '{text}': {MaskAgreementName} needs the mask threshold, e.g. {MaskAgreementName}@0.3={value.ToString(CultureInfo.InvariantCulture)}");
+        return new Gate(metric, value, at);
     }
 
     public static Gate MinSpeedup(double value) => new(GateMetric.Speedup, value);
 
-    public string Name => Names.First(n => n.Value == Metric).Key;
+    private const string MaskAgreementName = "mask-agreement";
+
+    public string Name => Names.First(n => n.Value == Metric).Key + (At is { } t ? "@" + t.ToString("G6", CultureInfo.InvariantCulture) : "");
 
     /// <summary>True when a higher value is better (the threshold is a lower bound).</summary>
     public bool HigherIsBetter => Metric is not (GateMetric.MaxAbs or GateMetric.MeanAbs or GateMetric.RelL2 or GateMetric.Accuracy);
@@ -38,12 +52,13 @@ public sealed record Gate(GateMetric Metric, double Threshold)
         ["max-abs"] = GateMetric.MaxAbs,
         ["mean-abs"] = GateMetric.MeanAbs,
         ["rel-l2"] = GateMetric.RelL2,
+        [MaskAgreementName] = GateMetric.MaskAgreement,
         ["accuracy"] = GateMetric.Accuracy,
         ["speedup"] = GateMetric.Speedup,
     };
 }
 
-public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup }
+public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup, MaskAgreement }
 
 /// <summary>One gate's outcome: the worst value found (and on which output), and a message saying by how much it missed.</summary>
 public sealed record GateResult(string Gate, string Condition, double Threshold, double Actual, string? Output, bool Passed, string Message);

@@ -29,7 +29,7 @@ public static class GateEvaluator
     private static (double, string?) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)
     {
         var values = outputs
-            .Select(o => (Value: Pick(gate.Metric, o), o.Name))
+            .Select(o => (Value: gate.Metric == GateMetric.MaskAgreement ? o.MaskAgreementAt(gate.At!.Value) : Pick(gate.Metric, o), o.Name))
             .Where(v => v.Value is { } x && !double.IsNaN(x))
             .Select(v => (Value: v.Value!.Value, v.Name))
             .ToList();

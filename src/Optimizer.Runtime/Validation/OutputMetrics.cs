@@ -18,4 +18,14 @@ public sealed record OutputMetrics
     public double? Top1Agreement { get; init; }
     /// <summary>Classifier-like outputs: mean overlap of the two top-5 class sets (1 = the same five classes).</summary>
     public double? Top5Agreement { get; init; }
+    /// <summary>
+    /// Fraction of elements on the same side of each asked threshold in both outputs (score maps: the masks agree),
+    /// for the thresholds of the <c>mask-agreement@T</c> gates; empty when none was asked.
+    /// </summary>
+    public IReadOnlyList<MaskAgreement> MaskAgreement { get; init; } = [];
+
+    public double? MaskAgreementAt(double threshold) => MaskAgreement.FirstOrDefault(m => m.Threshold == threshold)?.Agreement;
 }
+
+/// <summary>How many elements two score maps put on the same side of <paramref name="Threshold"/> (x &gt; T is "in the mask").</summary>
+public sealed record MaskAgreement(double Threshold, double Agreement);

@@ -5,10 +5,13 @@ namespace Optimizer.Runtime.Validation;
 /// <summary>
 /// Running comparison of one model output, baseline against candidate, one sample at a time: only sums and
 /// counts are kept. Outputs shaped [N, C] (or [N, C, 1, 1]) with C ≥ 2 count as classifier-like, and then each of the
-/// N rows also counts for top-1 and top-5 agreement.
+/// N rows also counts for top-1 and top-5 agreement. For each of <paramref name="maskThresholds"/> it counts the
+/// elements both outputs put on the same side of the threshold (the masks a segmentation model's user would cut).
 /// </summary>
-public sealed class OutputStats(string name)
+public sealed class OutputStats(string name, IReadOnlyList<double>? maskThresholds = null)
 {
+    private readonly double[] _maskThresholds = (maskThresholds ?? []).Distinct().ToArray();
+    private readonly long[] _maskAgree = new long[(maskThresholds ?? []).Distinct().Count()];
     public const int TopK = 5;
     private double[] _a = [];
     private double[] _b = [];
@@ -44,6 +47,14 @@ public sealed class OutputStats(string name)
         }
         var cosine = normA == 0 && normB == 0 ? 1 : normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
         if (double.IsNaN(cosine)) cosine = 0;
+        for (var t = 0; t < _maskThresholds.Length; t++)
+        {
+            var threshold = _maskThresholds[t];
+            long agree = 0;
+            for (var i = 0; i < n; i++)
+                if (a[i] > threshold == b[i] > threshold) agree++;
+            _maskAgree[t] += agree;
+        }
         _cosineSum += cosine;
         _cosineMin = Math.Min(_cosineMin, cosine);
         _elements += n;
@@ -81,5 +92,6 @@ public sealed class OutputStats(string name)
         SqnrDb = _sumDiff2 == 0 ? double.PositiveInfinity : 10 * Math.Log10(_sumRef2 / _sumDiff2),
         Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
         Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / (_rows * TopK) : null,
+        MaskAgreement = _elements == 0 ? [] : _maskThresholds.Select((t, i) => new MaskAgreement(t, (double)_maskAgree[i] / _elements)).ToList(),
     };
 }
