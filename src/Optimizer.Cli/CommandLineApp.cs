@@ -50,7 +50,7 @@ public static class CommandLineApp
         }
         catch (OptimizerException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {MessageText.OneLine(e.Message)}");
             return e.ExitCode;
         }
         catch (OperationCanceledException)

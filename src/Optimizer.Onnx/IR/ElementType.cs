@@ -48,8 +48,12 @@ public static class ElementTypes
         _ => 0,
     };
 
-    /// <summary>Bytes that <paramref name="count"/> elements occupy in raw form (sub-byte types are packed, rounded up).</summary>
-    public static long ByteCount(this ElementType type, long count) => (count * type.BitWidth() + 7) / 8;
+    /// <summary>
+    /// Bytes that <paramref name="count"/> elements occupy in raw form (sub-byte types are packed, rounded up); an
+    /// <see cref="OverflowException"/> past 64 bits (for counts read from a model, see <see cref="ElementCounts.Bytes"/>).
+    /// </summary>
+    public static long ByteCount(this ElementType type, long count) =>
+        ElementCounts.TryBytes(type, count) ?? throw new OverflowException($"{count} elements of {type.ShortName()} do not fit in 64 bits of bytes");
 
     public static bool IsFloatingPoint(this ElementType type) => type is ElementType.Float or ElementType.Double
         or ElementType.Float16 or ElementType.BFloat16 or ElementType.Float8E4M3FN or ElementType.Float8E4M3FNUZ

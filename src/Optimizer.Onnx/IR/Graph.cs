@@ -8,6 +8,8 @@ namespace Optimizer.Onnx.IR;
 public sealed partial class Graph
 {
     private readonly List<Node> _nodes = [];
+    /// <summary>How many nodes left since <see cref="_nodes"/> was last compacted (removal only marks, so it stays linear).</summary>
+    private int _detached;
     private readonly List<Value> _inputs = [];
     private readonly List<Value> _outputs = [];
     private readonly List<Value> _initializers = [];
@@ -19,7 +21,21 @@ public sealed partial class Graph
 
     public string DocString { get; set; } = "";
 
-    public IReadOnlyList<Node> Nodes => _nodes;
+    public IReadOnlyList<Node> Nodes => NodeList;
+
+    /// <summary>The nodes, without those removed since the last look: removing many nodes costs one sweep, not one each.</summary>
+    private List<Node> NodeList
+    {
+        get
+        {
+            if (_detached > 0)
+            {
+                _nodes.RemoveAll(n => n.Graph != this);
+                _detached = 0;
+            }
+            return _nodes;
+        }
+    }
 
     public IReadOnlyList<Value> Inputs => _inputs;
 
@@ -160,7 +176,7 @@ public sealed partial class Graph
         return node;
     }
 
-    public void Append(Node node) => Insert(_nodes.Count, node);
+    public void Append(Node node) => Insert(NodeList.Count, node);
 
     public void InsertBefore(Node anchor, Node node) => Insert(IndexOf(anchor), node);
 
@@ -168,12 +184,13 @@ public sealed partial class Graph
 
     public int IndexOf(Node node)
     {
-        var i = _nodes.IndexOf(node);
+        var i = node.Graph == this ? NodeList.IndexOf(node) : -1;
         return i >= 0 ? i : throw new InvalidOperationException($"{node} is not in graph '{Name}'");
     }
 
     private void Insert(int index, Node node)
     {
+        var nodes = NodeList;
         if (node.Graph is not null) throw new InvalidOperationException($"{node} already belongs to graph '{node.Graph.Name}'");
         node.Graph = this;
         foreach (var output in node.Outputs)
@@ -186,7 +203,7 @@ public sealed partial class Graph
         if (node.Name.Length > 0) Root._names?.Add(node.Name);
         if (Root._names is { } names)
             foreach (var g in node.Subgraphs) names.AddAll(g);
-        _nodes.Insert(index, node);
+        nodes.Insert(index, node);
     }
 
     /// <summary>
@@ -214,7 +231,7 @@ public sealed partial class Graph
             DetachRecursively(node);
             node.Graph = null;
         }
-        _nodes.RemoveAll(removed.Contains);
+        _detached += removed.Count;
     }
 
     public void RemoveNode(Node node) => RemoveNodes([node]);
@@ -231,32 +248,53 @@ public sealed partial class Graph
     {
         node.DetachInputs();
         foreach (var g in node.Subgraphs)
-            foreach (var inner in g._nodes)
+            foreach (var inner in g.NodeList)
                 DetachRecursively(inner);
     }
 
     // ---- traversal ----
 
-    /// <summary>This graph's nodes and, recursively, the nodes of their subgraphs.</summary>
+    /// <summary>This graph's nodes and, recursively, the nodes of their subgraphs (each node before its subgraphs' nodes).</summary>
     public IEnumerable<Node> AllNodes()
     {
-        foreach (var node in _nodes)
+        // An explicit stack: nested iterators would cost one step per level of nesting for every node.
+        var stack = new Stack<IEnumerator<Node>>();
+        stack.Push(((IEnumerable<Node>)NodeList).GetEnumerator());
+        try
         {
-            yield return node;
-            foreach (var g in node.Subgraphs)
-                foreach (var inner in g.AllNodes())
-                    yield return inner;
+            while (stack.Count > 0)
+            {
+                var top = stack.Peek();
+                if (!top.MoveNext())
+                {
+                    stack.Pop().Dispose();
+                    continue;
+                }
+                var node = top.Current;
+                yield return node;
+                var subgraphs = node.Subgraphs.ToList();
+                for (var i = subgraphs.Count - 1; i >= 0; i--)
+                    stack.Push(((IEnumerable<Node>)subgraphs[i].NodeList).GetEnumerator());
+            }
+        }
+        finally
+        {
+            while (stack.Count > 0) stack.Pop().Dispose();
         }
     }
 
-    /// <summary>This graph and, recursively, every subgraph.</summary>
+    /// <summary>This graph and, recursively, every subgraph (each graph before the subgraphs of its nodes).</summary>
     public IEnumerable<Graph> AllGraphs()
     {
-        yield return this;
-        foreach (var node in _nodes)
-            foreach (var g in node.Subgraphs)
-                foreach (var inner in g.AllGraphs())
-                    yield return inner;
+        var stack = new Stack<Graph>();
+        stack.Push(this);
+        while (stack.Count > 0)
+        {
+            var g = stack.Pop();
+            yield return g;
+            var children = g.NodeList.SelectMany(n => n.Subgraphs).ToList();
+            for (var i = children.Count - 1; i >= 0; i--) stack.Push(children[i]);
+        }
     }
 
     /// <summary>Every value this graph defines: inputs, initializers, sparse initializers and node outputs.</summary>
@@ -265,7 +303,7 @@ public sealed partial class Graph
         foreach (var v in _inputs) yield return v;
         foreach (var v in _initializers) if (!v.IsGraphInput) yield return v;
         foreach (var v in SparseInitializers) yield return v;
-        foreach (var n in _nodes)
+        foreach (var n in NodeList)
             foreach (var o in n.Outputs)
                 if (o is not null) yield return o;
     }
@@ -286,5 +324,5 @@ public sealed partial class Graph
         return root._names ??= NameRegistry.Collect(root);
     }
 
-    public override string ToString() => $"graph '{Name}' ({_nodes.Count} nodes)";
+    public override string ToString() => $"graph '{Name}' ({NodeList.Count} nodes)";
 }

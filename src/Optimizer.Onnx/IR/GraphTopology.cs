@@ -7,87 +7,78 @@ public sealed partial class Graph
     /// The values of enclosing graphs that the subgraphs of <paramref name="node"/> use (its implicit inputs): a node
     /// must come after their producers just as after those of its explicit inputs.
     /// </summary>
-    public static IReadOnlyList<Value> ImplicitInputs(Node node)
-    {
-        var result = new List<Value>();
-        var seen = new HashSet<Value>();
-        foreach (var g in node.Subgraphs)
-        {
-            var inner = g.AllGraphs().ToHashSet();
-            foreach (var n in g.AllNodes())
-                foreach (var v in n.Inputs)
-                    if (v is not null && (v.Graph is null || !inner.Contains(v.Graph)) && seen.Add(v))
-                        result.Add(v);
-            foreach (var v in g._outputs)
-                if ((v.Graph is null || !inner.Contains(v.Graph)) && seen.Add(v))
-                    result.Add(v);
-        }
-        return result;
-    }
+    public static IReadOnlyList<Value> ImplicitInputs(Node node) => new OuterUses().ImplicitInputs(node);
 
     /// <summary>The nodes of this graph that <paramref name="node"/> depends on directly (explicit and implicit inputs).</summary>
-    private IEnumerable<Node> Predecessors(Node node)
+    private IEnumerable<Node> Predecessors(Node node, OuterUses outer)
     {
-        foreach (var v in node.Inputs.Concat(node.Subgraphs.Any() ? ImplicitInputs(node) : []))
+        foreach (var v in node.Inputs)
             if (v?.Producer is { } p && p.Graph == this)
+                yield return p;
+        if (!node.Attributes.Any(a => a.Subgraphs.Any())) yield break;
+        foreach (var v in outer.ImplicitInputs(node))
+            if (v.Producer is { } p && p.Graph == this)
                 yield return p;
     }
 
     /// <summary>
     /// The nodes that form a cycle (or depend on one); empty when the graph is acyclic.
     /// </summary>
-    public IReadOnlyList<Node> FindCycle()
+    /// <param name="outer">What subgraphs use from enclosing graphs, when the caller keeps it across graphs of one tree.</param>
+    public IReadOnlyList<Node> FindCycle(OuterUses? outer = null)
     {
-        var order = TryTopologicalOrder(out var stuck);
+        var order = TryTopologicalOrder(outer ?? new OuterUses(), out var stuck);
         return order is null ? stuck : [];
     }
 
     /// <summary>Reorders the nodes topologically, keeping the current order wherever it is already valid.</summary>
     public void SortTopologically()
     {
-        var order = TryTopologicalOrder(out var stuck)
+        var order = TryTopologicalOrder(new OuterUses(), out var stuck)
             ?? throw new InvalidOperationException($"graph '{Name}' has a cycle through {string.Join(", ", stuck.Take(5))}");
-        _nodes.Clear();
-        _nodes.AddRange(order);
+        NodeList.Clear();
+        NodeList.AddRange(order);
     }
 
     public bool IsTopologicallySorted()
     {
         var done = new HashSet<Node>();
-        foreach (var node in _nodes)
+        var outer = new OuterUses();
+        foreach (var node in NodeList)
         {
-            if (Predecessors(node).Any(p => !done.Contains(p))) return false;
+            if (Predecessors(node, outer).Any(p => !done.Contains(p))) return false;
             done.Add(node);
         }
         return true;
     }
 
-    private List<Node>? TryTopologicalOrder(out List<Node> stuck)
+    private List<Node>? TryTopologicalOrder(OuterUses outer, out List<Node> stuck)
     {
+        var nodes = NodeList;
         var index = new Dictionary<Node, int>();
-        for (var i = 0; i < _nodes.Count; i++) index[_nodes[i]] = i;
-        var pending = new int[_nodes.Count];
-        var successors = new List<int>[_nodes.Count];
-        for (var i = 0; i < _nodes.Count; i++) successors[i] = [];
-        for (var i = 0; i < _nodes.Count; i++)
-            foreach (var p in Predecessors(_nodes[i]).Distinct())
+        for (var i = 0; i < nodes.Count; i++) index[nodes[i]] = i;
+        var pending = new int[nodes.Count];
+        var successors = new List<int>[nodes.Count];
+        for (var i = 0; i < nodes.Count; i++) successors[i] = [];
+        for (var i = 0; i < nodes.Count; i++)
+            foreach (var p in Predecessors(nodes[i], outer).Distinct())
             {
                 pending[i]++;
                 successors[index[p]].Add(i);
             }
         // Stable: among the ready nodes, the one that came first goes first.
         var ready = new PriorityQueue<int, int>();
-        for (var i = 0; i < _nodes.Count; i++) if (pending[i] == 0) ready.Enqueue(i, i);
-        var order = new List<Node>(_nodes.Count);
+        for (var i = 0; i < nodes.Count; i++) if (pending[i] == 0) ready.Enqueue(i, i);
+        var order = new List<Node>(nodes.Count);
         while (ready.TryDequeue(out var i, out _))
         {
-            order.Add(_nodes[i]);
+            order.Add(nodes[i]);
             foreach (var s in successors[i])
                 if (--pending[s] == 0) ready.Enqueue(s, s);
         }
         stuck = [];
-        if (order.Count == _nodes.Count) return order;
-        for (var i = 0; i < _nodes.Count; i++) if (pending[i] > 0) stuck.Add(_nodes[i]);
+        if (order.Count == nodes.Count) return order;
+        for (var i = 0; i < nodes.Count; i++) if (pending[i] > 0) stuck.Add(nodes[i]);
         return null;
     }
 
@@ -98,14 +89,16 @@ public sealed partial class Graph
     public int RemoveDeadNodes()
     {
         var removed = 0;
-        for (var i = _nodes.Count - 1; i >= 0; i--)
+        var nodes = NodeList;
+        // Last to first, so that a chain of dead nodes goes in one sweep; the list is compacted once at the end.
+        for (var i = nodes.Count - 1; i >= 0; i--)
         {
-            var node = _nodes[i];
+            var node = nodes[i];
             if (node.Outputs.All(o => o is null || (o.Uses.Count == 0 && !o.IsGraphOutput)))
             {
                 DetachRecursively(node);
                 node.Graph = null;
-                _nodes.RemoveAt(i);
+                _detached++;
                 removed++;
                 continue;
             }

@@ -66,6 +66,13 @@ public sealed class Node
         value?.AddUse(this, index);
     }
 
+    /// <summary>Points input <paramref name="index"/> at <paramref name="value"/> when the old value has already dropped the use.</summary>
+    internal void RebindInput(int index, Value? value)
+    {
+        _inputs[index] = value;
+        value?.AddUse(this, index);
+    }
+
     public void AddInput(Value? value)
     {
         _inputs.Add(value);

@@ -34,7 +34,8 @@ public sealed class Tensor
     /// <summary>Whether the data is still the one read from the file (not replaced by <see cref="SetData"/>).</summary>
     internal bool DataIsOriginal { get; private set; }
 
-    public long ElementCount => _dims.Aggregate(1L, (a, b) => a * b);
+    /// <summary>The product of the dims; an <see cref="Errors.InvalidInputException"/> naming the tensor when it overflows 64 bits.</summary>
+    public long ElementCount => ElementCounts.Product(_dims, $"tensor '{Name}'");
 
     /// <summary>Size of the raw data in bytes (for strings, the sum of their lengths).</summary>
     public long ByteCount => _strings is not null ? _strings.Sum(s => (long)s.Length) : _data?.Length ?? 0;
@@ -95,7 +96,7 @@ public sealed class Tensor
     /// <summary>Changes the shape without touching the data (a reshape: the element count must not change).</summary>
     public void Reshape(params long[] dims)
     {
-        if (dims.Aggregate(1L, (a, b) => a * b) != ElementCount)
+        if (ElementCounts.TryProduct(dims) != ElementCount)
             throw new ArgumentException($"cannot reshape {ElementCount} elements to [{string.Join(",", dims)}]");
         _dims = dims;
     }

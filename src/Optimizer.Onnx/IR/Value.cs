@@ -73,8 +73,10 @@ public sealed class Value
         if (IsGraphOutput && (replacement.IsGraphInput || replacement.IsGraphOutput || replacement.IsInitializer || replacement.Graph != Graph))
             throw new InvalidOperationException(
                 $"'{Name}' is a graph output and '{replacement.Name}' is an input, output, initializer or outer value: insert an Identity instead");
-        foreach (var use in _uses.ToArray())
-            use.Node.SetInput(use.InputIndex, replacement);
+        // All uses move at once: removing them one by one from a long use list would cost its length each time.
+        var uses = _uses.ToArray();
+        _uses.Clear();
+        foreach (var use in uses) use.Node.RebindInput(use.InputIndex, replacement);
         if (IsGraphOutput && Graph is not null)
         {
             var name = Name;

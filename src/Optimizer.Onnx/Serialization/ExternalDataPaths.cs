@@ -3,15 +3,20 @@ using Optimizer.Onnx.Errors;
 namespace Optimizer.Onnx.Serialization;
 
 /// <summary>
-/// Resolves an external data location against the model's folder, refusing any that could read outside it: an
-/// absolute path, a path with "..", or one that leads out through a symbolic link.
+/// The one check of every file path a model names (its external-data locations), whether the model is read into the
+/// IR or handed to ONNX Runtime: a location resolves against the model's folder, and any that could read outside it
+/// or confuse the file system is refused: control characters (NUL, newlines), an absolute path, "..", or a path
+/// that leads out through a symbolic link.
 /// </summary>
 public static class ExternalDataPaths
 {
     public static string Resolve(string baseDirectory, string location, string tensorName)
     {
+        tensorName = MessageText.Printable(tensorName);
         if (location.Length == 0)
             throw new InvalidInputException($"tensor '{tensorName}' has external data with an empty location");
+        if (location.Any(char.IsControl))
+            throw new InvalidInputException($"tensor '{tensorName}' refers to external data at '{MessageText.Printable(location)}', which holds a control character; locations must be plain relative file paths");
         if (Path.IsPathRooted(location) || location.StartsWith('/') || location.StartsWith('\\') || (location.Length > 1 && location[1] == ':'))
             throw new InvalidInputException($"tensor '{tensorName}' refers to external data at the absolute path '{location}'; locations must be relative to the model's folder");
         if (location.Split('/', '\\').Any(part => part == ".."))
@@ -23,6 +28,25 @@ public static class ExternalDataPaths
         if (!File.Exists(full))
             throw new InvalidInputException($"tensor '{tensorName}' refers to external data file '{location}', which does not exist next to the model");
         return full;
+    }
+
+    /// <summary>
+    /// Checks every external-data location that the model file at <paramref name="modelPath"/> names, without
+    /// loading its tensors: for models that go to ONNX Runtime, which would otherwise follow the paths on its own.
+    /// </summary>
+    public static void CheckModelFile(string modelPath)
+    {
+        var full = Path.GetFullPath(modelPath);
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            foreach (var (tensor, location) in ExternalDataScanner.Scan(stream))
+                Resolve(Path.GetDirectoryName(full)!, location, tensor);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException($"{modelPath}: {e.Message}", e);
+        }
     }
 
     /// <summary>The path with every symbolic link along it resolved (components that do not exist are kept as they are).</summary>

@@ -16,14 +16,16 @@ internal static class TensorCodec
     {
         var type = (ElementType)p.DataType;
         var dims = p.Dims.ToArray();
-        if (dims.Any(d => d < 0))
-            throw new InvalidInputException($"tensor '{p.Name}' has a negative dimension [{string.Join(",", dims)}]");
-        var count = dims.Aggregate(1L, (a, b) => a * b);
+        var what = $"tensor '{p.Name}'";
+        var count = ElementCounts.Product(dims, what);
+        var expected = ElementCounts.Bytes(type, count, what);
         if (p.DataLocation == TensorProto.Types.DataLocation.External)
-            return Tensor.Read(p.Name, type, dims, ImportExternal(p, baseDirectory, type, count), null, p);
+            return Tensor.Read(p.Name, type, dims, ImportExternal(p, baseDirectory, expected), null, p);
         if (type == ElementType.String)
             return Tensor.Read(p.Name, type, dims, null, p.StringData.Select(s => s.ToByteArray()).ToArray(), p);
-        var expected = type.ByteCount(count);
+        if (!p.HasRawData && expected > Array.MaxLength)
+            throw new InvalidInputException(
+                $"tensor '{p.Name}' of {type.ShortName()}[{string.Join(",", dims)}] should hold {expected} bytes of data, more than a model can hold inside its file");
         ReadOnlyMemory<byte> raw = p.HasRawData ? p.RawData.Memory : DecodeTyped(p, type, count);
         if (raw.Length != expected && !(raw.Length == 0 && count > 0 && p.Segment is not null))
             throw new InvalidInputException(
@@ -31,7 +33,7 @@ internal static class TensorCodec
         return Tensor.Read(p.Name, type, dims, raw.Length == expected ? new MemoryTensorData(raw) : null, null, p);
     }
 
-    private static ExternalTensorData ImportExternal(TensorProto p, string? baseDirectory, ElementType type, long count)
+    private static ExternalTensorData ImportExternal(TensorProto p, string? baseDirectory, long expected)
     {
         string? location = null;
         long offset = 0;
@@ -49,7 +51,6 @@ internal static class TensorCodec
         if (baseDirectory is null)
             throw new InvalidInputException($"tensor '{p.Name}' keeps its data in '{location}', but the model was not read from a folder");
         var path = ExternalDataPaths.Resolve(baseDirectory, location, p.Name);
-        var expected = type.ByteCount(count);
         var available = new FileInfo(path).Length - offset;
         var size = length ?? expected;
         if (size != expected)

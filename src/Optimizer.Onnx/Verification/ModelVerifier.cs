@@ -12,9 +12,9 @@ public static class ModelVerifier
     public static IReadOnlyList<string> Verify(Model model, bool requireTopologicalOrder = true)
     {
         var problems = new List<string>();
-        VerifyGraph(model.Graph, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal));
+        VerifyGraph(model.Graph, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal), new Walk());
         foreach (var f in model.Functions)
-            VerifyGraph(f.Body, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal));
+            VerifyGraph(f.Body, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal), new Walk());
         return problems;
     }
 
@@ -42,11 +42,31 @@ public static class ModelVerifier
     public static IReadOnlyList<string> Verify(Graph graph, bool requireTopologicalOrder = true)
     {
         var problems = new List<string>();
-        VerifyGraph(graph, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal));
+        VerifyGraph(graph, [], requireTopologicalOrder, problems, new HashSet<string>(StringComparer.Ordinal), new Walk());
         return problems;
     }
 
-    private static void VerifyGraph(Graph g, HashSet<Value> outer, bool ordered, List<string> problems, HashSet<string> names)
+    /// <summary>What one verification remembers across the graphs of a tree, so that it stays linear in nodes and nesting.</summary>
+    private sealed class Walk
+    {
+        public OuterUses Outer { get; } = new();
+
+        /// <summary>How often each (node, input) appears in a long use list; short lists are simply scanned.</summary>
+        private readonly Dictionary<Value, Dictionary<Use, int>> _counts = [];
+
+        public int TimesRecorded(Value v, Node node, int input)
+        {
+            if (v.Uses.Count <= 8) return v.Uses.Count(u => u.Node == node && u.InputIndex == input);
+            if (!_counts.TryGetValue(v, out var counts))
+            {
+                _counts[v] = counts = [];
+                foreach (var u in v.Uses) counts[u] = counts.GetValueOrDefault(u) + 1;
+            }
+            return counts.GetValueOrDefault(new Use(node, input));
+        }
+    }
+
+    private static void VerifyGraph(Graph g, HashSet<Value> outer, bool ordered, List<string> problems, HashSet<string> names, Walk walk)
     {
         var where = g.Parent is null ? "" : $" in subgraph '{g.Name}'";
         var defined = new HashSet<Value>();
@@ -56,7 +76,7 @@ public static class ModelVerifier
             if (v.Graph != g) problems.Add($"value '{v.Name}' does not record graph '{g.Name}' as its owner");
             defined.Add(v);
         }
-        var cycle = g.FindCycle();
+        var cycle = g.FindCycle(walk.Outer);
         if (cycle.Count > 0)
             problems.Add($"the graph{where} has a cycle through {string.Join(", ", cycle.Take(3).Select(Describe))}");
         var visible = new HashSet<Value>(outer);
@@ -73,7 +93,7 @@ public static class ModelVerifier
                     problems.Add($"{Describe(node)} uses '{v.Name}', which is not defined{where}");
                 else if (ordered && defined.Contains(v) && !produced.Contains(v) && cycle.Count == 0)
                     problems.Add($"{Describe(node)} uses '{v.Name}' before the node that produces it{where}");
-                if (v.Uses.Count(u => u.Node == node && u.InputIndex == i) != 1)
+                if (walk.TimesRecorded(v, node, i) != 1)
                     problems.Add($"use list of '{v.Name}' does not record input {i} of {Describe(node)} exactly once");
             }
             for (var i = 0; i < node.Outputs.Count; i++)
@@ -82,7 +102,7 @@ public static class ModelVerifier
             foreach (var sub in node.Subgraphs)
             {
                 if (sub.ParentNode != node) problems.Add($"subgraph '{sub.Name}' of {Describe(node)} does not record its parent");
-                VerifyGraph(sub, visible, ordered, problems, names);
+                VerifyGraph(sub, visible, ordered, problems, names, walk);
             }
             foreach (var o in node.Outputs) if (o is not null) produced.Add(o);
         }

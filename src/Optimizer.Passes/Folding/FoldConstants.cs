@@ -32,7 +32,7 @@ public sealed class FoldConstants : IPass
             {
                 context.Cancellation.ThrowIfCancellationRequested();
                 if (node.Graph != graph || !node.IsDefaultDomain || Excluded.Contains(node.OpType) || node.Subgraphs.Any()) continue;
-                var values = ShapeOf(node, model) ?? KnownShapeValues(node, context) ?? Evaluate(node, model, context);
+                var values = ShapeOf(node, context) ?? KnownShapeValues(node, context) ?? Evaluate(node, model, context);
                 if (values is null) continue;
                 if (ConstantReplacement.WhyNot(node) is { } why)
                 {
@@ -46,10 +46,15 @@ public sealed class FoldConstants : IPass
     }
 
     // Shape(x) => [d0, d1, ...] when x's shape is static; Size(x) => d0*d1*...
-    private static IReadOnlyList<Tensor?>? ShapeOf(Node node, Model model)
+    private static IReadOnlyList<Tensor?>? ShapeOf(Node node, PassContext context)
     {
         if (node.OpType is not ("Shape" or "Size") || Patterns.StaticShape(node.Input(0)) is not { } dims) return null;
-        if (node.OpType == "Size") return [Tensor.Scalar("size", dims.Aggregate(1L, (a, b) => a * b))];
+        if (node.OpType == "Size")
+        {
+            if (ElementCounts.TryProduct(dims) is { } size) return [Tensor.Scalar("size", size)];
+            context.Decline(node, $"the element count of [{string.Join(",", dims)}] does not fit in 64 bits");
+            return null;
+        }
         var rank = dims.Length;
         var start = Clamp(node.GetInt("start", 0), rank);
         var end = Clamp(node.GetInt("end", rank), rank);

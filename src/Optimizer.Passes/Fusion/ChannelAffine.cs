@@ -39,7 +39,7 @@ public sealed record ChannelAffine(double[] Scale, double[] Shift)
         var axis = OutputAxis(producer);
         var dims = w.Dims.ToArray();
         var data = w.ToArray<float>();
-        var inner = dims.Skip(axis + 1).Aggregate(1L, (a, b) => a * b);
+        var inner = ElementCounts.Product(dims[(axis + 1)..], $"tensor '{w.Name}'");
         for (long i = 0; i < data.Length; i++)
             data[i] = (float)(data[i] * Scale[i / inner % Channels]);
         producer.SetInput(1, Patterns.AddInitializer(graph, w.Name + "_fused", data, dims));

@@ -16,6 +16,7 @@ public sealed class PassDiagnostics
 {
     private readonly List<PassStep> _steps = [];
     private readonly List<PassDecline> _declines = [];
+    private readonly HashSet<PassDecline> _declineSet = [];
 
     public IReadOnlyList<PassStep> Steps => _steps;
 
@@ -26,7 +27,7 @@ public sealed class PassDiagnostics
     internal void Add(PassDecline decline)
     {
         // A fixed-point pass meets the same case on each round; say it once.
-        if (!_declines.Contains(decline)) _declines.Add(decline);
+        if (_declineSet.Add(decline)) _declines.Add(decline);
     }
 
     public static string Describe(Node node) =>

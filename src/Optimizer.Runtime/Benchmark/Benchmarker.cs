@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using Optimizer.Onnx.Errors;
 using Optimizer.Runtime.Data;
 using Optimizer.Runtime.Sessions;
 
@@ -18,36 +19,17 @@ public static class Benchmarker
         foreach (var batch in options.BatchSizes)
         {
             cancel.ThrowIfCancellationRequested();
-            progress?.Report(new BenchProgress(batch, "loading", 0, 1));
-            PeakMemory.Reset();
-            using var session = SessionFactory.Create(options.ModelPath, options.Session, out var creation);
-            var inputs = BatchInputs.Make(options.Data, ModelSignature.Of(session), batch);
-            using var bound = new BoundSession(session, inputs, out var firstRun);
-
-            var warmup = new double[Math.Max(options.Warmup, 1)];
-            TimingLoop.Measure(bound.Run, warmup, options.Warmup, null, d => progress?.Report(new BenchProgress(batch, "warm-up", d, options.Warmup)), cancel);
-            var capacity = options.Duration is { } d ? TimingLoop.CapacityFor(d, options.Warmup > 0 ? warmup.Min() : firstRun.TotalMilliseconds) : options.Runs;
-            var latencies = new double[capacity];
-            // With --duration, progress is in milliseconds elapsed rather than runs done.
-            var total = options.Duration is null ? options.Runs : (int)Math.Round(options.Duration.Value.TotalMilliseconds);
-            var started = Stopwatch.GetTimestamp();
-            var count = TimingLoop.Measure(bound.Run, latencies, options.Runs, options.Duration,
-                done => progress?.Report(new BenchProgress(batch, "timed", options.Duration is null ? done : Math.Min(total, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds), total)), cancel);
-            var measured = latencies.AsSpan(0, count).ToArray();
-            results.Add(new BatchResult
+            try
             {
-                BatchSize = batch,
-                ColdStart = new ColdStart(creation.TotalMilliseconds, firstRun.TotalMilliseconds),
-                Runs = count,
-                LatencyMs = LatencyStats.From(measured),
-                ThroughputPerSecond = batch * count / (measured.Sum() / 1000.0),
-                PeakMemoryBytes = PeakMemory.ReadBytes(),
-                RunLatenciesMs = measured,
-            });
-            if (options.MeasureOverhead && overhead is null)
+                results.Add(RunBatch(options, batch, results.Count == 0, progress, cancel, ref overhead));
+            }
+            catch (OnnxRuntimeException e)
             {
-                progress?.Report(new BenchProgress(batch, "overhead check", 0, 1));
-                overhead = OverheadCheck.Measure(bound, Math.Max(options.Runs, 10), 15, cancel);
+                throw new InvalidInputException($"{options.ModelPath}: ONNX Runtime failed to run the model (batch {batch}): {OrtMessages.Clean(e.Message)}", e);
+            }
+            catch (Exception e) when (e is NotSupportedException or OverflowException)
+            {
+                throw new InvalidInputException($"{options.ModelPath}: the model ran, but its outputs cannot be measured (batch {batch}): {e.Message}", e);
             }
         }
         return new BenchReport
@@ -61,5 +43,57 @@ public static class Benchmarker
             Batches = results,
             Overhead = overhead,
         };
+    }
+
+    private static BatchResult RunBatch(BenchOptions options, int batch, bool first, IProgress<BenchProgress>? progress, CancellationToken cancel, ref TimingOverhead? overhead)
+    {
+        // Nothing is reported before the model has run: a model ONNX Runtime cannot run makes one line of error.
+        if (!first) progress?.Report(new BenchProgress(batch, "loading", 0, 1));
+        PeakMemory.Reset();
+        using var session = SessionFactory.Create(options.ModelPath, options.Session, out var creation);
+        var inputs = BatchInputs.Make(options.Data, ModelSignature.Of(session), batch);
+        using var bound = Bind(options.ModelPath, session, inputs, out var firstRun);
+        // One run on the bound buffers: ONNX Runtime checks the outputs' shapes against the model's only then.
+        bound.Run();
+        if (first) progress?.Report(new BenchProgress(batch, "loading", 1, 1));
+
+        var warmup = new double[Math.Max(options.Warmup, 1)];
+        TimingLoop.Measure(bound.Run, warmup, options.Warmup, null, d => progress?.Report(new BenchProgress(batch, "warm-up", d, options.Warmup)), cancel);
+        var capacity = options.Duration is { } d ? TimingLoop.CapacityFor(d, options.Warmup > 0 ? warmup.Min() : firstRun.TotalMilliseconds) : options.Runs;
+        var latencies = new double[capacity];
+        // With --duration, progress is in milliseconds elapsed rather than runs done.
+        var total = options.Duration is null ? options.Runs : (int)Math.Round(options.Duration.Value.TotalMilliseconds);
+        var started = Stopwatch.GetTimestamp();
+        var count = TimingLoop.Measure(bound.Run, latencies, options.Runs, options.Duration,
+            done => progress?.Report(new BenchProgress(batch, "timed", options.Duration is null ? done : Math.Min(total, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds), total)), cancel);
+        var measured = latencies.AsSpan(0, count).ToArray();
+        var result = new BatchResult
+        {
+            BatchSize = batch,
+            ColdStart = new ColdStart(creation.TotalMilliseconds, firstRun.TotalMilliseconds),
+            Runs = count,
+            LatencyMs = LatencyStats.From(measured),
+            ThroughputPerSecond = batch * count / (measured.Sum() / 1000.0),
+            PeakMemoryBytes = PeakMemory.ReadBytes(),
+            RunLatenciesMs = measured,
+        };
+        if (options.MeasureOverhead && overhead is null)
+        {
+            progress?.Report(new BenchProgress(batch, "overhead check", 0, 1));
+            overhead = OverheadCheck.Measure(bound, Math.Max(options.Runs, 10), 15, cancel);
+        }
+        return result;
+    }
+
+    private static BoundSession Bind(string modelPath, InferenceSession session, IReadOnlyDictionary<string, HostTensor> inputs, out TimeSpan firstRun)
+    {
+        try
+        {
+            return new BoundSession(session, inputs, out firstRun);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException($"{modelPath}: {e.Message}", e);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Optimizer.Onnx.Errors;
 using Optimizer.Runtime.Data;
 
 namespace Optimizer.Runtime.Benchmark;
@@ -19,18 +20,24 @@ public sealed class BoundSession : IDisposable
     public BoundSession(InferenceSession session, IReadOnlyDictionary<string, HostTensor> inputs, out TimeSpan firstRun)
     {
         _session = session;
-        _binding = session.CreateIoBinding();
         InputNames = session.InputNames.ToArray();
         OutputNames = session.OutputNames.ToArray();
-        foreach (var name in InputNames)
+        if (OutputNames.Length == 0)
         {
-            var value = Keep(inputs[name]);
-            InputValues.Add(value);
-            _binding.BindInput(name, value);
+            _runOptions.Dispose();
+            throw new InvalidInputException("the model has no outputs, so running it computes nothing");
         }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var outputs = session.Run(_runOptions, InputNames, InputValues, OutputNames))
+        _binding = session.CreateIoBinding();
+        try
         {
+            foreach (var name in InputNames)
+            {
+                var value = Keep(inputs[name]);
+                InputValues.Add(value);
+                _binding.BindInput(name, value);
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var outputs = session.Run(_runOptions, InputNames, InputValues, OutputNames);
             firstRun = clock.Elapsed;
             for (var i = 0; i < OutputNames.Length; i++)
             {
@@ -38,6 +45,11 @@ public sealed class BoundSession : IDisposable
                 OutputValues.Add(value);
                 _binding.BindOutput(OutputNames[i], value);
             }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 

@@ -69,12 +69,9 @@ public sealed class HostTensor
         return tensor;
     }
 
-    public static long ElementCountOf(long[] shape)
-    {
-        long n = 1;
-        foreach (var d in shape) n *= d;
-        return n;
-    }
+    /// <summary>The product of the dims; an <see cref="OverflowException"/> when a dim is negative or it does not fit in 64 bits.</summary>
+    public static long ElementCountOf(long[] shape) =>
+        Optimizer.Onnx.IR.ElementCounts.TryProduct(shape) ?? throw new OverflowException($"a tensor of shape {FormatShape(shape)} has more elements than 64 bits can count");
 
     public static string FormatShape(IEnumerable<long> shape)
     {

@@ -34,6 +34,11 @@ public sealed class ModelRunner : IDisposable
         Signature = ModelSignature.Of(_session);
         _inputNames = _session.InputNames.ToArray();
         _outputNames = Signature.Outputs.Where(o => o.IsTensor).Select(o => o.Name).ToArray();
+        if (_outputNames.Length == 0)
+        {
+            Dispose();
+            throw new InvalidInputException($"{modelPath}: the model has no tensor outputs, so running it computes nothing to compare");
+        }
     }
 
     /// <summary>The model's file, or the display name of a model given as bytes.</summary>
@@ -57,7 +62,7 @@ public sealed class ModelRunner : IDisposable
         {
             throw new InvalidInputException($"{sample.Source}: {Path.GetFileName(ModelPath)} failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
         }
-        catch (NotSupportedException e)
+        catch (Exception e) when (e is NotSupportedException or OverflowException)
         {
             throw new InvalidInputException($"{Path.GetFileName(ModelPath)}: {e.Message}", e);
         }

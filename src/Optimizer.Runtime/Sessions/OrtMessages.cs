@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace Optimizer.Runtime.Sessions;
 
 /// <summary>
-/// ONNX Runtime's error messages, made fit for one line in front of a user: the first line only, without the
+/// ONNX Runtime's error messages, made fit for one line in front of a user: the first line only (with the dims a
+/// "for the following indices" message lists on its next lines), without the
 /// "[ErrorCode:…]" prefix, the "Load model from PATH failed:" lead (the caller names the file) and the C++ source
 /// location and function signature ("/onnxruntime_src/…/model.cc:180 void onnxruntime::Model::Model(…) ").
 /// </summary>
@@ -11,7 +12,11 @@ public static partial class OrtMessages
 {
     public static string Clean(string message)
     {
-        var line = message.Split('\n')[0].Trim();
+        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var line = lines.Length > 0 ? lines[0] : "";
+        // "Got invalid dimensions for input: X for the following indices" names the dims on the lines after it.
+        if (line.EndsWith("for the following indices", StringComparison.Ordinal))
+            line = string.Join(" ", lines.TakeWhile((l, i) => i == 0 || l.StartsWith("index:", StringComparison.Ordinal)));
         line = ErrorCode().Replace(line, "");
         line = LoadFailed().Replace(line, "");
         var location = SourceLocation().Match(line);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.Serialization;
 
 namespace Optimizer.Runtime.Sessions;
 
@@ -17,6 +18,8 @@ public static class SessionFactory
     {
         if (!File.Exists(modelPath))
             throw new InvalidInputException($"{modelPath}: no such model file");
+        // ONNX Runtime follows the model's external-data paths itself: they pass the same check as in the reader first.
+        ExternalDataPaths.CheckModelFile(modelPath);
         using var options = MakeOptions(settings);
         var clock = Stopwatch.StartNew();
         try
