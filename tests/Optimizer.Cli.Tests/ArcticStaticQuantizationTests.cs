@@ -17,7 +17,7 @@ public class ArcticStaticQuantizationTests(ITestOutputHelper output)
     private static readonly string[] Inputs = ["input_ids", "attention_mask", "token_type_ids"];
 
     /// <summary>Measured 0.888 on the held-out half (mean 0.929); the margin covers thread-count differences.</summary>
-    private const double WorstPooledCosine = 0.87;
+    private const double WorstPooledCosine = 0.965;
 
     [Fact]
     public void StaticInt8KeepsTheMeanPooledEmbeddingOfHeldOutSentences()

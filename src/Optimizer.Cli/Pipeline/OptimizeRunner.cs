@@ -52,7 +52,7 @@ public static class OptimizeRunner
         QuantizationOutcome? quantized = null;
         if (options.Quantize is { } q)
         {
-            records.AddRange(QuantizationStep.Smooth(model, q, options, context, stderr ?? TextWriter.Null));
+            records.AddRange(QuantizationStep.Prepare(model, q, options, context, stderr ?? TextWriter.Null));
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
             if (Patterns.Opset(model) != opsetBefore) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetBefore } };
             records.AddRange(quantized.Records);

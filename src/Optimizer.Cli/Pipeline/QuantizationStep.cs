@@ -42,8 +42,6 @@ public static class QuantizationStep
                 QuantizedNodes = gone.Count,
             }, null, records, gone);
         }
-        // Before planning and calibration: the ranges are those of the equalized model.
-        var equalized = PassRunner.Run(model, [new CrossLayerEqualization()], context);
         var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
         // Calibration observes the main graph's tensors: quantized nodes of If/Loop/Scan bodies stay float.
         var mainValues = model.Graph.DefinedValues().Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
@@ -81,7 +79,7 @@ public static class QuantizationStep
             QuantizedNodes = plan.QuantizedNodes.Count,
             LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
         };
-        return new QuantizationOutcome(report, table, equalized.Concat(passRecords).ToList(), plan.QuantizedNodes);
+        return new QuantizationOutcome(report, table, passRecords, plan.QuantizedNodes);
     }
 
     /// <summary>The target opset the passes should upgrade to before quantizing (null: the model's opset will do).</summary>
@@ -99,6 +97,19 @@ public static class QuantizationStep
         var table = CalibrationTable.Read(path);
         table.CheckCovers(plan.TensorsToCalibrate, path);
         return table;
+    }
+
+    /// <summary>
+    /// The exact FP32 rewrites static quantization wants first, once, before the plan, calibration and the accuracy
+    /// budget's rounds: cross-layer equalization (channel ranges shared between consecutive Convs) and SmoothQuant.
+    /// The per-layer errors are then measured against this model, whose values are the quantized model's reference.
+    /// </summary>
+    public static IReadOnlyList<PassRecord> Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
+    {
+        if (!q.IsStatic) return [];
+        var records = PassRunner.Run(model, [new CrossLayerEqualization()], context).ToList();
+        records.AddRange(Smooth(model, q, options, context, stderr));
+        return records;
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public static class QdqPlanner
         return planner.Result;
     }
 
-    private static QdqRole? RoleOf(string op, QuantizationTarget target) => target switch
+    internal static QdqRole? RoleOf(string op, QuantizationTarget target) => target switch
     {
         QuantizationTarget.TensorRt => op switch
         {
@@ -94,6 +94,16 @@ public static class QdqPlanner
             if (FloatOnlyReason(node, role.Value) is { } floatOnlyReason)
             {
                 Leave(node, floatOnlyReason);
+                return;
+            }
+            if (_cpu && role is not QdqRole.Weighted && !IntegerPaths.FeedsIntegerKernel(node, settings.Target))
+            {
+                Leave(node, IntegerPaths.NoIntegerConsumer);
+                return;
+            }
+            if (_cpu && role is QdqRole.Binary && IntegerPaths.VectorConstantOperand(node) is { } constant)
+            {
+                Leave(node, $"its constant operand '{constant}' holds one value per channel, which one uint8 scale for the whole tensor would blur");
                 return;
             }
             var weights = new List<WeightPlan>();

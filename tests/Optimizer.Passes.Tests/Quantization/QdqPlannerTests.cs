@@ -77,9 +77,36 @@ public class QdqPlannerTests
     public void ResidualAddOnCpuIsAQLinearAddOfBothBranches()
     {
         var (model, h, y, sum) = Residual();
+        // The residual Add feeds the next Conv: QLinearAdd, and its output quantized for that Conv.
+        var next = model.Graph.AddNode("Conv", [sum, model.Graph.AddInitializer(Tensor.FromArray("w3", Enumerable.Repeat(0.1f, 4 * 4).ToArray(), 4, 4, 1, 1))], ["z"]);
+        model.Graph.SetOutput(0, next.Output());
         var plan = QdqPlanner.Plan(model, Cpu);
-        Assert.Equal(["Conv_1", "Conv_2", "Add_3"], plan.QuantizedNodes);
-        Assert.Equal(["x", h.Name, y.Name, sum.Name], plan.TensorsToCalibrate);
+        Assert.Equal(["Conv_1", "Conv_2", "Add_3", "Conv_0"], plan.QuantizedNodes);
+        Assert.Equal(["x", h.Name, y.Name, sum.Name, "z"], plan.TensorsToCalibrate);
+    }
+
+    [Fact]
+    public void AnAddWhoseResultOnlyFloatOpsReadStaysFloat()
+    {
+        // Add → graph output (or LayerNormalization in a transformer): a QLinearAdd would be converted straight back.
+        var (model, h, y, _) = Residual();
+        var plan = QdqPlanner.Plan(model, Cpu);
+        Assert.Equal(["Conv_1", "Conv_2"], plan.QuantizedNodes);
+        Assert.Contains(plan.LeftInFloat, l => l.Node == "Add_3" && l.Reason.Contains("reaches no integer Conv"));
+        Assert.Equal(["x", h.Name, y.Name], plan.TensorsToCalibrate);
+    }
+
+    [Fact]
+    public void AMulByAPerChannelConstantStaysFloat()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 4, 8, 8);
+        var c = b.Op("Conv", [x, b.RandomInitializer("w", 1f, 4, 4, 1, 1)]);
+        var scaled = b.Op("Mul", [c, b.RandomInitializer("gamma", 1f, 4, 1, 1)]);
+        b.Output(b.Op("Conv", [scaled, b.RandomInitializer("w2", 1f, 4, 4, 1, 1)]));
+        var plan = QdqPlanner.Plan(b.Model, Cpu);
+        Assert.Contains(plan.LeftInFloat, l => l.Node.StartsWith("Mul") && l.Reason.Contains("one value per channel"));
+        Assert.DoesNotContain(plan.QuantizedNodes, n => n.StartsWith("Mul"));
     }
 
     [Fact]
