@@ -70,6 +70,7 @@ public static class QuantizationStep
             Method = table.Method,
             Percentile = table.Method == nameof(CalibrationMethod.Percentile).ToLowerInvariant() ? q.Percentile : null,
             Samples = table.Samples,
+            CalibrationSeconds = table.CalibrationSeconds is { } seconds ? Math.Round(seconds, 3) : null,
             CalibrationData = q.CalibrateDir,
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
@@ -114,6 +115,8 @@ public static class QuantizationStep
             p => ($"calibrating on {total} samples of {folder}", p.Done, p.Total ?? total),
             progress => Calibrator.Collect(bytes, plan.TensorsToCalibrate, data, settings, (done, all) => progress.Report((done, all)), cancel));
         if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
+        var seconds = statistics.Elapsed.TotalSeconds;
+        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s)");
         return CalibrationTable.From(statistics, settings, bytes, FileHash.FolderSha256(folder));
     }
 }
@@ -132,6 +135,8 @@ public sealed record QuantizationReport
     public string? Method { get; init; }
     public double? Percentile { get; init; }
     public int? Samples { get; init; }
+    /// <summary>Seconds calibration took (null when the ranges came from --calibration-table).</summary>
+    public double? CalibrationSeconds { get; init; }
     public string? CalibrationData { get; init; }
     public string? CalibrationDataSha256 { get; init; }
     public string? CalibrationTable { get; init; }

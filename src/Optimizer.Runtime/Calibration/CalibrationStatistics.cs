@@ -18,6 +18,9 @@ public sealed class CalibrationStatistics
 
     public int SampleCount { get; }
 
+    /// <summary>How long collecting took (session creation, runs and folding); zero when not measured.</summary>
+    public TimeSpan Elapsed { get; init; }
+
     public IReadOnlyDictionary<string, TensorStatistics> Tensors { get; }
 
     /// <summary>The tensors in the order they were asked for.</summary>

@@ -40,9 +40,15 @@ public sealed class CalibrationTable
     /// <summary>The range of every tensor, in the order they were written.</summary>
     public IReadOnlyDictionary<string, TensorRange> Ranges { get; }
 
+    /// <summary>Seconds the collection took, for the report (null for a table read from a file; not written to it).</summary>
+    public double? CalibrationSeconds { get; init; }
+
     /// <summary>The table of <paramref name="statistics"/> by the method of <paramref name="settings"/>.</summary>
     public static CalibrationTable From(CalibrationStatistics statistics, CalibrationSettings settings, byte[] modelBytes, string? dataHash = null) =>
-        new(MethodName(settings.Method), statistics.SampleCount, HashOf(modelBytes), dataHash, statistics.Ranges(settings));
+        new(MethodName(settings.Method), statistics.SampleCount, HashOf(modelBytes), dataHash, statistics.Ranges(settings))
+        {
+            CalibrationSeconds = statistics.Elapsed > TimeSpan.Zero ? statistics.Elapsed.TotalSeconds : null,
+        };
 
     public static string MethodName(CalibrationMethod method) => method.ToString().ToLowerInvariant();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Optimizer.Onnx.Errors;
 using Optimizer.Runtime.Data;
 
@@ -38,6 +39,7 @@ public static class Calibrator
         IEnumerable<Sample> samples, int? sampleCount, CalibrationSettings settings, Action<int, int?>? progress, CancellationToken cancel)
     {
         Check(settings);
+        var clock = Stopwatch.StartNew();
         var names = tensorNames.Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0) throw new InvalidInputException("calibration needs at least one tensor to observe");
         var stats = names.Select(n => new TensorStatistics(n, settings.Bins)).ToList();
@@ -57,7 +59,7 @@ public static class Calibrator
             progress?.Invoke(done, total);
         }
         if (done == 0) throw new InvalidInputException("calibration needs at least one sample; the data set has none");
-        return new CalibrationStatistics(done, stats);
+        return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed };
     }
 
     private static void Check(CalibrationSettings settings)
