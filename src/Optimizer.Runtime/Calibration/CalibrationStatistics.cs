@@ -33,6 +33,8 @@ public sealed class CalibrationStatistics
     public IReadOnlyDictionary<string, TensorRange> Ranges(CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
     {
         RangeChoice.CheckPercentile(percentile);
+        if (method != CalibrationMethod.MinMax && Order.FirstOrDefault(t => !t.HasHistogram) is { } bare)
+            throw new InvalidOperationException($"'{bare.Name}' was collected without a histogram (CalibrationSettings.KeepHistograms for MinMax); {method} needs one");
         var ranges = new TensorRange[Order.Count];
         if (method == CalibrationMethod.MinMax)
             for (var i = 0; i < ranges.Length; i++) ranges[i] = RangeChoice.Choose(Order[i], method, percentile, symmetric);
