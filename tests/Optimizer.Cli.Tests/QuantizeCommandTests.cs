@@ -109,7 +109,7 @@ public class QuantizeCommandTests
     [Theory]
     [InlineData("needs --quantize int8", "--calibrate", "CALIB")]
     [InlineData("expected int8", "--quantize", "int4")]
-    [InlineData("expected minmax, percentile or entropy", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]
+    [InlineData("expected minmax, percentile, entropy or auto", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]
     [InlineData("needs --calibrate", "--quantize", "int8", "--calibration-method", "entropy")]
     [InlineData("--target tensorrt needs --calibrate", "--quantize", "int8", "--target", "tensorrt")]
     [InlineData("expected cpu or tensorrt", "--quantize", "int8", "--calibrate", "CALIB", "--target", "gpu")]

@@ -25,7 +25,7 @@ public sealed class QuantizeOptionSet
 
     private readonly Option<string?> _method = new("--calibration-method")
     {
-        HelpName = "minmax|percentile|entropy",
+        HelpName = "minmax|percentile|entropy|auto",
         Description = "How a tensor's range is chosen from its calibration values. Default percentile (99.99 % of |x| for TensorRT, "
                       + "each tail for the CPU target): min/max lets a few outliers waste the 256 levels, and entropy (TensorRT's "
                       + "KL divergence) clipped real CNN activations harder than percentile in our measurements.",
@@ -105,7 +105,8 @@ public sealed class QuantizeOptionSet
         "minmax" => CalibrationMethod.MinMax,
         "percentile" => CalibrationMethod.Percentile,
         "entropy" => CalibrationMethod.Entropy,
-        _ => throw new InvalidInputException($"--calibration-method '{text}': expected minmax, percentile or entropy"),
+        "auto" => CalibrationMethod.Auto,
+        _ => throw new InvalidInputException($"--calibration-method '{text}': expected minmax, percentile, entropy or auto"),
     };
 
     private static QuantizationTarget ParseTarget(string? text) => text switch

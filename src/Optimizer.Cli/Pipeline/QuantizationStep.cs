@@ -68,7 +68,8 @@ public static class QuantizationStep
             Mode = q.Mode,
             Target = TargetName(q.Target),
             Method = table.Method,
-            Percentile = table.Method == nameof(CalibrationMethod.Percentile).ToLowerInvariant() ? q.Percentile : null,
+            Percentile = table.Method is "percentile" or "auto" ? q.Percentile : null,
+            ChosenMethods = table.ChosenCounts,
             Samples = table.Samples,
             CalibrationSeconds = table.CalibrationSeconds is { } seconds ? Math.Round(seconds, 3) : null,
             CalibrationData = q.CalibrateDir,
@@ -137,6 +138,8 @@ public sealed record QuantizationReport
     public int? Samples { get; init; }
     /// <summary>Seconds calibration took (null when the ranges came from --calibration-table).</summary>
     public double? CalibrationSeconds { get; init; }
+    /// <summary>With --calibration-method auto: how many tensors got each method.</summary>
+    public IReadOnlyDictionary<string, int>? ChosenMethods { get; init; }
     public string? CalibrationData { get; init; }
     public string? CalibrationDataSha256 { get; init; }
     public string? CalibrationTable { get; init; }
