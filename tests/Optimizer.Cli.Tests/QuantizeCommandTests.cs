@@ -41,6 +41,29 @@ public class QuantizeCommandTests
     }
 
     [Fact]
+    public void AutoCountsTheMethodsItChoseAndTheReportTimesTheCalibration()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib, "--calibration-method", "auto");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("calibrated 20 samples in ", result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
+        var q = report.RootElement.GetProperty("quantization");
+        Assert.Equal("auto", q.GetProperty("method").GetString());
+        Assert.True(q.GetProperty("calibrationSeconds").GetDouble() > 0);
+        var chosen = q.GetProperty("chosenMethods").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.Equal(["minmax", "percentile", "entropy"], chosen.Keys);
+        using var table = JsonDocument.Parse(File.ReadAllText(dir.File("calibration.json")));
+        var ranges = table.RootElement.GetProperty("ranges").EnumerateObject().ToList();
+        Assert.Equal(ranges.Count, chosen.Values.Sum());
+        Assert.All(ranges, r => Assert.Contains(r.Value.GetProperty("method").GetString(), chosen.Keys));
+        var md = File.ReadAllText(dir.File("report.md"));
+        Assert.Contains("- auto chose per tensor: minmax ", md);
+        Assert.Matches(@"- calibration took \d+\.\d\d s \(\d+\.\d samples/s\)", md);
+    }
+
+    [Fact]
     public void TheCalibrationTableReproducesTheSameModelWithoutData()
     {
         using var first = TestPaths.NewTempDir();
@@ -109,7 +132,7 @@ public class QuantizeCommandTests
     [Theory]
     [InlineData("needs --quantize int8", "--calibrate", "CALIB")]
     [InlineData("expected int8", "--quantize", "int4")]
-    [InlineData("expected minmax, percentile or entropy", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]
+    [InlineData("expected minmax, percentile, entropy or auto", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]
     [InlineData("needs --calibrate", "--quantize", "int8", "--calibration-method", "entropy")]
     [InlineData("--target tensorrt needs --calibrate", "--quantize", "int8", "--target", "tensorrt")]
     [InlineData("expected cpu or tensorrt", "--quantize", "int8", "--calibrate", "CALIB", "--target", "gpu")]

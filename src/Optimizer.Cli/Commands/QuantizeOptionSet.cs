@@ -25,13 +25,17 @@ public sealed class QuantizeOptionSet
 
     private readonly Option<string?> _method = new("--calibration-method")
     {
-        HelpName = "minmax|percentile|entropy",
+        HelpName = "minmax|percentile|entropy|auto",
         Description = "How a tensor's range is chosen from its calibration values. Default percentile (99.99 % of |x| for TensorRT, "
                       + "each tail for the CPU target): min/max lets a few outliers waste the 256 levels, and entropy (TensorRT's "
-                      + "KL divergence) clipped real CNN activations harder than percentile in our measurements.",
+                      + "KL divergence) clipped real CNN activations harder than percentile in our measurements. auto: per tensor, "
+                      + "the one of the three with the least expected quantization error (rounding + clipping) on its histogram. "
+                      + "Output SQNR for --target cpu (auto/percentile/minmax/entropy): squeezenet1_1 38.2/37.7/38.1/34.7 dB, "
+                      + "mobilenet_v2 12.3/12.4/11.9/10.3 dB (19 images each to calibrate and validate), bert_mini 24.2/24.2/22.1/3.9 dB "
+                      + "(100 sentences each): auto is not better everywhere, so percentile stays the default.",
     };
 
-    private readonly Option<double?> _percentile = new("--percentile") { HelpName = "P", Description = "The percentile for --calibration-method percentile (default 99.99)." };
+    private readonly Option<double?> _percentile = new("--percentile") { HelpName = "P", Description = "The percentile for --calibration-method percentile and auto (default 99.99)." };
 
     private readonly Option<int?> _samples = new("--calibration-samples") { HelpName = "N", Description = "Calibrate on the first N samples only." };
 
@@ -116,7 +120,8 @@ public sealed class QuantizeOptionSet
         "minmax" => CalibrationMethod.MinMax,
         "percentile" => CalibrationMethod.Percentile,
         "entropy" => CalibrationMethod.Entropy,
-        _ => throw new InvalidInputException($"--calibration-method '{text}': expected minmax, percentile or entropy"),
+        "auto" => CalibrationMethod.Auto,
+        _ => throw new InvalidInputException($"--calibration-method '{text}': expected minmax, percentile, entropy or auto"),
     };
 
     private static QuantizationTarget ParseTarget(string? text) => text switch

@@ -70,9 +70,11 @@ public static class QuantizationStep
             Mode = q.Mode,
             Target = TargetName(q.Target),
             Method = table.Method,
-            Percentile = table.Method == nameof(CalibrationMethod.Percentile).ToLowerInvariant() ? q.Percentile : null,
+            Percentile = table.Method is "percentile" or "auto" ? q.Percentile : null,
+            ChosenMethods = table.ChosenCounts,
             SmoothQuant = q.SmoothQuant,
             Samples = table.Samples,
+            CalibrationSeconds = table.CalibrationSeconds is { } seconds ? Math.Round(seconds, 3) : null,
             CalibrationData = q.CalibrateDir,
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
@@ -153,6 +155,8 @@ public static class QuantizationStep
             p => ($"calibrating on {total} samples of {folder}", p.Done, p.Total ?? total),
             progress => Calibrator.Collect(bytes, plan.TensorsToCalibrate, data, settings, (done, all) => progress.Report((done, all)), cancel));
         if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
+        var seconds = statistics.Elapsed.TotalSeconds;
+        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s)");
         return CalibrationTable.From(statistics, settings, bytes, FileHash.FolderSha256(folder));
     }
 }
@@ -173,6 +177,10 @@ public sealed record QuantizationReport
     /// <summary>SmoothQuant's alpha (<c>--smooth-quant</c>), when the activations were smoothed first.</summary>
     public double? SmoothQuant { get; init; }
     public int? Samples { get; init; }
+    /// <summary>Seconds calibration took (null when the ranges came from --calibration-table).</summary>
+    public double? CalibrationSeconds { get; init; }
+    /// <summary>With --calibration-method auto: how many tensors got each method.</summary>
+    public IReadOnlyDictionary<string, int>? ChosenMethods { get; init; }
     public string? CalibrationData { get; init; }
     public string? CalibrationDataSha256 { get; init; }
     public string? CalibrationTable { get; init; }

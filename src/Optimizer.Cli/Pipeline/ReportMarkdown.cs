@@ -53,6 +53,10 @@ public static class ReportMarkdown
         if (q.Method is not null)
             sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
                           + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
+        if (q.ChosenMethods is { } chosen)
+            sb.AppendLine($"- auto chose per tensor: {string.Join(", ", chosen.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        if (q.CalibrationSeconds is { } seconds && q.Samples is { } samples)
+            sb.AppendLine($"- calibration took {seconds:0.00} s ({(seconds > 0 ? samples / seconds : 0):0.0} samples/s)");
         if (q.Budget is { } b)
         {
             sb.AppendLine();

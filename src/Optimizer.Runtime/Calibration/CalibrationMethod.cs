@@ -9,4 +9,9 @@ public enum CalibrationMethod
     Percentile,
     /// <summary>TensorRT's EntropyCalibration2: the threshold whose 128-level quantization loses the least information (KL divergence).</summary>
     Entropy,
+    /// <summary>
+    /// Per tensor, whichever of MinMax, Percentile and Entropy gives the smallest expected quantization error
+    /// (<see cref="QuantizationError"/>) on that tensor's histogram, for the target's quantization grid.
+    /// </summary>
+    Auto,
 }

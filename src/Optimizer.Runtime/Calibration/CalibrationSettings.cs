@@ -26,6 +26,13 @@ public sealed record CalibrationSettings
     public bool Symmetric { get; init; }
 
     /// <summary>
+    /// Fill the histograms even for <see cref="CalibrationMethod.MinMax"/>, which reads only the minimum and maximum
+    /// (so that other methods' ranges can be read from the same statistics). Off by default: histograms are the larger
+    /// part of folding a sample.
+    /// </summary>
+    public bool KeepHistograms { get; init; }
+
+    /// <summary>
     /// The ONNX Runtime session that runs the model. ONNX Runtime's graph optimizations stay on: it keeps every
     /// requested graph output as it is, so the observed tensors are the model's own.
     /// </summary>

@@ -18,6 +18,9 @@ public sealed class CalibrationStatistics
 
     public int SampleCount { get; }
 
+    /// <summary>How long collecting took (session creation, runs and folding); zero when not measured.</summary>
+    public TimeSpan Elapsed { get; init; }
+
     public IReadOnlyDictionary<string, TensorStatistics> Tensors { get; }
 
     /// <summary>The tensors in the order they were asked for.</summary>
@@ -27,16 +30,23 @@ public sealed class CalibrationStatistics
     /// The range of every tensor by <paramref name="method"/> (see <see cref="RangeChoice"/>), in the order the tensors
     /// were asked for. Histogram methods work on the tensors in parallel.
     /// </summary>
-    public IReadOnlyDictionary<string, TensorRange> Ranges(CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
+    public IReadOnlyDictionary<string, TensorRange> Ranges(CalibrationMethod method, double percentile = 99.99, bool symmetric = false) =>
+        RangesWithMethods(method, percentile, symmetric).ToDictionary(kv => kv.Key, kv => kv.Value.Range, StringComparer.Ordinal);
+
+    /// <summary>As <see cref="Ranges(CalibrationMethod, double, bool)"/>, with the method that gave each range (for Auto, the one chosen).</summary>
+    public IReadOnlyDictionary<string, (TensorRange Range, CalibrationMethod Method)> RangesWithMethods(CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
     {
         RangeChoice.CheckPercentile(percentile);
-        var ranges = new TensorRange[Order.Count];
+        if (method != CalibrationMethod.MinMax && Order.FirstOrDefault(t => !t.HasHistogram) is { } bare)
+            throw new InvalidOperationException($"'{bare.Name}' was collected without a histogram (CalibrationSettings.KeepHistograms for MinMax); {method} needs one");
+        var ranges = new (TensorRange, CalibrationMethod)[Order.Count];
         if (method == CalibrationMethod.MinMax)
-            for (var i = 0; i < ranges.Length; i++) ranges[i] = RangeChoice.Choose(Order[i], method, percentile, symmetric);
+            for (var i = 0; i < ranges.Length; i++) ranges[i] = RangeChoice.ChooseWithMethod(Order[i], method, percentile, symmetric);
         else
-            Parallel.For(0, ranges.Length, i => ranges[i] = RangeChoice.Choose(Order[i], method, percentile, symmetric));
-        var result = new Dictionary<string, TensorRange>(StringComparer.Ordinal);
-        foreach (var r in ranges) result.Add(r.Name, r);
+            Parallel.For(0, ranges.Length, i => ranges[i] = RangeChoice.ChooseWithMethod(Order[i], method, percentile, symmetric));
+        // an insertion-ordered dictionary: the tensors in the order they were asked for
+        var result = new Dictionary<string, (TensorRange, CalibrationMethod)>(StringComparer.Ordinal);
+        foreach (var r in ranges) result.Add(r.Item1.Name, r);
         return result;
     }
 

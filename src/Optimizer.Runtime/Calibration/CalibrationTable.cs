@@ -26,7 +26,7 @@ public sealed class CalibrationTable
         Ranges = ranges;
     }
 
-    /// <summary>The method's name in lower case: minmax, percentile or entropy.</summary>
+    /// <summary>The method's name in lower case: minmax, percentile, entropy or auto.</summary>
     public string Method { get; }
 
     public int Samples { get; }
@@ -40,9 +40,30 @@ public sealed class CalibrationTable
     /// <summary>The range of every tensor, in the order they were written.</summary>
     public IReadOnlyDictionary<string, TensorRange> Ranges { get; }
 
+    /// <summary>Seconds the collection took, for the report (null for a table read from a file; not written to it).</summary>
+    public double? CalibrationSeconds { get; init; }
+
+    /// <summary>
+    /// For method auto: the method chosen for each tensor (written as each range's "method"); null otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ChosenMethods { get; init; }
+
+    /// <summary>For method auto: how many tensors got each method, in the order auto tries them; null otherwise.</summary>
+    public IReadOnlyDictionary<string, int>? ChosenCounts => ChosenMethods is null ? null
+        : RangeChoice.AutoCandidates.Select(MethodName).ToDictionary(m => m, m => ChosenMethods.Values.Count(v => v == m));
+
     /// <summary>The table of <paramref name="statistics"/> by the method of <paramref name="settings"/>.</summary>
-    public static CalibrationTable From(CalibrationStatistics statistics, CalibrationSettings settings, byte[] modelBytes, string? dataHash = null) =>
-        new(MethodName(settings.Method), statistics.SampleCount, HashOf(modelBytes), dataHash, statistics.Ranges(settings));
+    public static CalibrationTable From(CalibrationStatistics statistics, CalibrationSettings settings, byte[] modelBytes, string? dataHash = null)
+    {
+        var chosen = statistics.RangesWithMethods(settings.Method, settings.Percentile, settings.Symmetric);
+        return new(MethodName(settings.Method), statistics.SampleCount, HashOf(modelBytes), dataHash, chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Range, StringComparer.Ordinal))
+        {
+            CalibrationSeconds = statistics.Elapsed > TimeSpan.Zero ? statistics.Elapsed.TotalSeconds : null,
+            ChosenMethods = settings.Method == CalibrationMethod.Auto
+                ? chosen.ToDictionary(kv => kv.Key, kv => MethodName(kv.Value.Method), StringComparer.Ordinal)
+                : null,
+        };
+    }
 
     public static string MethodName(CalibrationMethod method) => method.ToString().ToLowerInvariant();
 
@@ -66,6 +87,7 @@ public sealed class CalibrationTable
             json.WriteStartObject(range.Name);
             json.WriteNumber("min", range.Min);
             json.WriteNumber("max", range.Max);
+            if (ChosenMethods is not null && ChosenMethods.TryGetValue(range.Name, out var chosen)) json.WriteString("method", chosen);
             json.WriteEndObject();
         }
         json.WriteEndObject();
@@ -106,7 +128,7 @@ public sealed class CalibrationTable
             throw Bad(path, $"format version {version} is not {FormatVersion}");
         var method = Field(root, "method", JsonValueKind.String, path).GetString()!;
         if (!Enum.GetValues<CalibrationMethod>().Any(m => MethodName(m) == method))
-            throw Bad(path, $"method '{method}' is not minmax, percentile or entropy");
+            throw Bad(path, $"method '{method}' is not minmax, percentile, entropy or auto");
         var samplesField = Field(root, "samples", JsonValueKind.Number, path);
         if (!samplesField.TryGetInt32(out var samples) || samples < 0) throw Bad(path, $"'samples' is not a count: {samplesField}");
         var modelHash = Field(root, "model_hash", JsonValueKind.String, path).GetString()!;
@@ -115,6 +137,7 @@ public sealed class CalibrationTable
             dataHash = data.ValueKind == JsonValueKind.String ? data.GetString() : throw Bad(path, "'data_hash' is not a string");
 
         var ranges = new Dictionary<string, TensorRange>(StringComparer.Ordinal);
+        var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in Field(root, "ranges", JsonValueKind.Object, path).EnumerateObject())
         {
             if (entry.Value.ValueKind != JsonValueKind.Object) throw Bad(path, $"range of '{entry.Name}' is not an object");
@@ -122,8 +145,12 @@ public sealed class CalibrationTable
             var max = Number(entry.Value, "max", entry.Name, path);
             if (min > max) throw Bad(path, $"range of '{entry.Name}' has min {min} above max {max}");
             if (!ranges.TryAdd(entry.Name, new TensorRange(entry.Name, min, max))) throw Bad(path, $"'{entry.Name}' has two ranges");
+            if (entry.Value.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String) chosen[entry.Name] = m.GetString()!;
         }
-        return new CalibrationTable(method, samples, modelHash, dataHash, ranges);
+        return new CalibrationTable(method, samples, modelHash, dataHash, ranges)
+        {
+            ChosenMethods = method == MethodName(CalibrationMethod.Auto) ? chosen : null,
+        };
     }
 
     private static JsonElement Field(JsonElement obj, string name, JsonValueKind kind, string path)

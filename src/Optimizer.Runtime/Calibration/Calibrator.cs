@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Optimizer.Onnx.Errors;
 using Optimizer.Runtime.Data;
 
@@ -7,7 +8,7 @@ namespace Optimizer.Runtime.Calibration;
 /// Collects calibration statistics for INT8 static quantization: runs the FP32 model once per sample with every
 /// observed tensor exposed as a graph output, in one ONNX Runtime session, and folds each tensor's values into
 /// fixed-size <see cref="TensorStatistics"/> as they stream by. Memory does not grow with the number of samples:
-/// a sample's outputs are released before the next sample is read.
+/// at most three samples are held at once (one being read, one running, one being folded).
 /// </summary>
 public static class Calibrator
 {
@@ -38,26 +39,60 @@ public static class Calibrator
         IEnumerable<Sample> samples, int? sampleCount, CalibrationSettings settings, Action<int, int?>? progress, CancellationToken cancel)
     {
         Check(settings);
+        var clock = Stopwatch.StartNew();
         var names = tensorNames.Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0) throw new InvalidInputException("calibration needs at least one tensor to observe");
-        var stats = names.Select(n => new TensorStatistics(n, settings.Bins)).ToList();
-        var byName = stats.ToDictionary(s => s.Name, StringComparer.Ordinal);
-
         var model = ObservedModel.Prepare(modelBytes, names);
-        using var session = new ObservingSession(model, byName, settings.Session);
+        var histograms = settings.Method != CalibrationMethod.MinMax || settings.KeepHistograms;
+        var byName = model.Outputs.Concat(model.Inputs).ToDictionary(n => n, n => new TensorStatistics(n, settings.Bins, histograms), StringComparer.Ordinal);
+        // folding runs beside ONNX Runtime: its threads must not spin on the cores the fold needs
+        using var session = new ObservingSession(model, byName, settings.Session with { Spinning = false });
         var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
         var done = 0;
         using var reader = samples.GetEnumerator();
-        while (settings.MaxSamples is not { } limit || done < limit)
+        // A pipeline of three: the next sample is read while this one runs, and this one's outputs are folded while
+        // the next one runs. Each stage is one task at a time, so the reader and every statistics object see one thread.
+        Task<bool>? reading = Task.Run(reader.MoveNext);
+        Task? folding = null;
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            if (!reader.MoveNext()) break;
-            session.Observe(reader.Current);
-            done++;
-            progress?.Invoke(done, total);
+            while (settings.MaxSamples is not { } limit || done < limit)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var more = reading!.GetAwaiter().GetResult();
+                reading = null;
+                if (!more) break;
+                var sample = reader.Current;
+                if (settings.MaxSamples is not { } last || done + 1 < last) reading = Task.Run(reader.MoveNext);
+                var outputs = session.Run(sample);
+                try
+                {
+                    folding?.GetAwaiter().GetResult();
+                }
+                catch
+                {
+                    outputs.Dispose();
+                    throw;
+                }
+                folding = Task.Run(() =>
+                {
+                    using (outputs) session.Fold(sample, outputs);
+                });
+                done++;
+                progress?.Invoke(done, total);
+            }
+            folding?.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            // nothing may still use the reader or the session once they are disposed
+            try { Task.WaitAll(new[] { reading, folding }.OfType<Task>().ToArray()); }
+            catch (AggregateException) { }
         }
         if (done == 0) throw new InvalidInputException("calibration needs at least one sample; the data set has none");
-        return new CalibrationStatistics(done, stats);
+        // a tensor observed through its source gets a copy of the source's statistics under its own name
+        var stats = names.Select(n => model.Sources[n] == n ? byName[n] : byName[model.Sources[n]].CopyAs(n)).ToList();
+        return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed };
     }
 
     private static void Check(CalibrationSettings settings)

@@ -9,15 +9,18 @@ namespace Optimizer.Runtime.Calibration;
 /// <summary>
 /// A model rewritten so that one run yields every tensor to observe: each one not yet a graph output becomes one
 /// (through the IR, so the rest of the model is written back as read). Graph inputs are not outputs; they are read
-/// from the sample itself.
+/// from the sample itself. A tensor that only rearranges another one (<see cref="SameValues"/>: Reshape, Transpose, ...)
+/// holds the same values, so the same statistics: the other one is observed in its place, once however many such
+/// tensors share it (bert_mini asks for 32 Reshape/Transpose outputs of tensors it asks for anyway).
 /// </summary>
 internal sealed class ObservedModel
 {
-    private ObservedModel(byte[] bytes, IReadOnlyList<string> outputs, IReadOnlyList<string> inputs)
+    private ObservedModel(byte[] bytes, IReadOnlyList<string> outputs, IReadOnlyList<string> inputs, IReadOnlyDictionary<string, string> sources)
     {
         Bytes = bytes;
         Outputs = outputs;
         Inputs = inputs;
+        Sources = sources;
     }
 
     /// <summary>The rewritten model.</summary>
@@ -28,6 +31,21 @@ internal sealed class ObservedModel
 
     /// <summary>Observed tensors that are graph inputs, read from the sample.</summary>
     public IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>
+    /// For every name asked for, the tensor observed for it (itself, or the tensor it rearranges); the values of this
+    /// map are exactly <see cref="Outputs"/> and <see cref="Inputs"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Sources { get; }
+
+    /// <summary>
+    /// Ops whose output holds exactly the values of their first input, rearranged: the same minimum, maximum and
+    /// histogram. (Dropout is left out: in training mode it changes values.)
+    /// </summary>
+    public static readonly IReadOnlySet<string> SameValues = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity",
+    };
 
     /// <summary>
     /// Exposes <paramref name="names"/> (distinct, in order) as outputs. A name the main graph does not define, or one
@@ -49,18 +67,36 @@ internal sealed class ObservedModel
 
         var outputs = new List<string>();
         var inputs = new List<string>();
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        var observed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var value = defined[name];
+            var value = Source(defined[name]);
+            sources[name] = value.Name;
+            if (!observed.Add(value.Name)) continue;
             if (value.IsGraphInput)
             {
-                inputs.Add(name);
+                inputs.Add(value.Name);
                 continue;
             }
-            outputs.Add(name);
+            outputs.Add(value.Name);
             if (!value.IsGraphOutput) graph.AddOutput(value);
         }
-        return new ObservedModel(ModelWriter.ToBytes(model), outputs, inputs);
+        return new ObservedModel(ModelWriter.ToBytes(model), outputs, inputs, sources);
+    }
+
+    /// <summary>
+    /// The tensor whose values <paramref name="value"/> holds: followed back through <see cref="SameValues"/> ops while
+    /// their input is computed by the graph or fed to it (not a constant). These ops keep the element type, so the
+    /// source of a float tensor is float.
+    /// </summary>
+    private static Value Source(Value value)
+    {
+        while (value.Producer is { IsDefaultDomain: true } node && SameValues.Contains(node.OpType)
+               && node.Inputs.Count > 0 && node.Inputs[0] is { IsInitializer: false } input
+               && (input.Producer is not null || input.IsGraphInput))
+            value = input;
+        return value;
     }
 
     /// <summary>

@@ -37,18 +37,19 @@ internal sealed class ObservingSession : IDisposable
         _inputStats = model.Inputs.Select(n => (n, stats[n])).ToArray();
     }
 
-    /// <summary>Runs the model on <paramref name="sample"/> and folds the observed tensors into their statistics.</summary>
-    public void Observe(Sample sample)
+    /// <summary>
+    /// Runs the model on <paramref name="sample"/>; the caller owns the observed outputs returned (in the order of
+    /// <see cref="ObservedModel.Outputs"/>) and hands them with the sample to <see cref="Fold"/>, possibly on another
+    /// thread while the next sample runs.
+    /// </summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(Sample sample)
     {
-        foreach (var (name, stats) in _inputStats)
-            stats.Add(FloatInput(sample, name).AsSpan<float>());
-
+        foreach (var (name, _) in _inputStats) FloatInput(sample, name);
         var values = new OrtValue[_inputNames.Length];
         try
         {
             for (var i = 0; i < values.Length; i++) values[i] = FindInput(sample, _inputNames[i]).ToOrtValue();
-            using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
-            Fold(outputs);
+            return _session.Run(_runOptions, _inputNames, values, _outputNames);
         }
         catch (OnnxRuntimeException e)
         {
@@ -61,11 +62,14 @@ internal sealed class ObservingSession : IDisposable
     }
 
     /// <summary>
-    /// Folds the outputs into their statistics, one tensor per task: ONNX Runtime's threads are idle between runs, and
-    /// each statistics object is touched by one thread only. Small outputs are folded on this thread.
+    /// Folds the observed inputs of <paramref name="sample"/> and the <paramref name="outputs"/> of its run into their
+    /// statistics, one tensor per task. Each statistics object is touched by one thread at a time: folds of two
+    /// samples must not overlap. Small outputs are folded on this thread.
     /// </summary>
-    private void Fold(IReadOnlyList<OrtValue> outputs)
+    public void Fold(Sample sample, IReadOnlyList<OrtValue> outputs)
     {
+        foreach (var (name, stats) in _inputStats)
+            stats.Add(FindInput(sample, name).AsSpan<float>());
         long elements = 0;
         for (var i = 0; i < outputs.Count; i++) elements += outputs[i].GetTensorTypeAndShape().ElementCount;
         if (elements < ParallelAbove || _outputStats.Length == 1)

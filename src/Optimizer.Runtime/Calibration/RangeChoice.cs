@@ -11,11 +11,40 @@ namespace Optimizer.Runtime.Calibration;
 /// otherwise both tails of x cut by (100 - P) / 2 % each (<see cref="PercentileThreshold.OfSigned"/>), clamped to (min, max).</item>
 /// <item>Entropy: t from <see cref="EntropyThreshold"/> on |x|, at most amax; symmetric: (-t, t); otherwise (-t, t)
 /// intersected with (min, max), so a tensor without negative values gets (0, t).</item>
+/// <item>Auto: the one of the three above with the smallest <see cref="QuantizationError.Expected">expected quantization
+/// error</see> on the tensor's histogram, on the grid the range gives (symmetric int8 or asymmetric uint8); on a tie the
+/// first in that order.</item>
 /// </list>
 /// </summary>
 public static class RangeChoice
 {
-    public static TensorRange Choose(TensorStatistics stats, CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
+    /// <summary>The methods <see cref="CalibrationMethod.Auto"/> chooses among, in the order ties are broken.</summary>
+    public static readonly IReadOnlyList<CalibrationMethod> AutoCandidates = [CalibrationMethod.MinMax, CalibrationMethod.Percentile, CalibrationMethod.Entropy];
+
+    public static TensorRange Choose(TensorStatistics stats, CalibrationMethod method, double percentile = 99.99, bool symmetric = false) =>
+        ChooseWithMethod(stats, method, percentile, symmetric).Range;
+
+    /// <summary>The range, and the method that gave it (for <see cref="CalibrationMethod.Auto"/>: the one chosen).</summary>
+    public static (TensorRange Range, CalibrationMethod Method) ChooseWithMethod(TensorStatistics stats, CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
+    {
+        if (method != CalibrationMethod.Auto) return (Single(stats, method, percentile, symmetric), method);
+        CheckPercentile(percentile);
+        (TensorRange Range, CalibrationMethod Method)? best = null;
+        var bestError = double.PositiveInfinity;
+        foreach (var candidate in AutoCandidates)
+        {
+            var range = Single(stats, candidate, percentile, symmetric);
+            var error = QuantizationError.Expected(stats.Histogram, stats.Min, stats.Max, QuantizationGrid.For(range, symmetric));
+            if (best is null || error < bestError)
+            {
+                best = (range, candidate);
+                bestError = error;
+            }
+        }
+        return best!.Value;
+    }
+
+    private static TensorRange Single(TensorStatistics stats, CalibrationMethod method, double percentile, bool symmetric)
     {
         CheckPercentile(percentile);
         if (stats.Count == 0) return new TensorRange(stats.Name, 0, 0);

@@ -46,6 +46,14 @@ public sealed class SymmetricHistogram
         return abs;
     }
 
+    /// <summary>Makes this histogram equal to <paramref name="other"/> (same number of bins).</summary>
+    public void CopyFrom(SymmetricHistogram other)
+    {
+        if (other.BinsPerSign != BinsPerSign) throw new ArgumentException($"{other.BinsPerSign} bins per sign, not {BinsPerSign}", nameof(other));
+        other._counts.CopyTo(_counts, 0);
+        Limit = other.Limit;
+    }
+
     /// <summary>
     /// Widens the range to hold <paramref name="amax"/>: the new limit is the old one times the smallest whole k that
     /// reaches amax, and old bin j of each half goes to new bin j / k. The first non-zero amax just sets the limit
@@ -115,8 +123,8 @@ public sealed class SymmetricHistogram
         ref var s2 = ref Unsafe.Add(ref s1, stride);
         ref var s3 = ref Unsafe.Add(ref s2, stride);
         var i = 0;
-        // scratch counters are 32-bit: flush before any of them could overflow
-        const int Flush = 1 << 30;
+        // scratch counters are 32-bit: flush while the sum of the four ways of a bin still fits an int
+        const int Flush = 1 << 28;
         var sinceFlush = 0;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -168,15 +176,28 @@ public sealed class SymmetricHistogram
         return _scratch;
     }
 
-    /// <summary>Adds the scratch histograms to the counts and zeroes them.</summary>
+    /// <summary>Adds the scratch histograms to the counts and zeroes them (a vector of bins at a time).</summary>
     private void FlushScratch(int[] scratch)
     {
         var stride = 2 * BinsPerSign;
-        for (var w = 0; w < Ways; w++)
+        var ways = scratch.AsSpan(0, Ways * stride);
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var part = scratch.AsSpan(w * stride, stride);
-            for (var j = 0; j < stride; j++) _counts[j] += part[j];
-            part.Clear();
+            ref var s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
+            ref var counts = ref MemoryMarshal.GetArrayDataReference(_counts);
+            for (; j <= stride - Vector256<int>.Count; j += Vector256<int>.Count)
+            {
+                var sum = Vector256.LoadUnsafe(ref s0, (nuint)j) + Vector256.LoadUnsafe(ref s0, (nuint)(j + stride))
+                          + Vector256.LoadUnsafe(ref s0, (nuint)(j + 2 * stride)) + Vector256.LoadUnsafe(ref s0, (nuint)(j + 3 * stride));
+                // four counters each at most 2^28 and a few (see Add): their sum fits an int
+                var (low, high) = Vector256.Widen(sum);
+                (Vector256.LoadUnsafe(ref counts, (nuint)j) + low).StoreUnsafe(ref counts, (nuint)j);
+                (Vector256.LoadUnsafe(ref counts, (nuint)(j + 4)) + high).StoreUnsafe(ref counts, (nuint)(j + 4));
+            }
         }
+        for (; j < stride; j++)
+            _counts[j] += scratch[j] + scratch[j + stride] + scratch[j + 2 * stride] + scratch[j + 3 * stride];
+        ways.Clear();
     }
 }

@@ -14,10 +14,12 @@ public sealed class TensorStatistics
     private float _min = float.PositiveInfinity;
     private float _max = float.NegativeInfinity;
 
-    public TensorStatistics(string name, int bins = 2048)
+    /// <param name="histogram">False: keep only the minimum, maximum and counts (the histogram stays empty).</param>
+    public TensorStatistics(string name, int bins = 2048, bool histogram = true)
     {
         Name = name;
         Histogram = new SymmetricHistogram(bins);
+        HasHistogram = histogram;
     }
 
     public string Name { get; }
@@ -35,6 +37,23 @@ public sealed class TensorStatistics
     public long NonFiniteCount { get; private set; }
 
     public SymmetricHistogram Histogram { get; }
+
+    /// <summary>Whether values are counted into <see cref="Histogram"/>; when false it stays empty.</summary>
+    public bool HasHistogram { get; }
+
+    /// <summary>The same statistics under another name (for a tensor holding the same values).</summary>
+    public TensorStatistics CopyAs(string name)
+    {
+        var copy = new TensorStatistics(name, Histogram.BinsPerSign, HasHistogram)
+        {
+            _min = _min,
+            _max = _max,
+            Count = Count,
+            NonFiniteCount = NonFiniteCount,
+        };
+        copy.Histogram.CopyFrom(Histogram);
+        return copy;
+    }
 
     /// <summary>Folds one batch of values into the statistics.</summary>
     public void Add(ReadOnlySpan<float> values)
@@ -79,6 +98,7 @@ public sealed class TensorStatistics
         _min = MathF.Min(_min, min);
         _max = MathF.Max(_max, max);
         Count += finite.Length;
+        if (!HasHistogram) return;
         Histogram.Cover(MathF.Max(MathF.Abs(min), MathF.Abs(max)));
         Histogram.Add(finite);
     }

@@ -59,6 +59,7 @@ public static class SessionFactory
             // Load errors reach the user through the exception message; ORT's own log would print them twice.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
         };
+        if (!settings.Spinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (settings.Threads > 0)
         {
             options.IntraOpNumThreads = settings.Threads;

@@ -12,6 +12,11 @@ public sealed record SessionSettings
     /// <summary>Intra-op threads; 0 lets ONNX Runtime choose.</summary>
     public int Threads { get; init; }
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin between ops waiting for work (its default). Off when other work
+    /// shares the cores with the session, as calibration's folding does: spinning threads take the cores from it.
+    /// </summary>
+    public bool Spinning { get; init; } = true;
     /// <summary>GPU device id for the CUDA and TensorRT providers.</summary>
     public int DeviceId { get; init; }
 

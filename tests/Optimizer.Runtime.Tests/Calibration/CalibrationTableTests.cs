@@ -29,6 +29,29 @@ public sealed class CalibrationTableTests
     }
 
     [Fact]
+    public void AutoTablesKeepTheMethodChosenForEachTensor()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var wide = new TensorStatistics("wide");
+        wide.Add(QuantizationErrorTests.Laplace(100_000, new Random(5)));
+        var plain = new TensorStatistics("plain", 128);
+        plain.Add(Enumerable.Range(0, 1000).Select(i => i / 100f).ToArray());
+        var settings = new CalibrationSettings { Method = CalibrationMethod.Auto, Percentile = 99.9 };
+        var table = CalibrationTable.From(new CalibrationStatistics(1, [wide, plain]), settings, [1]);
+        Assert.Equal("auto", table.Method);
+        Assert.Equal("minmax", table.ChosenMethods!["plain"]);
+        Assert.NotEqual("minmax", table.ChosenMethods["wide"]);
+        Assert.Equal(2, table.ChosenCounts!.Values.Sum());
+        Assert.Equal(["minmax", "percentile", "entropy"], table.ChosenCounts.Keys);
+
+        var path = dir.File("calibration.json");
+        table.Write(path);
+        var back = CalibrationTable.Read(path);
+        Assert.Equal(table.ChosenMethods, back.ChosenMethods);
+        Assert.Null(CalibrationTable.From(new CalibrationStatistics(1, [plain]), new CalibrationSettings(), [1]).ChosenMethods);
+    }
+
+    [Fact]
     public void CheckCoversNamesTheMissingTensors()
     {
         var table = Table(3);
