@@ -15,10 +15,12 @@ internal sealed class OnnxNetwork
     {
         Model = model;
         var graph = model.Graph;
-        foreach (var t in graph.Initializer) Constants[t.Name] = t;
-        foreach (var node in graph.Node.Where(n => n.OpType == "Constant"))
+        // The parser imports If branches and Loop bodies as conditional and loop layers holding their nodes' layers.
+        _nodes = AllNodes(graph).ToList();
+        foreach (var t in AllGraphs(graph).SelectMany(g => g.Initializer)) Constants[t.Name] = t;
+        foreach (var node in _nodes.Where(n => n.OpType == "Constant"))
             if (node.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } value) Constants[node.Output[0]] = value;
-        foreach (var node in graph.Node)
+        foreach (var node in _nodes)
             foreach (var output in node.Output) Producers[output] = node;
         Inputs = graph.Input.Where(i => !Constants.ContainsKey(i.Name)).Select(ToInput).ToList();
         Outputs = graph.Output.Select(o => o.Name).ToList();
@@ -31,7 +33,19 @@ internal sealed class OnnxNetwork
     public Dictionary<string, TensorProto> Constants { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, NodeProto> Producers { get; } = new(StringComparer.Ordinal);
     public IReadOnlyDictionary<string, int> ElementTypes { get; }
-    public IEnumerable<NodeProto> Nodes => Model.Graph.Node;
+    private readonly List<NodeProto> _nodes;
+
+    /// <summary>Every node: the main graph's, then those of the subgraphs they hold.</summary>
+    public IEnumerable<NodeProto> Nodes => _nodes;
+
+    private static IEnumerable<GraphProto> AllGraphs(GraphProto graph)
+    {
+        yield return graph;
+        foreach (var sub in graph.Node.SelectMany(n => n.Attribute).SelectMany(a => a.G is { } g ? [g] : a.Graphs.ToArray()))
+            foreach (var inner in AllGraphs(sub)) yield return inner;
+    }
+
+    private static IEnumerable<NodeProto> AllNodes(GraphProto graph) => AllGraphs(graph).SelectMany(g => g.Node);
 
     public bool HasQdq => Nodes.Any(IsQdq);
 

@@ -43,22 +43,12 @@ public static class QuantizationStep
             }, null, records, gone);
         }
         var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
-        // Calibration observes the main graph's tensors: quantized nodes of If/Loop/Scan bodies stay float.
-        var mainValues = model.Graph.DefinedValues().Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-        var subgraphLeft = new List<NodeReason>();
-        if (plan.TensorsToCalibrate.Any(t => !mainValues.Contains(t)))
-        {
-            var inner = model.Graph.AllGraphs().Skip(1).SelectMany(g => g.Nodes).Select(n => n.Name).Where(plan.QuantizedNodes.Contains).ToList();
-            subgraphLeft.AddRange(inner.Select(n => new NodeReason(n, "inside a subgraph: calibration observes the main graph only")));
-            keepFloat = (keepFloat ?? []).Concat(inner).ToList();
-            plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
-        }
         if (plan.TensorsToCalibrate.Count == 0)
             return new QuantizationOutcome(new QuantizationReport
             {
                 Mode = q.Mode,
                 Target = TargetName(q.Target),
-                LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
+                LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
             }, null, [], []);
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
@@ -79,7 +69,7 @@ public static class QuantizationStep
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
             QuantizedNodes = plan.QuantizedNodes.Count,
-            LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).Concat(subgraphLeft).ToList(),
+            LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
         };
         return new QuantizationOutcome(report, table, passRecords, plan.QuantizedNodes);
     }

@@ -11,7 +11,8 @@ namespace Optimizer.Runtime.Calibration;
 /// (through the IR, so the rest of the model is written back as read). Graph inputs are not outputs; they are read
 /// from the sample itself. A tensor that only rearranges another one (<see cref="SameValues"/>: Reshape, Transpose, ...)
 /// holds the same values, so the same statistics: the other one is observed in its place, once however many such
-/// tensors share it (bert_mini asks for 32 Reshape/Transpose outputs of tensors it asks for anyway).
+/// tensors share it (bert_mini asks for 32 Reshape/Transpose outputs of tensors it asks for anyway). A tensor of an
+/// If/Loop/Scan body is observed through the outputs <see cref="SubgraphLifter"/> adds up to the main graph.
 /// </summary>
 internal sealed class ObservedModel
 {
@@ -56,11 +57,13 @@ internal sealed class ObservedModel
         var model = ModelReader.Read(new MemoryStream(modelBytes, writable: false), null, "calibration model");
         var graph = model.Graph;
         var defined = new Dictionary<string, Value>(StringComparer.Ordinal);
-        foreach (var v in graph.DefinedValues()) defined.TryAdd(v.Name, v);
+        // Subgraphs too: a tensor of an If/Loop/Scan body is lifted to a main-graph output (SubgraphLifter).
+        foreach (var g in graph.AllGraphs().ToList())
+            foreach (var v in g.DefinedValues()) defined.TryAdd(v.Name, v);
 
         var missing = names.Where(n => !defined.ContainsKey(n)).ToList();
         if (missing.Count > 0)
-            throw new InvalidInputException($"the model has no tensor {NameList.Format(missing)} to calibrate (only tensors of the main graph can be observed)");
+            throw new InvalidInputException($"the model has no tensor {NameList.Format(missing)} to calibrate");
         var notFloat = names.Where(n => defined[n].TensorType is { } t && t.ElementType != ElementType.Float).ToList();
         if (notFloat.Count > 0)
             throw new InvalidInputException($"calibration observes float tensors only; {NameList.Format(notFloat)} {(notFloat.Count == 1 ? "is" : "are")} not float");
@@ -69,9 +72,10 @@ internal sealed class ObservedModel
         var inputs = new List<string>();
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         var observed = new HashSet<string>(StringComparer.Ordinal);
+        var lifter = new SubgraphLifter();
         foreach (var name in names)
         {
-            var value = Source(defined[name]);
+            var value = lifter.Lift(Source(defined[name]));
             sources[name] = value.Name;
             if (!observed.Add(value.Name)) continue;
             if (value.IsGraphInput)

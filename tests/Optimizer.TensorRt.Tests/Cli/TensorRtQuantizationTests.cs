@@ -46,10 +46,8 @@ public sealed class TensorRtQuantizationTests(ITestOutputHelper output) : IDispo
         var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.3.0.26");
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
 
-        // The VAD computes everything inside If branches, which calibration does not observe yet: nothing to require in INT8.
-        var requireInt8 = file == "silero_vad_legacy.onnx" ? Array.Empty<string>() : ["--require-int8"];
         var code = CommandLineApp.Run([model, "-o", outDir, "--shapes", shapes, "--quantize", "int8", "--calibrate", calib, "--target", "tensorrt",
-            "--engine", "--trtexec", trtexec, "--engine-duration", "0.05", .. requireInt8], stdout, stderr);
+            "--engine", "--trtexec", trtexec, "--engine-duration", "0.05", "--require-int8"], stdout, stderr);
 
         output.WriteLine(stdout.ToString());
         Assert.True(code == 0, stderr.ToString());
@@ -58,8 +56,7 @@ public sealed class TensorRtQuantizationTests(ITestOutputHelper output) : IDispo
         var quantizers = graphs.SelectMany(g => g.Nodes).Where(n => n.OpType == "QuantizeLinear").ToList();
         var dequantizers = graphs.SelectMany(g => g.Nodes).Where(n => n.OpType == "DequantizeLinear").ToList();
         output.WriteLine($"{file}: {quantizers.Count} QuantizeLinear, {dequantizers.Count} DequantizeLinear");
-        if (file == "silero_vad_legacy.onnx") Assert.Contains("inside a subgraph", File.ReadAllText(Path.Combine(outDir, "report.md")));
-        else Assert.NotEmpty(quantizers);
+        Assert.NotEmpty(quantizers); // the VAD's are inside its If branches, calibrated through outputs lifted to the main graph
         foreach (var q in quantizers)
         {
             var zero = q.Input(2)?.GetConstant() ?? throw new Xunit.Sdk.XunitException($"{q.Name} has no zero point");

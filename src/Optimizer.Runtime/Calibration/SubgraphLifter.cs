@@ -1,0 +1,83 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Onnx.IR;
+using Attribute = Optimizer.Onnx.IR.Attribute;
+
+namespace Optimizer.Runtime.Calibration;
+
+/// <summary>
+/// Makes a tensor of an If/Loop/Scan body observable from the main graph: it becomes an output of its body and so a
+/// new output of the node holding the body, repeatedly up to the main graph. An If's other branch outputs an empty
+/// tensor of the same rank (no values: nothing added to the statistics when that branch runs); a Loop or Scan body
+/// emits it as a scan output, so the node's new output stacks its value of every iteration. Min, max and histogram of
+/// the lifted tensor are exactly those of the tensor over every time its body ran.
+/// </summary>
+internal sealed class SubgraphLifter
+{
+    private readonly Dictionary<Value, Value> _lifted = [];
+
+    /// <summary>The main-graph value carrying <paramref name="value"/>'s values (itself when it is in the main graph).</summary>
+    public Value Lift(Value value)
+    {
+        var graph = value.Graph ?? throw new InvalidOperationException($"'{value.Name}' belongs to no graph");
+        if (graph.ParentNode is not { } holder) return value;
+        if (_lifted.TryGetValue(value, out var done)) return done;
+        // A body's formal input (or an initializer) is not a node output: an Identity gives it one.
+        var emitted = value.Producer is null ? Copy(graph, value) : value;
+        var outer = holder.OpType switch
+        {
+            "If" when holder.IsDefaultDomain => LiftFromIf(holder, graph, emitted),
+            "Loop" or "Scan" when holder.IsDefaultDomain => LiftAsScanOutput(holder, graph, emitted),
+            _ => throw new InvalidInputException($"cannot calibrate '{value.Name}': it lives in a subgraph of {holder.OpType}, which only If, Loop and Scan bodies can be observed in"),
+        };
+        var result = Lift(outer);
+        _lifted[value] = result;
+        return result;
+    }
+
+    // then_branch: ... v  =>  outputs += v;  else_branch: outputs += Constant(float[0 x ... x 0]);  If: outputs += v'
+    private static Value LiftFromIf(Node holder, Graph branch, Value value)
+    {
+        var rank = value.Shape?.Rank;
+        foreach (var g in holder.Subgraphs)
+        {
+            if (g == branch) g.AddOutput(value);
+            else
+            {
+                var dims = Enumerable.Repeat(0L, rank ?? 1).ToArray();
+                var empty = g.AddNode("Constant", [], [g.UniqueValueName(value.Name + "_not_taken")],
+                    [Attribute.FromTensor("value", Tensor.FromArray(value.Name + "_not_taken", Array.Empty<float>(), dims))]).Output();
+                empty.Type = new TensorTypeInfo(ElementType.Float, new Shape(dims));
+                g.AddOutput(empty);
+            }
+        }
+        return NewOutput(holder, value);
+    }
+
+    // Loop body: (cond, carried..., scans...) => (cond, carried..., scans..., v); Scan body: (states..., scans..., v)
+    private static Value LiftAsScanOutput(Node holder, Graph body, Value value)
+    {
+        body.AddOutput(value);
+        if (holder.OpType == "Scan")
+        {
+            // Listed per scan output when given: the new one stacks along axis 0, forward.
+            foreach (var name in new[] { "scan_output_axes", "scan_output_directions" })
+                if (holder.GetInts(name) is { } list) holder.SetAttribute(Attribute.FromInts(name, [.. list, 0]));
+        }
+        return NewOutput(holder, value);
+    }
+
+    private static Value NewOutput(Node holder, Value inner)
+    {
+        var output = holder.AddOutput(holder.Graph!.UniqueValueName(inner.Name + "_observed"));
+        output.Type = new TensorTypeInfo(ElementType.Float, null);
+        return output;
+    }
+
+    private static Value Copy(Graph graph, Value value)
+    {
+        var identity = new Node("Identity", [value], [graph.UniqueValueName(value.Name + "_observed")]);
+        graph.InsertBefore(graph.Nodes.Count > 0 ? graph.Nodes[0] : throw new InvalidInputException($"cannot calibrate '{value.Name}': its body has no nodes"), identity);
+        identity.Output().Type = value.Type;
+        return identity.Output();
+    }
+}

@@ -1,0 +1,88 @@
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Runtime.Calibration;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+using Attribute = Optimizer.Onnx.IR.Attribute;
+
+namespace Optimizer.Runtime.Tests.Calibration;
+
+/// <summary>
+/// Tensors of If branches and Loop bodies are observed through outputs lifted to the main graph: their statistics
+/// are those of every time the body ran, and a branch not taken adds nothing.
+/// </summary>
+public sealed class SubgraphCalibrationTests
+{
+    private static readonly CalibrationSettings Settings = new() { Session = SessionSettings.ForComparison };
+
+    [Fact]
+    public void AnIfBranchTensorIsObservedOnlyWhenItsBranchRuns()
+    {
+        var graph = new Graph("main");
+        var x = graph.AddInput("x", new TensorTypeInfo(ElementType.Float, new Shape(4)));
+        var cond = graph.AddInput("cond", new TensorTypeInfo(ElementType.Bool, new Shape(Array.Empty<long>())));
+        var then = new Graph("then");
+        var doubled = then.AddNode("Mul", [x, then.AddInitializer(Tensor.Scalar("two", 2f))], ["doubled"]).Output();
+        then.AddOutput(then.AddNode("Relu", [doubled], ["then_out"]).Output());
+        var other = new Graph("else");
+        var shifted = other.AddNode("Sub", [x, other.AddInitializer(Tensor.Scalar("one", 1f))], ["shifted"]).Output();
+        other.AddOutput(other.AddNode("Relu", [shifted], ["else_out"]).Output());
+        var node = graph.AddNode("If", [cond], ["y"], [Attribute.FromGraph("then_branch", then), Attribute.FromGraph("else_branch", other)]);
+        node.Output().Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
+        graph.AddOutput(node.Output());
+        var bytes = Write(graph);
+
+        float[] a = [-1f, 0.5f, 2f, 3f], b = [10f, -4f, 0f, 1f], c = [7f, 8f, -9f, 6f];
+        var stats = Calibrator.Collect(bytes, ["doubled", "shifted"], [Sample(a, true), Sample(b, false), Sample(c, true)], Settings);
+
+        // doubled ran on a and c only; shifted on b only.
+        Assert.Equal(-18f, stats.Tensors["doubled"].Min);
+        Assert.Equal(16f, stats.Tensors["doubled"].Max);
+        Assert.Equal(8, stats.Tensors["doubled"].Count);
+        Assert.Equal(-5f, stats.Tensors["shifted"].Min);
+        Assert.Equal(9f, stats.Tensors["shifted"].Max);
+        Assert.Equal(4, stats.Tensors["shifted"].Count);
+    }
+
+    [Fact]
+    public void ALoopBodyTensorIsObservedOnEveryIteration()
+    {
+        var graph = new Graph("main");
+        var x = graph.AddInput("x", new TensorTypeInfo(ElementType.Float, new Shape(2)));
+        var trips = graph.AddInitializer(Tensor.Scalar("trips", 3L));
+        var start = graph.AddInitializer(Tensor.FromArray("start", new[] { 0f, 0f }, 2));
+        var body = new Graph("body");
+        body.AddInput("i", new TensorTypeInfo(ElementType.Int64, new Shape(Array.Empty<long>())));
+        var condIn = body.AddInput("cond_in", new TensorTypeInfo(ElementType.Bool, new Shape(Array.Empty<long>())));
+        var carried = body.AddInput("acc", new TensorTypeInfo(ElementType.Float, new Shape(2)));
+        var next = body.AddNode("Add", [carried, x], ["acc_next"]).Output();
+        body.AddOutput(body.AddNode("Identity", [condIn], ["cond_out"]).Output());
+        body.AddOutput(next);
+        var loop = graph.AddNode("Loop", [trips, null, start], ["final"], [Attribute.FromGraph("body", body)]);
+        loop.Output().Type = new TensorTypeInfo(ElementType.Float, new Shape(2));
+        graph.AddOutput(loop.Output());
+        var bytes = Write(graph);
+
+        var stats = Calibrator.Collect(bytes, ["acc_next", "acc"], [new Sample("s", "test", new Dictionary<string, HostTensor> { ["x"] = HostTensor.FromArray(new[] { 1.5f, -2f }, [2]) })], Settings);
+
+        // acc_next takes x, 2x, 3x; the body input acc takes 0, x, 2x.
+        Assert.Equal(6, stats.Tensors["acc_next"].Count);
+        Assert.Equal(-6f, stats.Tensors["acc_next"].Min);
+        Assert.Equal(4.5f, stats.Tensors["acc_next"].Max);
+        Assert.Equal(-4f, stats.Tensors["acc"].Min);
+        Assert.Equal(3f, stats.Tensors["acc"].Max);
+    }
+
+    private static byte[] Write(Graph graph)
+    {
+        var model = new Model(graph) { IrVersion = 8 };
+        model.SetOpset("", 13);
+        return ModelWriter.ToBytes(model);
+    }
+
+    private static Sample Sample(float[] x, bool cond) => new("s", "test", new Dictionary<string, HostTensor>
+    {
+        ["x"] = HostTensor.FromArray(x, [4]),
+        ["cond"] = HostTensor.FromArray(new[] { cond }, []),
+    });
+}
