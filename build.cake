@@ -13,12 +13,13 @@ Task("Test")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    // Category=Large (the >2 GiB external-data round trip) runs on its own: dotnet cake --target=TestLarge
+    // Category=Large (the >2 GiB external-data round trip) and Category=Fuzz (thousands of mutants) run on their own:
+    // dotnet cake --target=TestLarge, dotnet cake --target=TestFuzz
     DotNetTest("Optimizer.sln", new DotNetTestSettings
     {
         Configuration = configuration,
         NoBuild = true,
-        Filter = "Category!=Large",
+        Filter = "Category!=Large&Category!=Fuzz",
     });
 });
 
@@ -27,6 +28,13 @@ Task("TestLarge")
     .Does(() =>
 {
     DotNetTest("tests/Optimizer.Onnx.Tests", new DotNetTestSettings { Configuration = configuration, NoBuild = true, Filter = "Category=Large" });
+});
+
+Task("TestFuzz")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    DotNetTest("tests/Optimizer.Cli.Tests", new DotNetTestSettings { Configuration = configuration, NoBuild = true, Filter = "Category=Fuzz" });
 });
 
 Task("Publish")

@@ -27,7 +27,8 @@ public static class CommandLineApp
         return root;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <param name="cancellation">Cancels the command as Ctrl+C does (exit 130).</param>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellation = default)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
@@ -40,7 +41,7 @@ public static class CommandLineApp
             stderr.WriteLine($"error: {string.Join("; ", parse.Errors.Select(ParseErrorText.Describe))} (see '{command} --help')");
             return ExitCodes.InvalidInput;
         }
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         try

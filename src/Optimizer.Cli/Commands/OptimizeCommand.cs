@@ -4,6 +4,7 @@ using Optimizer.Cli.Pipeline;
 using Optimizer.Onnx.Errors;
 using Optimizer.Passes.Infrastructure;
 using Optimizer.Runtime.Validation;
+using Optimizer.TensorRt.Engines;
 using Optimizer.TensorRt.Flags;
 
 namespace Optimizer.Cli.Commands;
@@ -29,11 +30,12 @@ public static class OptimizeCommand
         var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable (see 'optimize validate --help'); a miss exits 1." };
         var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
+        var wait = new Option<bool>("--wait") { Description = "When another run is writing the output folder, wait for it to finish instead of refusing." };
         var quantize = new QuantizeOptionSet();
         var engine = new EngineOptions(forRoot: true);
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
-            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit,
+            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait,
         };
         quantize.AddTo(root);
         engine.AddTo(root);
@@ -58,23 +60,62 @@ public static class OptimizeCommand
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
-            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            // Every file of the run is staged and published into OUT at the end (see OutputTransaction); what the run prints
+            // names the files in OUT, and its results on stdout appear once they are published.
+            using var transaction = new OutputTransaction(outDir, parse.GetValue(wait), parse.InvocationConfiguration.Error);
+            var stdout = new StagingPathWriter(parse.InvocationConfiguration.Output, transaction, deferred: true);
+            var stderr = new StagingPathWriter(parse.InvocationConfiguration.Error, transaction);
             // Whatever would stop --validate or --engine for a reason of the input is refused before anything is written.
-            var code = OptimizeRunner.Run(options, stdout, cancel, beforeWrite: optimized =>
+            var code = OptimizeRunner.Run(options, transaction, stdout, cancel, beforeWrite: optimized =>
             {
                 validation?.CheckData(options, cancel);
                 if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
             }, stderr, validation);
-            if (code == 0 && validation is not null) code = validation.Run(options, outDir, stdout, stderr, cancel);
-            if (!engine.IsRequested(parse)) return code;
-            if (code != 0)
-            {
-                stderr.WriteLine("not building the TensorRT engine: the model did not pass validation");
-                return code;
-            }
-            return await engine.RunAsync(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir, cancel, printSummary: !options.Json);
+            if (code == 0 && validation is not null) code = validation.Run(options, transaction.Staging, stdout, stderr, cancel);
+            if (engineRun is not null) code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
+            Publish(transaction, stdout, stderr, cancel);
+            return code;
         });
         return root;
+    }
+
+    /// <summary>
+    /// The --engine step, into the staging folder. An engine from an earlier run leaves OUT with this run (it was not built
+    /// from this model). When trtexec fails (exit 3) the ONNX outputs are still published, with trtexec.log.
+    /// </summary>
+    private static async Task<int> BuildEngine(EngineRunOptions engineRun, int code, OutputTransaction transaction, StagingPathWriter stdout,
+        StagingPathWriter stderr, bool printSummary, CancellationToken cancel)
+    {
+        foreach (var name in new[] { EngineBuilder.EngineFile, EngineBuilder.LogFile, EngineBuilder.LayerFile, EngineBuilder.TimesFile })
+            transaction.RemoveOnPublish(name);
+        EngineManifest.Forget(transaction.Staging);
+        if (code != 0)
+        {
+            stderr.WriteLine("not building the TensorRT engine: the model did not pass validation");
+            return code;
+        }
+        var staged = engineRun with
+        {
+            OnnxPath = Path.Combine(transaction.Staging, OptimizeRunner.ModelFileName),
+            OutDir = transaction.Staging,
+            PrintSummary = printSummary,
+        };
+        try
+        {
+            return await EngineRun.RunAsync(staged, stdout, stderr, cancel);
+        }
+        catch (ExternalToolException)
+        {
+            Publish(transaction, stdout, stderr, cancel);
+            throw;
+        }
+    }
+
+    private static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel)
+    {
+        stderr.Flush();
+        transaction.Publish(cancel);
+        stdout.Release();
     }
 
     private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit)

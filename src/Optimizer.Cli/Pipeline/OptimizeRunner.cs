@@ -13,8 +13,8 @@ namespace Optimizer.Cli.Pipeline;
 
 /// <summary>
 /// <c>optimize MODEL</c>: read the model, run the passes, write OUT/model.onnx, OUT/report.json, OUT/report.md and
-/// OUT/manifest.json. Nothing is written before the model has been read and the passes have run, and each file
-/// appears only once complete.
+/// OUT/manifest.json. Nothing is written before the model has been read and the passes have run; the files go to the
+/// staging folder of the <see cref="OutputTransaction"/>, which the caller publishes into OUT when the run is done.
 /// </summary>
 public static class OptimizeRunner
 {
@@ -34,8 +34,9 @@ public static class OptimizeRunner
     /// it will be written; it throws to refuse.
     /// </param>
     /// <param name="validation">The --validate step: with --quantize, the accuracy budget quantization must keep.</param>
-    public static int Run(OptimizeOptions options, TextWriter stdout, CancellationToken cancel, Action<Model>? beforeWrite = null,
-        TextWriter? stderr = null, PipelineValidation? validation = null)
+    /// <param name="output">OUT (options.OutDir), taken by this run when it starts writing.</param>
+    public static int Run(OptimizeOptions options, OutputTransaction output, TextWriter stdout, CancellationToken cancel,
+        Action<Model>? beforeWrite = null, TextWriter? stderr = null, PipelineValidation? validation = null)
     {
         var clock = Stopwatch.StartNew();
         // 1. read
@@ -60,7 +61,8 @@ public static class OptimizeRunner
         }
         beforeWrite?.Invoke(model);
         // 3. write the model
-        var outDir = PrepareOutDir(options.OutDir);
+        RefuseWritingOverInput(model, options.OutDir);
+        var outDir = output.Open(cancel);
         var outModel = Path.Combine(outDir, ModelFileName);
         ModelWriter.Write(model, outModel);
         if (quantized?.Table is { } table)
@@ -94,12 +96,14 @@ public static class OptimizeRunner
         return ExitCodes.Success;
     }
 
-    private static string PrepareOutDir(string dir)
+    /// <summary>The model is written in a staging folder and then moved into OUT: over the input model, if that is in OUT.</summary>
+    private static void RefuseWritingOverInput(Model model, string outDir)
     {
-        var outDir = Path.GetFullPath(dir);
-        if (File.Exists(outDir)) throw new InvalidInputException($"output '{dir}' is a file; give a folder");
-        Directory.CreateDirectory(outDir);
-        return outDir;
+        var written = Path.GetFullPath(Path.Combine(outDir, ModelFileName));
+        var read = model.AllGraphs().SelectMany(g => g.Initializers).Select(v => v.Initializer!.Data).OfType<ExternalTensorData>()
+            .Select(e => Path.GetFullPath(e.Path)).Prepend(model.SourcePath is { } s ? Path.GetFullPath(s) : null);
+        if (read.FirstOrDefault(p => p == written || p == written + ".data") is { } source)
+            throw new InvalidInputException($"refusing to write over the input model '{source}'; choose another output");
     }
 
     private static void WriteManifest(OptimizeOptions options, string outDir, string outModel, QuantizationReport? quantization)

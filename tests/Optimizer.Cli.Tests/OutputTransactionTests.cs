@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Optimizer.Cli.Output;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.TestKit;
+
+namespace Optimizer.Cli.Tests;
+
+/// <summary>
+/// <c>optimize MODEL -o OUT</c> takes OUT for itself and publishes its files together at the end: a second run is
+/// refused or waits, and a run that fails, is cancelled or is killed leaves OUT as it was (found by fault injection:
+/// ../shared/fuzz-repro/README.md).
+/// </summary>
+public sealed class OutputTransactionTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2); // a hang, not a slow machine
+
+    private readonly TempDir _dir = TestPaths.NewTempDir();
+
+    private string Out => _dir.File("out");
+
+    private static string TinyCnn => Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+
+    private static string ValidationData => Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void A_second_run_on_a_taken_folder_is_refused_naming_the_process_that_holds_it()
+    {
+        using (var first = new OutputTransaction(Out, wait: false, TextWriter.Null))
+        {
+            first.Open(CancellationToken.None);
+            var result = CliRunner.Run(TinyCnn, "-o", Out);
+
+            Assert.Equal(2, result.ExitCode);
+            var error = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"in use by another optimize run (process {Environment.ProcessId})", error);
+            Assert.Contains("--wait", error);
+            Assert.Equal("", result.Stdout);
+        }
+        Assert.False(Directory.Exists(Out), "the folder neither run published stays behind");
+    }
+
+    [Fact]
+    public async Task With_wait_the_second_run_completes_once_the_first_is_done()
+    {
+        var first = new OutputTransaction(Out, wait: false, TextWriter.Null);
+        first.Open(CancellationToken.None);
+        var stderr = new WatchedWriter("waiting for another optimize run");
+        var stdout = new StringWriter();
+        var second = Task.Run(() => CommandLineApp.Run([TinyCnn, "-o", Out, "--wait"], stdout, stderr));
+
+        Assert.True(stderr.Seen.Wait(Patience), $"the second run did not wait\n{stderr}");
+        Assert.False(second.IsCompleted);
+        first.Dispose();
+        var code = await second.WaitAsync(Patience);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains($"wrote {Path.Combine(Out, "model.onnx")}", stdout.ToString());
+        Assert.Equal(["manifest.json", "model.onnx", "report.json", "report.md"], Visible(Out));
+        Assert.DoesNotContain(".staging-", File.ReadAllText(Path.Combine(Out, "manifest.json")));
+    }
+
+    [Fact]
+    public void A_failure_after_the_model_is_written_leaves_the_folder_as_it_was()
+    {
+        Assert.Equal(0, CliRunner.Run(TinyCnn, "-o", Out, "--passes", "none").ExitCode);
+        var before = Snapshot(Out);
+        // The disk fills once the model and the validation folder are staged (the next line on stderr fails).
+        var stderr = new WatchedWriter("wrote ", onSeen: () => throw new IOException("No space left on device"));
+
+        var code = CommandLineApp.Run([TinyCnn, "-o", Out, "--validate", ValidationData], new StringWriter(), stderr);
+
+        Assert.True(code == 2, stderr.ToString());
+        Assert.Contains("No space left on device", stderr.ToString());
+        Assert.Equal(before, Snapshot(Out));
+    }
+
+    [Fact]
+    public void A_failure_in_a_folder_the_run_created_removes_the_folder()
+    {
+        var stderr = new WatchedWriter("wrote ", onSeen: () => throw new IOException("No space left on device"));
+
+        var code = CommandLineApp.Run([TinyCnn, "-o", Out, "--validate", ValidationData], new StringWriter(), stderr);
+
+        Assert.True(code == 2, stderr.ToString());
+        Assert.False(Directory.Exists(Out), string.Join(", ", Directory.Exists(Out) ? Directory.GetFileSystemEntries(Out) : []));
+    }
+
+    [Fact]
+    public void Cancelling_before_the_files_are_published_exits_130_and_leaves_the_folder_as_it_was()
+    {
+        Assert.Equal(0, CliRunner.Run(TinyCnn, "-o", Out, "--passes", "none").ExitCode);
+        var before = Snapshot(Out);
+        using var cancel = new CancellationTokenSource();
+        // Ctrl+C once everything is staged: the next check is the one right before publishing.
+        var stderr = new WatchedWriter("wrote ", onSeen: cancel.Cancel);
+        var stdout = new StringWriter();
+
+        var code = CommandLineApp.Run([TinyCnn, "-o", Out, "--validate", ValidationData], stdout, stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        Assert.Equal("", stdout.ToString()); // no "wrote OUT/model.onnx" for a model that was not published
+        Assert.Equal(before, Snapshot(Out));
+    }
+
+    [Fact]
+    public void What_a_killed_run_left_is_removed_by_the_next_run()
+    {
+        var dead = DeadPid();
+        var staging = Path.Combine(Out, $".staging-{dead}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        File.WriteAllBytes(Path.Combine(staging, $".model.onnx.data.{dead}.{Guid.NewGuid():N}.tmp"), new byte[1000]);
+        var oldTemp = Path.Combine(Out, $".model.onnx.{dead}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(oldTemp, new byte[1000]);
+        var live = Path.Combine(Out, $".model.onnx.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(live, new byte[10]);
+
+        var result = CliRunner.Run(TinyCnn, "-o", Out, "--passes", "none");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.False(Directory.Exists(staging));
+        Assert.False(File.Exists(oldTemp));
+        Assert.True(File.Exists(live), "a temporary file of a process that still runs is its own");
+    }
+
+    [Fact]
+    public void A_run_killed_while_writing_never_leaves_a_partial_model_and_the_next_run_cleans_up()
+    {
+        var model = _dir.File("big.onnx");
+        ModelWriter.Write(BigModel(), model);
+        var dll = OptimizeDll();
+        var killed = false;
+        for (var attempt = 0; attempt < 3 && !killed; attempt++)
+        {
+            using var child = Process.Start(new ProcessStartInfo("dotnet", [dll, model, "-o", Out, "--passes", "none"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            // Kill it once a staged file is being written.
+            while (!child.HasExited && !StagedTempFiles().Any(f => new FileInfo(f).Length > 0)) Thread.Sleep(2);
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+                killed = true;
+            }
+            child.WaitForExit();
+            if (!killed) Directory.Delete(Out, recursive: true); // it finished first: try again
+        }
+        Assert.True(killed, "the child finished each time before it could be killed mid-write");
+        Assert.False(File.Exists(Path.Combine(Out, "model.onnx")), "a killed run published a model");
+        Assert.False(File.Exists(Path.Combine(Out, "model.onnx.data")));
+        Assert.NotEmpty(Directory.GetDirectories(Out, ".staging-*", new EnumerationOptions { AttributesToSkip = 0 }));
+
+        var next = CliRunner.Run(TinyCnn, "-o", Out, "--passes", "none");
+
+        Assert.True(next.ExitCode == 0, next.Stderr);
+        Assert.Empty(Directory.GetDirectories(Out, ".staging-*", new EnumerationOptions { AttributesToSkip = 0 }));
+        Assert.Empty(Directory.GetFiles(Out, "*.tmp", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true }));
+        Assert.Equal(["manifest.json", "model.onnx", "report.json", "report.md"], Visible(Out));
+    }
+
+    private IEnumerable<string> StagedTempFiles()
+    {
+        try
+        {
+            return Directory.Exists(Out)
+                ? Directory.GetFiles(Out, "*.tmp", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+                : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return []; // a folder went away while listing
+        }
+    }
+
+    /// <summary>About 64 MiB of weights (external data): long enough to write that a kill lands mid-write.</summary>
+    private static Model BigModel()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 2048);
+        for (var i = 0; i < 4; i++) x = b.Op("MatMul", [x, b.RandomInitializer($"w{i}", 0.01f, 2048, 2048)]);
+        b.Output(x);
+        return b.Build();
+    }
+
+    /// <summary>The command line's build beside this test's (same configuration), run with <c>dotnet</c>.</summary>
+    private static string OptimizeDll()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(TestPaths.RepoRoot, "src", "Optimizer.Cli", "bin", configuration, "net10.0", "optimize.dll");
+        return File.Exists(dll) ? dll : Path.Combine(AppContext.BaseDirectory, "optimize.dll");
+    }
+
+    /// <summary>The PID of a process that has exited.</summary>
+    private static int DeadPid()
+    {
+        using var process = Process.Start(new ProcessStartInfo("true"))!;
+        process.WaitForExit();
+        return process.Id;
+    }
+
+    private static List<string> Visible(string dir) =>
+        Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every file and folder under <paramref name="dir"/>, hidden ones too, with its content's hash.</summary>
+    private static SortedDictionary<string, string> Snapshot(string dir)
+    {
+        var all = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true }))
+            all[entry] = File.Exists(entry) ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry))) : "folder";
+        return all;
+    }
+
+    /// <summary>A writer that notices a text and then runs <c>onSeen</c> once (to fail or cancel the run at that point).</summary>
+    private sealed class WatchedWriter(string text, Action? onSeen = null) : StringWriter
+    {
+        public ManualResetEventSlim Seen { get; } = new();
+
+        public override void Write(char value)
+        {
+            lock (this) base.Write(value);
+            Check();
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this) base.Write(value);
+            Check();
+        }
+
+        public override string ToString()
+        {
+            lock (this) return base.ToString();
+        }
+
+        private void Check()
+        {
+            if (Seen.IsSet || !ToString().Contains(text, StringComparison.Ordinal)) return;
+            Seen.Set();
+            onSeen?.Invoke();
+        }
+    }
+}
