@@ -55,8 +55,24 @@ public static class OrtRunner
 
     public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
+        using var options = NewOptions();
         using var session = new InferenceSession(modelBytes, options);
+        return Run(session, inputs);
+    }
+
+    /// <summary>Runs the model file at <paramref name="modelPath"/>: ONNX Runtime itself opens it and any external data files beside it.</summary>
+    public static Dictionary<string, TestTensor> RunFile(string modelPath, IReadOnlyDictionary<string, TestTensor> inputs)
+    {
+        using var options = NewOptions();
+        using var session = new InferenceSession(modelPath, options);
+        return Run(session, inputs);
+    }
+
+    private static SessionOptions NewOptions() =>
+        new() { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
+
+    private static Dictionary<string, TestTensor> Run(InferenceSession session, IReadOnlyDictionary<string, TestTensor> inputs)
+    {
         var names = inputs.Keys.ToArray();
         var values = names.Select(n => ToOrt(inputs[n])).ToArray();
         try

@@ -38,6 +38,52 @@ public class ExternalDataTests
         Assert.Equal(0, OrtRunner.MaxRelativeError(model, back, inputs));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("weights.bin")]
+    public void OnnxRuntimeLoadsTheWrittenDataFileFromTheModelsPathAndAgreesWithTheInlineModel(string? dataFile)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var model = ModelWithWeights(out _);
+        var inlinePath = dir.File("inline.onnx");
+        ModelWriter.Write(model, inlinePath, new ModelWriteOptions { ExternalData = ExternalDataMode.Never });
+        Directory.CreateDirectory(dir.File("ext"));
+        var path = dir.File("ext/m.onnx");
+        ModelWriter.Write(model, path, new ModelWriteOptions { ExternalData = ExternalDataMode.Always, ExternalFileName = dataFile });
+        var dataPath = dir.File("ext/" + (dataFile ?? "m.onnx.data"));
+        Assert.True(File.Exists(dataPath));
+        Assert.True(new FileInfo(path).Length < 4096, "the model file should hold no weights");
+
+        var inputs = OrtRunner.SeededInputs(model);
+        var expected = OrtRunner.RunFile(inlinePath, inputs);
+        var actual = OrtRunner.RunFile(path, inputs);
+        var name = Assert.Single(expected.Keys);
+        Assert.Equal(expected[name].Dims, actual[name].Dims);
+        Assert.Equal((float[])expected[name].Data, (float[])actual[name].Data);
+
+        // The weights really come from the data file: zeroing it changes ORT's answer, removing it makes the load fail.
+        File.WriteAllBytes(dataPath, new byte[new FileInfo(dataPath).Length]);
+        var zeroed = OrtRunner.RunFile(path, inputs);
+        Assert.All((float[])zeroed[name].Data, v => Assert.Equal(0f, v));
+        File.Delete(dataPath);
+        Assert.ThrowsAny<Exception>(() => OrtRunner.RunFile(path, inputs));
+    }
+
+    [Fact]
+    public void OnnxRuntimeFindsTheDataFileAfterTheModelFolderIsMoved()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var model = ModelWithWeights(out _);
+        Directory.CreateDirectory(dir.File("a"));
+        ModelWriter.Write(model, dir.File("a/m.onnx"), new ModelWriteOptions { ExternalData = ExternalDataMode.Always });
+        Directory.Move(dir.File("a"), dir.File("b"));
+        var inputs = OrtRunner.SeededInputs(model);
+        var expected = OrtRunner.Run(model, inputs);
+        var actual = OrtRunner.RunFile(dir.File("b/m.onnx"), inputs);
+        var name = Assert.Single(expected.Keys);
+        Assert.Equal((float[])expected[name].Data, (float[])actual[name].Data);
+    }
+
     [Fact]
     public void ExternalAndInMemoryBytesHashAndCompareAlike()
     {
