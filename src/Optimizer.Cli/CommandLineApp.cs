@@ -28,11 +28,14 @@ public static class CommandLineApp
     }
 
     /// <param name="cancellation">Cancels the command as Ctrl+C does (exit 130).</param>
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellation = default)
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellation = default) =>
+        Run(BuildRoot(), args, stdout, stderr, cancellation);
+
+    /// <summary>The top-level handling around any command tree (tests hand in one whose action fails on purpose).</summary>
+    internal static int Run(RootCommand root, string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellation = default)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var root = BuildRoot();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -62,13 +65,13 @@ public static class CommandLineApp
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The file system refused (disk full, a folder removed or made read-only mid-run): the user's to fix.
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {MessageText.OneLine(e.Message)}");
             return ExitCodes.InvalidInput;
         }
         catch (Exception e)
         {
             // Not a user error: a bug. Still one line; the stack trace only when asked for.
-            stderr.WriteLine($"error: internal error ({e.GetType().Name}): {e.Message}");
+            stderr.WriteLine($"error: internal error ({e.GetType().Name}): {MessageText.OneLine(e.Message)}");
             stderr.WriteLine(Environment.GetEnvironmentVariable(TraceVariable) is { Length: > 0 }
                 ? e.ToString()
                 : $"this is a bug in optimize; set {TraceVariable}=1 for the stack trace and report it with the model");
