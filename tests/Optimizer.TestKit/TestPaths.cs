@@ -32,6 +32,27 @@ public static class TestPaths
     /// <summary>A new empty folder under the system temp folder, deleted by <see cref="TempDir.Dispose"/>.</summary>
     public static TempDir NewTempDir() => new();
 
+    private static TempDir? _cacheDir;
+
+    /// <summary>
+    /// Points OPTIMIZER_CACHE_DIR, where TensorRT timing caches go when no cache folder is given, at a folder of this
+    /// test process's own (deleted when the process exits), so no test writes into the user's home folder or shares
+    /// caches with another run. Called from each test assembly's module initializer; returns the folder.
+    /// </summary>
+    public static string UseOwnCacheFolder()
+    {
+        lock (typeof(TestPaths))
+        {
+            if (_cacheDir is null)
+            {
+                _cacheDir = new TempDir();
+                Environment.SetEnvironmentVariable("OPTIMIZER_CACHE_DIR", _cacheDir.Path);
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => _cacheDir.Dispose();
+            }
+            return _cacheDir.Path;
+        }
+    }
+
     private static string? FindUp(string marker)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -72,9 +72,16 @@ public sealed class EngineCache(string root)
         return Path.Combine(Path.GetFullPath(root), "timing", safe + ".cache");
     }
 
-    /// <summary>Where caches live when the user gives no folder: $XDG_CACHE_HOME or ~/.cache, under optimizer/tensorrt.</summary>
+    /// <summary>Names the folder for TensorRT's caches when no folder is given (it wins over $XDG_CACHE_HOME).</summary>
+    public const string CacheDirVariable = "OPTIMIZER_CACHE_DIR";
+
+    /// <summary>
+    /// Where caches live when the user gives no folder: $OPTIMIZER_CACHE_DIR itself when set, else $XDG_CACHE_HOME or
+    /// ~/.cache, under optimizer/tensorrt.
+    /// </summary>
     public static string DefaultRoot()
     {
+        if (Environment.GetEnvironmentVariable(CacheDirVariable) is { Length: > 0 } own) return own;
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         var baseDir = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
         return Path.Combine(baseDir, "optimizer", "tensorrt");

@@ -49,6 +49,22 @@ public sealed class EngineCommandTests : IDisposable
     }
 
     [Fact]
+    public void Without_an_engine_cache_the_timing_cache_goes_to_the_test_processes_own_folder_not_home()
+    {
+        var own = TestPaths.UseOwnCacheFolder();
+        Assert.Equal(own, Environment.GetEnvironmentVariable(Optimizer.TensorRt.Caching.EngineCache.CacheDirVariable));
+        Assert.Equal(own, Optimizer.TensorRt.Caching.EngineCache.DefaultRoot());
+        Assert.StartsWith(Path.GetFullPath(Path.GetTempPath()), Path.GetFullPath(own));
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        Assert.False(Path.GetFullPath(own).StartsWith(Path.Combine(home, ".cache"), StringComparison.Ordinal));
+
+        var (code, _, _) = Run("10.9.0.34", "fp32", null);
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains(Directory.EnumerateFiles(Path.Combine(own, "timing")), f => Path.GetFileName(f).StartsWith("10.9.0.34", StringComparison.Ordinal));
+        Assert.Contains("--timingCacheFile=" + Path.Combine(own, "timing"), File.ReadAllText(Path.Combine(Out, Optimizer.TensorRt.Engines.EngineBuilder.LogFile)));
+    }
+
+    [Fact]
     public void The_second_build_of_the_same_model_comes_from_the_cache()
     {
         Run("10.9.0.34", "fp32", null, "--engine-cache", _dir.File("cache"));
