@@ -32,6 +32,7 @@ public class QuantizeCommandTests
         Assert.Equal(20, q.GetProperty("samples").GetInt32());
         Assert.True(q.GetProperty("quantizedNodes").GetInt32() >= 4);
         Assert.True(report.RootElement.GetProperty("validation").GetProperty("passed").GetBoolean());
+        AssertCosineGatePassed(report.RootElement, 0.99);
         using var manifest = JsonDocument.Parse(File.ReadAllText(dir.File("manifest.json")));
         var mq = manifest.RootElement.GetProperty("quantization");
         Assert.Equal(64, mq.GetProperty("calibrationDataSha256").GetString()!.Length);
@@ -126,6 +127,7 @@ public class QuantizeCommandTests
         Assert.Contains(model.Graph.Nodes, n => n.OpType == "DynamicQuantizeLinear");
         using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
         Assert.Equal("dynamic", report.RootElement.GetProperty("quantization").GetProperty("mode").GetString());
+        AssertCosineGatePassed(report.RootElement, 0.99);
         Assert.False(File.Exists(dir.File("calibration.json")));
     }
 
@@ -215,4 +217,16 @@ public class QuantizeCommandTests
     /// <summary>A JSON number, or one of the named values ("Infinity") the reports write for exact layers.</summary>
     private static double Number(JsonElement e) =>
         e.ValueKind == JsonValueKind.String ? double.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : e.GetDouble();
+
+    /// <summary>The report holds exactly the one cosine gate asked for, judged on a measured value that meets it.</summary>
+    private static void AssertCosineGatePassed(JsonElement root, double threshold)
+    {
+        var gate = Assert.Single(root.GetProperty("validation").GetProperty("gates").EnumerateArray());
+        Assert.Equal("cosine", gate.GetProperty("gate").GetString());
+        Assert.Equal(threshold, gate.GetProperty("threshold").GetDouble());
+        var actual = gate.GetProperty("actual").GetDouble();
+        Assert.InRange(actual, threshold, 1.0 + 1e-9);
+        Assert.True(gate.GetProperty("passed").GetBoolean());
+        Assert.Equal(actual, root.GetProperty("validation").GetProperty("outputs").EnumerateArray().Min(o => o.GetProperty("cosineSimilarity").GetDouble()));
+    }
 }

@@ -12,7 +12,7 @@ public class RefusalTests
     public static TheoryData<string, string> Cases => new()
     {
         { "truncated", "not a valid ONNX model" },
-        { "random", "not" },
+        { "random", "is not a valid ONNX model" },
         { "dotdot", "contains '..'" },
         { "absolute", "absolute path" },
         { "cycle", "cycle" },

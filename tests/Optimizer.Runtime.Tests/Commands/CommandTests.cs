@@ -42,6 +42,10 @@ public sealed class CommandTests
             "--max-accuracy-drop", "top1-agreement=1", "--max-accuracy-drop", "max-abs=0", "--report", dir.File("r"), "--json");
         Assert.Equal(ExitCodes.Success, exit);
         Assert.Contains("\"top1Agreement\": 1", stdout);
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("r/report.json")));
+        var gates = report.RootElement.GetProperty("gates").EnumerateArray()
+            .Select(g => (g.GetProperty("gate").GetString(), g.GetProperty("actual").GetDouble(), g.GetProperty("passed").GetBoolean())).ToList();
+        Assert.Equal([("top1-agreement", 1.0, true), ("max-abs", 0.0, true)], gates);
     }
 
     [Fact]
