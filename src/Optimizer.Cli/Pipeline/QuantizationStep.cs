@@ -32,7 +32,7 @@ public static class QuantizationStep
             // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones.
             NodeNaming.EnsureNames(model);
             var before = model.Graph.AllNodes().Select(n => n.Name).ToList();
-            var records = PassRunner.Run(model, [new DynamicQuantization(q.Settings(keepFloat: keepFloat)), new InferShapes()], context);
+            var records = PassRunner.Run(model, [new DynamicQuantization(q.Settings(keepFloat: keepFloat)), new InferShapes(), new DropIntermediateShapes()], context);
             var after = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
             var gone = before.Where(n => !after.Contains(n)).ToList();
             return new QuantizationOutcome(new QuantizationReport
@@ -54,7 +54,10 @@ public static class QuantizationStep
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
         // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
         plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));
-        var passRecords = PassRunner.Run(model, [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()], context);
+        IPass[] passes = q.Target == QuantizationTarget.Cpu
+            ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes(), new DropIntermediateShapes()]
+            : [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()];
+        var passRecords = PassRunner.Run(model, passes, context);
         var report = new QuantizationReport
         {
             Mode = q.Mode,
