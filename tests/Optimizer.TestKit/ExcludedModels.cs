@@ -20,6 +20,8 @@ public sealed class ExcludedModels
 
     public int Count => reasons.Count;
 
+    public IEnumerable<string> Models => reasons.Keys;
+
     public bool Contains(string model) => reasons.ContainsKey(model);
 
     public string? Reason(string model) => reasons.GetValueOrDefault(model);
