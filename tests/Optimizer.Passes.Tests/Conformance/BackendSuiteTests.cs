@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Serialization;
 using Optimizer.Passes.Tests.Support;
