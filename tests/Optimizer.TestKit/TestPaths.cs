@@ -18,16 +18,39 @@ public static class TestPaths
 
     public static readonly string[] BackendSuites = ["node", "pytorch-converted", "pytorch-operator", "simple"];
 
-    /// <summary>Every model.onnx of the backend suite (the suites named by <see cref="BackendSuites"/>).</summary>
-    public static IEnumerable<string> BackendModels() =>
-        BackendSuites.Select(s => Path.Combine(OnnxBackendData, s))
+    /// <summary>The fewest backend-suite models a test run accepts (libonnx-testdata 1.14 holds 1072).</summary>
+    public const int MinBackendModels = 1000;
+
+    /// <summary>The fewest shared models a test run accepts (../shared/models holds 8).</summary>
+    public const int MinSharedModels = 8;
+
+    /// <summary>
+    /// Every model.onnx of the backend suite (the suites named by <see cref="BackendSuites"/>); fails when fewer than
+    /// <see cref="MinBackendModels"/> are found, so a missing or partial suite fails the tests instead of passing them empty.
+    /// </summary>
+    public static IReadOnlyList<string> BackendModels()
+    {
+        var models = BackendSuites.Select(s => Path.Combine(OnnxBackendData, s))
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateDirectories(d).Order(StringComparer.Ordinal))
             .Select(d => Path.Combine(d, "model.onnx"))
-            .Where(File.Exists);
+            .Where(File.Exists)
+            .ToList();
+        if (models.Count < MinBackendModels)
+            throw new InvalidOperationException($"only {models.Count} backend-suite models under {OnnxBackendData} (expected at least {MinBackendModels}; Debian package libonnx-testdata)");
+        return models;
+    }
 
-    public static IEnumerable<string> SharedModelFiles() =>
-        Directory.EnumerateFiles(SharedModels, "*.onnx").Order(StringComparer.Ordinal);
+    /// <summary>The shared models; fails when fewer than <see cref="MinSharedModels"/> are found (an empty folder must not pass).</summary>
+    public static IReadOnlyList<string> SharedModelFiles()
+    {
+        var models = Directory.Exists(SharedModels)
+            ? Directory.EnumerateFiles(SharedModels, "*.onnx").Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (models.Count < MinSharedModels)
+            throw new InvalidOperationException($"only {models.Count} shared models under {SharedModels} (expected at least {MinSharedModels})");
+        return models;
+    }
 
     /// <summary>A new empty folder under the system temp folder, deleted by <see cref="TempDir.Dispose"/>.</summary>
     public static TempDir NewTempDir() => new();

@@ -32,7 +32,9 @@ public class BackendSuiteShapeTests(ITestOutputHelper output)
         }
         output.WriteLine($"{models} models ({skipped} skipped): {truth.Summary}");
         foreach (var m in truth.Mismatches) output.WriteLine(m);
-        Assert.True(models > 500, $"only {models} backend models ran");
+        Assert.True(models > 1000, $"only {models} backend models ran ({skipped} skipped)");
+        // Outputs without a type or shape are not checked: most must have both (1017 and 1002 of 1235 in libonnx-testdata 1.14).
+        Assert.True(truth.Typed > truth.Values * 0.8 && truth.Shaped > truth.Values * 0.8, truth.Summary);
         Assert.Empty(truth.Mismatches);
         // Most outputs not known are data-dependent: a shape, axes or sizes given as a graph input.
         Assert.True(truth.FullyKnown > truth.Values * 0.7, truth.Summary);

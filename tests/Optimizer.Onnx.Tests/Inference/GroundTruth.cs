@@ -8,6 +8,12 @@ internal sealed class GroundTruth
 {
     public int Values { get; private set; }
 
+    /// <summary>Values inference gave a tensor type (the others are not checked at all).</summary>
+    public int Typed { get; private set; }
+
+    /// <summary>Typed values inference also gave a shape (of the right rank or not); only these have dims checked.</summary>
+    public int Shaped { get; private set; }
+
     /// <summary>Values whose every dim is known: static or a named symbol or expression.</summary>
     public int FullyKnown { get; private set; }
 
@@ -26,9 +32,11 @@ internal sealed class GroundTruth
     {
         Values++;
         if (value.Type is not TensorTypeInfo type) return;
+        Typed++;
         if (type.ElementType != realType)
             Mismatches.Add($"{where}: '{value.Name}' inferred {type}, real {realType.ShortName()}");
         if (type.Shape is null) return;
+        Shaped++;
         if (type.Shape.Rank != realDims.Count)
         {
             Mismatches.Add($"{where}: '{value.Name}' inferred {type}, real [{string.Join(",", realDims)}]");
@@ -63,5 +71,5 @@ internal sealed class GroundTruth
     }
 
     public string Summary =>
-        $"{Values} values, {FullyKnown} with full shape known ({100.0 * FullyKnown / Math.Max(1, Values):F1}%), {FullyStatic} static, {DimsChecked} dims checked, {Mismatches.Count} mismatches";
+        $"{Values} values, {Typed} typed, {Shaped} with a shape, {FullyKnown} with full shape known ({100.0 * FullyKnown / Math.Max(1, Values):F1}%), {FullyStatic} static, {DimsChecked} dims checked, {Mismatches.Count} mismatches";
 }

@@ -24,12 +24,15 @@ public class GraphPrinterTests
     [Fact]
     public void PrintingIsStableAcrossARoundTrip()
     {
+        var printed = 0;
         foreach (var path in TestPaths.SharedModelFiles())
         {
             var model = ModelReader.Read(path);
             var again = ModelReader.Read(new MemoryStream(ModelWriter.ToBytes(model)), Path.GetDirectoryName(path));
             Assert.Equal(GraphPrinter.Print(model), GraphPrinter.Print(again));
+            printed++;
         }
+        Assert.True(printed >= TestPaths.MinSharedModels, $"only {printed} shared models printed");
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public class ConformanceRoundTripTests
     public void SharedModelsRoundTripByteIdentical()
     {
         var models = TestPaths.SharedModelFiles().ToList();
-        Assert.True(models.Count >= 7, $"expected the shared models in {TestPaths.SharedModels}");
+        Assert.True(models.Count >= TestPaths.MinSharedModels, $"expected the shared models in {TestPaths.SharedModels}");
         foreach (var path in models)
             Assert.Null(RoundTrip(path));
     }

@@ -64,40 +64,90 @@ public sealed class OverridableInitializerTests(ITestOutputHelper output)
         Assert.Equal(2f, ((float[])result["y"].Data)[0]);
     }
 
+    /// <summary>Backend-suite models with initializers that are not compared, with the reason.</summary>
+    private static readonly ExcludedModels Excluded = new ExcludedModels()
+        .Add("ONNX Runtime has no CPU kernel for BatchNormalization(6)",
+            "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval", "test_BatchNorm2d_momentum_eval", "test_BatchNorm3d_eval",
+            "test_BatchNorm3d_momentum_eval")
+        .Add("ONNX Runtime has no CPU kernel for Gemm(6)",
+            "test_Linear", "test_operator_mm")
+        .Add("ONNX Runtime has no CPU kernel for PRelu(6)",
+            "test_PReLU_1d", "test_PReLU_1d_multiparam", "test_PReLU_2d", "test_PReLU_2d_multiparam", "test_PReLU_3d", "test_PReLU_3d_multiparam")
+        .Add("ONNX Runtime has no CPU kernel for Mul(6)",
+            "test_PoissonNLLLLoss_no_reduce")
+        .Add("ONNX Runtime has no CPU kernel for Add(6)",
+            "test_Softsign", "test_operator_addconstant", "test_operator_non_float_params", "test_operator_params")
+        .Add("the test kit does not hold string or bfloat16 tensors",
+            "test_cast_STRING_to_FLOAT", "test_castlike_FLOAT_to_STRING", "test_castlike_FLOAT_to_STRING_expanded", "test_castlike_STRING_to_FLOAT",
+            "test_castlike_STRING_to_FLOAT_expanded", "test_strnorm_model_monday_casesensintive_lower",
+            "test_strnorm_model_monday_casesensintive_nochangecase", "test_strnorm_model_monday_casesensintive_upper",
+            "test_strnorm_model_monday_empty_output", "test_strnorm_model_monday_insensintive_upper_twodim",
+            "test_strnorm_model_nostopwords_nochangecase", "test_strnormalizer_export_monday_casesensintive_lower",
+            "test_strnormalizer_export_monday_casesensintive_nochangecase", "test_strnormalizer_export_monday_casesensintive_upper",
+            "test_strnormalizer_export_monday_empty_output", "test_strnormalizer_export_monday_insensintive_upper_twodim",
+            "test_strnormalizer_nostopwords_nochangecase")
+        .Add("sequence or optional input files: the tensor reader refuses them (their bytes read as a TensorProto give absurd dims)",
+            "test_identity_opt", "test_loop13_seq", "test_loop16_seq_none", "test_optional_get_element", "test_optional_get_element_sequence",
+            "test_optional_has_element", "test_optional_has_element_empty", "test_sequence_insert_at_back", "test_sequence_insert_at_front",
+            "test_sequence_map_extract_shapes", "test_sequence_map_extract_shapes_expanded")
+        .Add("sequence inputs or outputs: the test kit runs tensors only",
+            "test_sequence_map_add_1_sequence_1_tensor_expanded", "test_sequence_map_add_2_sequences_expanded",
+            "test_sequence_map_identity_1_sequence_1_tensor_expanded", "test_sequence_map_identity_1_sequence_expanded",
+            "test_sequence_map_identity_2_sequences_expanded");
+
     [Fact]
     public void BackendSuiteModelsWithEveryInitializerOverridableKeepTheirOutputs()
     {
-        int compared = 0, rejected = 0;
-        var failures = new List<string>();
+        int withoutInitializers = 0;
+        var failed = new Dictionary<string, string>();
+        var compared = new List<string>();
         foreach (var path in TestPaths.BackendModels())
         {
+            var name = Path.GetFileName(Path.GetDirectoryName(path))!;
             Model model;
             Dictionary<string, TestTensor>? inputs;
             try
             {
                 model = ModelReader.Read(path);
                 inputs = ReferenceData.BackendInputs(path, model);
+                // Constant nodes become initializers first, so the models' constants are all overridable (IR 4+) or,
+                // before IR 4, listed as inputs and still constant: both kinds must come out right.
+                new Passes.Cleanup.ConstantsToInitializers().Run(model, new Passes.Infrastructure.PassContext());
             }
-            catch (Exception e) when (e is NotSupportedException or Onnx.Errors.OptimizerException) { continue; } // string data, unreadable
-            if (inputs is null) continue;
-            // Constant nodes become initializers first, so the models' constants are all overridable (IR 4+) or,
-            // before IR 4, listed as inputs and still constant: both kinds must come out right.
-            new Passes.Cleanup.ConstantsToInitializers().Run(model, new Passes.Infrastructure.PassContext());
+            catch (Exception e)
+            {
+                failed[name] = $"before the passes: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+                continue;
+            }
+            if (model.Graph.Initializers.Count == 0)
+            {
+                withoutInitializers++; // nothing to override
+                continue;
+            }
+            if (inputs is null)
+            {
+                failed[name] = "no test_data_set_0 inputs";
+                continue;
+            }
             // String tensors have no numeric feed in the test kit.
-            if (model.Graph.Initializers.Count == 0 || model.Graph.Initializers.Any(v => v.ElementType == ElementType.String)) continue;
-            var name = Path.GetFileName(Path.GetDirectoryName(path))!;
+            if (model.Graph.Initializers.Any(v => v.ElementType == ElementType.String))
+            {
+                failed[name] = "string initializers";
+                continue;
+            }
             try
             {
                 var error = OptimizeAndCompareWithOverrides(MakeOverridable(model), model, inputs);
-                if (!(error <= 1e-4)) failures.Add($"{name}: relative error {error:E2}");
-                compared++;
+                if (error <= 1e-4) compared.Add(name); else failed[name] = $"relative error {error:E2}";
             }
-            catch (Exception e) when (e is OnnxRuntimeException or NotSupportedException) { rejected++; }
+            catch (Exception e)
+            {
+                failed[name] = $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+            }
         }
-        output.WriteLine($"{compared} backend models with initializers compared, {rejected} not runnable in ONNX Runtime; {failures.Count} failures");
-        foreach (var f in failures) output.WriteLine(f);
-        Assert.True(compared >= 130, $"only {compared} backend models with initializers were compared");
-        Assert.Empty(failures);
+        output.WriteLine($"{compared.Count} backend models with initializers compared, {withoutInitializers} without initializers, {failed.Count} not compared ({Excluded.Count} listed)");
+        Assert.True(compared.Count >= 130, $"only {compared.Count} backend models with initializers were compared");
+        Excluded.Check(failed, compared, output.WriteLine);
     }
 
     public static IEnumerable<object[]> SharedModels() =>
