@@ -229,4 +229,16 @@ public class QuantizeCommandTests
         Assert.True(gate.GetProperty("passed").GetBoolean());
         Assert.Equal(actual, root.GetProperty("validation").GetProperty("outputs").EnumerateArray().Min(o => o.GetProperty("cosineSimilarity").GetDouble()));
     }
+
+    [Theory]
+    [InlineData(0.65, true)]
+    [InlineData(1.8, false)]
+    public void AnInt8ModelSlowerThanItsInputIsWarnedAbout(double speedup, bool warned)
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("report.json"), $"{{\"latency\": {{\"speedup\": {speedup.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}}}");
+        var stderr = new StringWriter();
+        Optimizer.Cli.Pipeline.PipelineValidation.WarnWhenSlower(dir.Path, stderr);
+        Assert.Equal(warned, stderr.ToString().Contains($"slower than the FP32 input here ({speedup:0.00}x"));
+    }
 }

@@ -59,7 +59,17 @@ public sealed record PipelineValidation
         // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.
         var code = ValidationRun.Run(validation, folder, JUnit, json: false, options.Json ? TextWriter.Null : stdout, stderr, cancel);
         MergeIntoReport(outDir, folder);
+        if (options.Quantize is not null) WarnWhenSlower(folder, stderr);
         return code;
+    }
+
+    /// <summary>An INT8 model slower than its FP32 input is a result users must hear about, not find in a table.</summary>
+    internal static void WarnWhenSlower(string folder, TextWriter stderr)
+    {
+        var latency = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))?["latency"];
+        if (latency?["speedup"]?.GetValue<double>() is not (< 1.0 and > 0 and var speedup)) return;
+        stderr.WriteLine($"warning: the INT8 model ran slower than the FP32 input here ({speedup:0.00}x at p50): its quantized ops do not "
+                         + "outweigh the conversions around the ops left in float (report.md lists them); --min-speedup 1 makes this fail");
     }
 
     private static void MergeIntoReport(string outDir, string folder)
