@@ -1,11 +1,11 @@
 using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Serialization;
 using Optimizer.Passes.Analysis;
-using Optimizer.Passes.Quantization;
+
 using Optimizer.Passes.Tests.Support;
 using Optimizer.TestKit;
 
-namespace Optimizer.Passes.Tests.Quantization;
+namespace Optimizer.Passes.Tests.Analysis;
 
 public sealed class DropIntermediateShapesTests
 {
@@ -37,5 +37,6 @@ public sealed class DropIntermediateShapesTests
         b.Output(b.Op("Relu", [x]));
         var run = PassHarness.Run(b.Model, new DropIntermediateShapes());
         Assert.False(run.Records[0].Changed);
+        Assert.Empty(run.Declines);
     }
 }
