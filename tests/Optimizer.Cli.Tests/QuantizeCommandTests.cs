@@ -241,4 +241,16 @@ public class QuantizeCommandTests
         Optimizer.Cli.Pipeline.PipelineValidation.WarnWhenSlower(dir.Path, stderr);
         Assert.Equal(warned, stderr.ToString().Contains($"slower than the FP32 input here ({speedup:0.00}x"));
     }
+
+    [Fact]
+    public void AModelOfOtherDomainsOnlyHasNothingToQuantize()
+    {
+        // ONNX's training example imports only ai.onnx.preview.training: no ONNX operator, no opset to upgrade.
+        var adagrad = Path.Combine(TestPaths.OnnxBackendData, "node", "test_adagrad", "model.onnx");
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(adagrad, "-o", dir.Path, "--quantize", "int8");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("imports no ONNX operator set", File.ReadAllText(dir.File("report.md")));
+    }
 }

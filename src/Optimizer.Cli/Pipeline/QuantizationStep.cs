@@ -27,6 +27,14 @@ public static class QuantizationStep
     public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr,
         IEnumerable<string>? keepFloat = null, CalibrationTable? calibrated = null)
     {
+        // A model of other domains only (training ops, say) has no ONNX operator to quantize.
+        if (model.GetOpset("") is null)
+            return new QuantizationOutcome(new QuantizationReport
+            {
+                Mode = q.Mode,
+                Target = TargetName(q.Target),
+                LeftInFloat = [new NodeReason("(model)", "it imports no ONNX operator set: nothing to quantize")],
+            }, null, [], []);
         if (!q.IsStatic)
         {
             // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones.
