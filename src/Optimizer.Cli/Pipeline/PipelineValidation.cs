@@ -37,9 +37,7 @@ public sealed record PipelineValidation
     /// </summary>
     public void CheckData(OptimizeOptions options, CancellationToken cancel)
     {
-        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
-        var data = DataSet.Open(DataOptionsFor(options), ModelSignature.Of(session));
-        foreach (var _ in data.Read()) cancel.ThrowIfCancellationRequested();
+        foreach (var _ in InputData.Open(DataDir, options).Read()) cancel.ThrowIfCancellationRequested();
     }
 
     public DataOptions DataOptionsFor(OptimizeOptions options) => new() { Folder = DataDir, Shapes = DataOptions.ParseShapes(options.Shapes) };

@@ -26,6 +26,8 @@ public static class QuantizationBudget
     {
         if (validation is null) return QuantizationStep.Run(model, q, options, context, stderr);
         var fp32 = ModelWriter.ToBytes(model);
+        // Opened once: every ranking run and the final per-layer measure read the same validation samples.
+        var data = InputData.Open(validation.DataDir, options);
         var steps = new List<BudgetStep>();
         using var scratch = new ScratchFile();
         CalibrationTable? table = null;
@@ -46,7 +48,7 @@ public static class QuantizationBudget
         var best = Try(0);
         if (!best.Passed && validation.Gates.Count > 0)
         {
-            ranking = Rank(fp32, best.Outcome.Nodes, q, options, context, stderr, table, validation);
+            ranking = Rank(fp32, best.Outcome.Nodes, q, options, context, stderr, table, data);
             // Double the nodes in float until the budget holds, then bisect between the last miss and the first hit.
             var missed = 0;
             for (var n = 1; !best.Passed && missed < ranking.Count; n = Math.Min(n * 2, ranking.Count))
@@ -63,7 +65,7 @@ public static class QuantizationBudget
             }
         }
         CopyInto(model, best.Model);
-        var layers = MeasureLayers(fp32, best.Outcome.Nodes, best.Model, validation, options, context.Cancellation);
+        var layers = MeasureLayers(fp32, best.Outcome.Nodes, best.Model, data, context.Cancellation);
         var budget = validation.Gates.Count == 0 ? null : new BudgetReport(best.Passed, best.KeptInFloat, steps, ranking);
         if (budget is { KeptInFloat.Count: > 0 })
             stderr.WriteLine($"accuracy budget {(best.Passed ? "held" : "missed")} with {best.KeptInFloat.Count} nodes in float: {string.Join(", ", best.KeptInFloat)}");
@@ -95,7 +97,7 @@ public static class QuantizationBudget
 
     /// <summary>Each quantized node alone: the model's output SQNR against FP32 when only it is quantized, most sensitive first.</summary>
     private static IReadOnlyList<Sensitivity> Rank(byte[] fp32, IReadOnlyList<string> nodes, QuantizeOptions q, OptimizeOptions options, PassContext context,
-        TextWriter stderr, CalibrationTable? table, PipelineValidation validation)
+        TextWriter stderr, CalibrationTable? table, DataSet data)
     {
         var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs.Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
         var result = new List<Sensitivity>();
@@ -103,31 +105,26 @@ public static class QuantizationBudget
         foreach (var node in nodes)
         {
             var (alone, _) = Quantize(fp32, q, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
-            var errors = Measure(fp32, alone, outputs, new Dictionary<string, (string, string)>(), validation, options, context.Cancellation);
+            var errors = Measure(fp32, alone, outputs, new Dictionary<string, (string, string)>(), data, context.Cancellation);
             result.Add(new Sensitivity(node, errors.Count == 0 ? double.PositiveInfinity : errors.Min(e => e.SqnrDb)));
         }
         return result.OrderBy(s => s.OutputSqnrDb).ToList();
     }
 
     /// <summary>Per-layer SQNR of the quantized nodes' outputs against the FP32 model, worst first.</summary>
-    private static IReadOnlyList<LayerError> MeasureLayers(byte[] fp32, IReadOnlyList<string> quantized, Model candidate, PipelineValidation validation,
-        OptimizeOptions options, CancellationToken cancel)
+    private static IReadOnlyList<LayerError> MeasureLayers(byte[] fp32, IReadOnlyList<string> quantized, Model candidate, DataSet data, CancellationToken cancel)
     {
         var quantizedNodes = quantized.ToHashSet(StringComparer.Ordinal);
         var nodes = new Dictionary<string, (string Node, string OpType)>(StringComparer.Ordinal);
         foreach (var n in ModelReader.Read(new MemoryStream(fp32), null).Graph.Nodes)
             if (quantizedNodes.Contains(n.Name) && n.Outputs.Count > 0 && n.Outputs[0] is { } o)
                 nodes[o.Name] = (n.Name, n.OpType);
-        return nodes.Count == 0 ? [] : Measure(fp32, candidate, nodes.Keys.ToList(), nodes, validation, options, cancel);
+        return nodes.Count == 0 ? [] : Measure(fp32, candidate, nodes.Keys.ToList(), nodes, data, cancel);
     }
 
     private static IReadOnlyList<LayerError> Measure(byte[] fp32, Model candidate, IReadOnlyList<string> values,
-        IReadOnlyDictionary<string, (string, string)> nodes, PipelineValidation validation, OptimizeOptions options, CancellationToken cancel)
-    {
-        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
-        var data = DataSet.Open(validation.DataOptionsFor(options), ModelSignature.Of(session));
-        return LayerErrorMeter.Measure(fp32, ModelWriter.ToBytes(candidate), values, nodes, data.Read(), cancel);
-    }
+        IReadOnlyDictionary<string, (string, string)> nodes, DataSet data, CancellationToken cancel) =>
+        LayerErrorMeter.Measure(fp32, ModelWriter.ToBytes(candidate), values, nodes, data.Read(), cancel);
 
     private static void CopyInto(Model target, Model source)
     {

@@ -128,21 +128,16 @@ public static class QuantizationStep
         {
             stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
             var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples };
-            maxima = ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, OpenData(folder, options), settings, context.Cancellation).ToDictionary();
+            maxima = ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, InputData.Open(folder, options), settings, context.Cancellation).ToDictionary();
         }
         return PassRunner.Run(model, [new SmoothQuant((float)alpha, maxima), new InferShapes()], context);
     }
 
-    private static DataSet OpenData(string folder, OptimizeOptions options)
-    {
-        using var session = SessionFactory.Create(Path.GetFullPath(options.ModelPath), SessionSettings.ForComparison);
-        return DataSet.Open(new DataOptions { Folder = folder, Shapes = DataOptions.ParseShapes(options.Shapes) }, ModelSignature.Of(session));
-    }
 
     private static CalibrationTable Calibrate(Model model, QdqPlan plan, QuantizeOptions q, OptimizeOptions options, CancellationToken cancel, TextWriter stderr)
     {
         var folder = q.CalibrateDir!;
-        var data = OpenData(folder, options);
+        var data = InputData.Open(folder, options);
         var total = q.CalibrationSamples is { } n ? Math.Min(n, data.Count) : data.Count;
         var settings = new CalibrationSettings
         {
