@@ -15,31 +15,11 @@ public sealed class BackendSuiteTests(ITestOutputHelper output)
 {
     /// <summary>Every backend-suite model that does not reproduce its expected outputs here, with the reason.</summary>
     private static readonly ExcludedModels Excluded = new ExcludedModels()
-        .Add("ONNX Runtime has no CPU kernel for AveragePool(1)",
-            "test_AvgPool1d", "test_AvgPool1d_stride", "test_AvgPool2d", "test_AvgPool2d_stride", "test_AvgPool3d", "test_AvgPool3d_stride",
-            "test_AvgPool3d_stride1_pad0_gpu_input")
-        .Add("ONNX Runtime has no CPU kernel for BatchNormalization(6)",
-            "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval", "test_BatchNorm2d_momentum_eval", "test_BatchNorm3d_eval",
-            "test_BatchNorm3d_momentum_eval")
-        .Add("ONNX Runtime has no CPU kernel for Mul(6)",
-            "test_GLU", "test_GLU_dim", "test_PoissonNLLLLoss_no_reduce")
-        .Add("ONNX Runtime has no CPU kernel for Gemm(6)",
-            "test_Linear", "test_operator_addmm", "test_operator_mm")
-        .Add("ONNX Runtime has no CPU kernel for PRelu(6)",
-            "test_PReLU_1d", "test_PReLU_1d_multiparam", "test_PReLU_2d", "test_PReLU_2d_multiparam", "test_PReLU_3d", "test_PReLU_3d_multiparam")
-        .Add("ONNX Runtime has no CPU kernel for Add(6)",
-            "test_Softsign", "test_operator_add_broadcast", "test_operator_add_size1_broadcast", "test_operator_add_size1_right_broadcast",
-            "test_operator_add_size1_singleton_broadcast", "test_operator_addconstant", "test_operator_basic", "test_operator_non_float_params",
-            "test_operator_params")
-        .Add("training operators (ai.onnx.preview.training) are not in ONNX Runtime",
-            "test_adagrad", "test_adagrad_multiple", "test_adam", "test_adam_multiple", "test_gradient_of_add", "test_gradient_of_add_and_mul",
-            "test_momentum", "test_momentum_multiple", "test_nesterov_momentum")
+        .AddOnnxRuntimeGaps()
         .Add("random op: a fresh draw per run",
             "test_bernoulli", "test_bernoulli_double", "test_bernoulli_double_expanded", "test_bernoulli_expanded", "test_bernoulli_seed",
             "test_bernoulli_seed_expanded", "test_training_dropout", "test_training_dropout_default", "test_training_dropout_default_mask",
             "test_training_dropout_mask")
-        .Add("ONNX Runtime has no CPU kernel for BitShift(11)",
-            "test_bitshift_left_uint16", "test_bitshift_right_uint16")
         .Add("bfloat16 inputs are stored as uint16 and refused",
             "test_cast_BFLOAT16_to_FLOAT", "test_castlike_BFLOAT16_to_FLOAT", "test_castlike_BFLOAT16_to_FLOAT_expanded")
         .Add("the inputs hold NaN or infinity on purpose; the data-set reader refuses them",
