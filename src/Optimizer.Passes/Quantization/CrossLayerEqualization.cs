@@ -84,7 +84,7 @@ public sealed class CrossLayerEqualization : IPass
     }
 
     private static Tensor? Owned(Value? v, Node node) =>
-        v is { IsInitializer: true, IsGraphInput: false } && v.Uses.All(u => u.Node == node) && v.Initializer!.ElementType == ElementType.Float
+        v is { IsInitializer: true, IsOverridable: false } && v.Uses.All(u => u.Node == node) && v.Initializer!.ElementType == ElementType.Float
             ? v.Initializer : null;
 
     // W1[i] /= s_i, b1[i] /= s_i, W2[:, i] *= s_i with s_i = √(r1_i / r2_i): both ranges become √(r1_i·r2_i).

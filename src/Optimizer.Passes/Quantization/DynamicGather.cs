@@ -31,7 +31,7 @@ internal sealed class DynamicGather(QuantizationSettings settings)
     {
         if (gather.Input(0) is not { } table || gather.Input(1) is null) return MatchResult<Match>.NoMatch;
         if (table.ElementType != ElementType.Float && Patterns.Constant(table)?.ElementType != ElementType.Float) return MatchResult<Match>.NoMatch;
-        if (table.IsGraphInput && table.IsInitializer) return new Fail($"the table '{table.Name}' is a graph input a caller may override; it is not quantized");
+        if (table.IsOverridable) return new Fail($"the table '{table.Name}' is a graph input a caller may override; it is not quantized");
         if (Patterns.Constant(table) is not { ElementType: ElementType.Float } t) return MatchResult<Match>.NoMatch;
         if (settings.IsExcluded(gather)) return new Fail("excluded from quantization (--exclude, or kept in float)");
         var rank = t.Dims.Count;

@@ -34,7 +34,7 @@ internal sealed class DynamicMatMul(QuantizationSettings settings)
         var a = node.Input(0);
         var b = node.Input(1);
         if (a is null || b is null) return MatchResult<Match>.NoMatch;
-        if (b.IsGraphInput && b.IsInitializer) return new Fail($"the weight '{b.Name}' is a graph input a caller may override; it is not quantized");
+        if (b.IsOverridable) return new Fail($"the weight '{b.Name}' is a graph input a caller may override; it is not quantized");
         if (Patterns.Constant(b) is not { } w)
             return new Fail("the second operand is not a constant (activation x activation MatMul stays float)");
         if (w.ElementType != ElementType.Float) return new Fail($"the weight is {w.ElementType}, not float");
@@ -50,7 +50,7 @@ internal sealed class DynamicMatMul(QuantizationSettings settings)
         if (Patterns.SoleConsumer(output, "Add") is { } add && add.Graph == node.Graph)
         {
             var bias = add.Input(0) == output ? add.Input(1) : add.Input(0);
-            if (bias is { IsGraphInput: false } && Patterns.Constant(bias) is { ElementType: ElementType.Float } t && IsColumnBias(t.Dims, n))
+            if (Patterns.Constant(bias) is { ElementType: ElementType.Float } t && IsColumnBias(t.Dims, n))
                 return new Match(node, a, b, data, k, n, add, bias, null, null);
         }
         return new Match(node, a, b, data, k, n, null, null, null, null);
@@ -68,7 +68,7 @@ internal sealed class DynamicMatMul(QuantizationSettings settings)
             for (var c = 0; c < n; c++)
                 weights[r * n + c] = alpha * (transB ? data[c * k + r] : data[r * n + c]);
         if (gemm.Input(2) is not { } c0) return new Match(gemm, a, b, weights, k, n, null, null, null, null);
-        if (c0.IsGraphInput || Patterns.Constant(c0) is not { } ct)
+        if (Patterns.Constant(c0) is not { } ct)
         {
             if (beta != 1f) return new Fail($"the bias is not a constant and beta={beta}; left float");
             return new Match(gemm, a, b, weights, k, n, null, c0, null, null);

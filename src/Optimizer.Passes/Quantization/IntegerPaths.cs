@@ -1,4 +1,5 @@
 using Optimizer.Onnx.IR;
+using Optimizer.Passes.Infrastructure;
 
 namespace Optimizer.Passes.Quantization;
 
@@ -43,5 +44,5 @@ internal static class IntegerPaths
 
     /// <summary>The name of a constant operand of a binary node that holds more than one value, or null.</summary>
     public static string? VectorConstantOperand(Node node) =>
-        node.Inputs.FirstOrDefault(i => QdqPlanner.FixedConstant(i) is { ElementCount: > 1 })?.Name;
+        node.Inputs.FirstOrDefault(i => Patterns.Constant(i) is { ElementCount: > 1 })?.Name;
 }

@@ -56,12 +56,7 @@ public static class QdqPlanner
         },
     };
 
-    /// <summary>A constant that cannot be overridden at run time (an initializer that is also a graph input can).</summary>
-    internal static Tensor? FixedConstant(Value? value) => value is { IsGraphInput: true } ? null : Patterns.Constant(value);
-
-    private static bool IsOverridable(Value? value) => value is { IsInitializer: true, IsGraphInput: true };
-
-    private static bool IsFloatActivation(Value? value) => value is { ElementType: ElementType.Float } && FixedConstant(value) is null;
+    private static bool IsFloatActivation(Value? value) => value is { ElementType: ElementType.Float } && Patterns.Constant(value) is null;
 
     private sealed class Planner(QuantizationSettings settings, Dictionary<Value, string> floatOnly)
     {
@@ -132,7 +127,7 @@ public static class QdqPlanner
             foreach (var i in activations)
             {
                 var v = node.Input(i)!;
-                Result.Activation(v, FixedConstant(v)).Consumers.Add((node, i));
+                Result.Activation(v, Patterns.Constant(v)).Consumers.Add((node, i));
             }
             if (role == QdqRole.Concat)
                 foreach (var i in activations.Skip(1)) Result.Join(node.Input(i)!, node.Input(activations[0])!);
@@ -201,7 +196,7 @@ public static class QdqPlanner
             float? max = float.PositiveInfinity;
             if (clamp.OpType == "Clip")
             {
-                var min = FixedConstant(clamp.Input(1));
+                var min = Patterns.Constant(clamp.Input(1));
                 if (min is not { ElementCount: 1 } || min.ToDoubles()[0] != 0)
                 {
                     Leave(clamp, "Clip's min is not a constant 0 (only a clamp at 0 folds into a uint8 zero point of 0)");
@@ -209,7 +204,7 @@ public static class QdqPlanner
                 }
                 if (clamp.Input(2) is { } maxValue)
                 {
-                    if (FixedConstant(maxValue) is not { ElementCount: 1 } m)
+                    if (Patterns.Constant(maxValue) is not { ElementCount: 1 } m)
                     {
                         Leave(clamp, "Clip's max is not a constant");
                         return;
@@ -232,7 +227,7 @@ public static class QdqPlanner
             {
                 var v = node.Input(i);
                 if (v is null) return $"input {i} is missing";
-                if (FixedConstant(v) is { } t)
+                if (Patterns.Constant(v) is { } t)
                 {
                     if (t.ElementType != ElementType.Float) return $"input '{v.Name}' is not float32";
                 }
@@ -240,18 +235,18 @@ public static class QdqPlanner
                     return $"input '{v.Name}' is not float32 (or its type is unknown)";
                 activations.Add(i);
             }
-            if (activations.All(i => FixedConstant(node.Input(i)) is not null)) return "all inputs are constants";
+            if (activations.All(i => Patterns.Constant(node.Input(i)) is not null)) return "all inputs are constants";
             return null;
         }
 
         private string? CheckWeighted(Node node, List<WeightPlan> weights, List<BiasPlan> biases, List<int> activations)
         {
             var a = node.Input(0);
-            if (!IsFloatActivation(a)) return FixedConstant(a) is not null ? $"{node.OpType}'s first input is a constant" : $"input '{a?.Name}' is not float32 (or its type is unknown)";
+            if (!IsFloatActivation(a)) return Patterns.Constant(a) is not null ? $"{node.OpType}'s first input is a constant" : $"input '{a?.Name}' is not float32 (or its type is unknown)";
             activations.Add(0);
             var w = node.Input(1);
-            if (IsOverridable(w)) return OverridableWeight;
-            var wt = FixedConstant(w);
+            if (w is { IsOverridable: true }) return OverridableWeight;
+            var wt = Patterns.Constant(w);
             if (wt is null)
             {
                 if (node.OpType != "MatMul") return $"{node.OpType}'s weight is not a constant";
@@ -276,7 +271,7 @@ public static class QdqPlanner
             weights.Add(weight);
             // TensorRT takes a float bias; ONNX Runtime's QLinearConv and QGemm need an int32 one (every input a DQ).
             if (!_cpu || node.OpType == "MatMul" || node.Input(2) is not { } bias) return null;
-            var bt = FixedConstant(bias);
+            var bt = Patterns.Constant(bias);
             var channels = node.OpType == "Gemm" && node.GetInt("transB", 0) == 0 ? wt.Dims[1] : wt.Dims[0];
             if (bt is not { ElementType: ElementType.Float } || bt.Dims.Count != 1 || bt.Dims[0] != channels)
                 return $"{node.OpType}'s bias is not a constant float vector of one value per output channel";

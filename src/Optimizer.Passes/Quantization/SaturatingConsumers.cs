@@ -77,6 +77,6 @@ public static class SaturatingConsumers
     private static float? ScalarOrNull(Value? bound, float absent)
     {
         if (bound is null) return absent;
-        return QdqPlanner.FixedConstant(bound) is { ElementCount: 1 } t ? (float)t.ToDoubles()[0] : null;
+        return Patterns.Constant(bound) is { ElementCount: 1 } t ? (float)t.ToDoubles()[0] : null;
     }
 }

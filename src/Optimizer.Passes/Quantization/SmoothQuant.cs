@@ -58,7 +58,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
     private sealed record Site(Value X, int Channels, Node Absorber, Node? BiasAdd, List<(Node Node, int Input)> Weighted, List<Use> Others);
 
     private static bool IsWeighted(Node node, int input) =>
-        input == 0 && node.IsDefaultDomain && node.OpType is "MatMul" or "Gemm" && QdqPlanner.FixedConstant(node.Input(1)) is { ElementType: ElementType.Float, Dims.Count: 2 }
+        input == 0 && node.IsDefaultDomain && node.OpType is "MatMul" or "Gemm" && Patterns.Constant(node.Input(1)) is { ElementType: ElementType.Float, Dims.Count: 2 }
         && (node.OpType == "MatMul" || node.GetInt("transA", 0) == 0);
 
     /// <summary>Why <paramref name="x"/> cannot be smoothed, or null (and the site) when it can. Changes nothing.</summary>
@@ -87,7 +87,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
             case { OpType: "LayerNormalization", IsDefaultDomain: true } ln when biasAdd is null:
                 var axis = ln.GetInt("axis", -1);
                 if (axis != -1 && axis != Patterns.Rank(x) - 1) return "LayerNormalization does not normalize the last axis";
-                if (!IsPerChannel(QdqPlanner.FixedConstant(ln.Input(1)), channels) || ln.Input(2) is { } b && !IsPerChannel(QdqPlanner.FixedConstant(b), channels))
+                if (!IsPerChannel(Patterns.Constant(ln.Input(1)), channels) || ln.Input(2) is { } b && !IsPerChannel(Patterns.Constant(b), channels))
                     return "LayerNormalization's scale or bias is not a constant of one value per channel";
                 if (ln.Outputs.Skip(1).Any(o => o is { Uses.Count: > 0 } || o is { IsGraphOutput: true })) return "LayerNormalization's mean or inverse deviation is used";
                 break;
@@ -97,7 +97,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
             case { OpType: "MatMul" or "Gemm", IsDefaultDomain: true } mm when IsWeighted(mm, 0):
                 var columns = mm.OpType == "Gemm" && mm.GetInt("transB", 0) != 0 ? WeightRows(mm).Length : Columns(mm);
                 if (columns != channels) return $"the {mm.OpType} producing '{x.Name}' has {columns} output channels, not {channels}";
-                if (mm.OpType == "Gemm" && mm.Input(2) is { } c && !IsPerChannel(QdqPlanner.FixedConstant(c), channels)) return "Gemm's C is not a constant of one value per channel";
+                if (mm.OpType == "Gemm" && mm.Input(2) is { } c && !IsPerChannel(Patterns.Constant(c), channels)) return "Gemm's C is not a constant of one value per channel";
                 break;
             default:
                 return $"'{x.Name}' comes from {producer?.OpType ?? "a graph input"}, which cannot absorb a per-channel scale (a LayerNormalization, a Mul by a constant, or a MatMul/Gemm with a constant weight can)";
@@ -157,7 +157,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
     /// <summary>max_n |W[j, n]| for each input channel j of a MatMul/Gemm weight.</summary>
     private static float[] WeightRows(Node node)
     {
-        var w = QdqPlanner.FixedConstant(node.Input(1))!;
+        var w = Patterns.Constant(node.Input(1))!;
         var data = w.ToArray<float>();
         var (rows, cols) = ((int)w.Dims[0], (int)w.Dims[1]);
         var transposed = node.OpType == "Gemm" && node.GetInt("transB", 0) != 0;
@@ -171,7 +171,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
         return result;
     }
 
-    private static int Columns(Node node) => (int)QdqPlanner.FixedConstant(node.Input(1))!.Dims[1];
+    private static int Columns(Node node) => (int)Patterns.Constant(node.Input(1))!.Dims[1];
 
     // W[j, :] *= s_j (input channel j): rows, or columns of a transposed Gemm B.
     private static void ScaleWeight(Node node, float[] s, Graph graph)
@@ -190,7 +190,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
     // A per-channel constant (broadcast along the last axis) times factor[j].
     private static void ScaleInput(Node node, int input, float[] factor, Graph graph)
     {
-        var t = QdqPlanner.FixedConstant(node.Input(input))!;
+        var t = Patterns.Constant(node.Input(input))!;
         var data = t.ToArray<float>();
         var dims = t.ElementCount == 1 ? [factor.Length] : t.Dims.ToArray();
         var scaled = new float[factor.Length];
@@ -200,7 +200,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
 
     private static void Rescale(Node node, int input, Graph graph, Func<int, int, float> factor)
     {
-        var t = QdqPlanner.FixedConstant(node.Input(input))!;
+        var t = Patterns.Constant(node.Input(input))!;
         var data = t.ToArray<float>();
         var (rows, cols) = ((int)t.Dims[0], (int)t.Dims[1]);
         var scaled = new float[data.Length];
@@ -222,7 +222,7 @@ public sealed class SmoothQuant(float alpha, IReadOnlyDictionary<string, float[]
     private static (int Index, Tensor Constant)? ConstantOperand(Node node)
     {
         for (var i = 0; i < 2; i++)
-            if (QdqPlanner.FixedConstant(node.Input(i)) is { ElementType: ElementType.Float } t && QdqPlanner.FixedConstant(node.Input(1 - i)) is null)
+            if (Patterns.Constant(node.Input(i)) is { ElementType: ElementType.Float } t && Patterns.Constant(node.Input(1 - i)) is null)
                 return (i, t);
         return null;
     }

@@ -92,7 +92,7 @@ public sealed class StaticQuantization(QuantizationSettings settings) : IPass
     {
         var node = plan.Node;
         var w = node.Input(plan.Input)!;
-        var t = QdqPlanner.FixedConstant(w)!;
+        var t = Patterns.Constant(w)!;
         var dims = t.Dims.ToArray();
         var q = WeightQuantizer.Quantize(t.ToArray<float>(), dims, plan.Axis);
         scales[plan] = q.Scales;
@@ -114,7 +114,7 @@ public sealed class StaticQuantization(QuantizationSettings settings) : IPass
     {
         var node = plan.Node;
         var b = node.Input(plan.Input)!;
-        var (values, scales) = WeightQuantizer.QuantizeBias(QdqPlanner.FixedConstant(b)!.ToArray<float>(), inputScale, weightScales);
+        var (values, scales) = WeightQuantizer.QuantizeBias(Patterns.Constant(b)!.ToArray<float>(), inputScale, weightScales);
         var graph = node.Graph!;
         var n = (long)values.Length;
         var q = Patterns.AddInitializer(graph, b.Name + "_quantized", values, n);

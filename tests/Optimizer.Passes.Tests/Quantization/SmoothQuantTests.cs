@@ -1,4 +1,5 @@
 using Optimizer.Onnx.IR;
+using Optimizer.Passes.Infrastructure;
 using Optimizer.Passes.Quantization;
 using Optimizer.Passes.Tests.Support;
 using Optimizer.TestKit;
@@ -41,14 +42,14 @@ public class SmoothQuantTests
         var sites = SmoothQuant.Sites(model);
         Assert.Equal(3, sites.Count);
         var maxima = sites.ToDictionary(s => s, _ => Outliers());
-        var wq = QdqPlanner.FixedConstant(model.Graph.Nodes.First(n => n.OpType == "MatMul").Input(1))!.ToArray<float>();
+        var wq = Patterns.Constant(model.Graph.Nodes.First(n => n.OpType == "MatMul").Input(1))!.ToArray<float>();
 
         var run = PassHarness.Run(model, new SmoothQuant(0.5f, maxima));
 
         Assert.Equal(3, run.Records.Single(r => r.Name == "smooth-quant").NodesRewritten);
         // The residual Add reads the LayerNorm output back through one Mul.
         Assert.Equal(1, run.Model.Graph.Nodes.Count(n => n.OpType == "Mul" && n.Name.EndsWith("_unsmooth", StringComparison.Ordinal)));
-        var smoothed = QdqPlanner.FixedConstant(run.Model.Graph.Nodes.First(n => n.OpType == "MatMul").Input(1))!.ToArray<float>();
+        var smoothed = Patterns.Constant(run.Model.Graph.Nodes.First(n => n.OpType == "MatMul").Input(1))!.ToArray<float>();
         // Row 2 (an outlier channel, max 40) grew about sqrt(40) times more than row 0 (max 1).
         var (grown, small) = (smoothed[2 * 6] / wq[2 * 6], smoothed[0] / wq[0]);
         Assert.InRange(grown / small, 3, 20);
