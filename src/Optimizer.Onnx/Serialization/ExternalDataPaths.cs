@@ -33,15 +33,20 @@ public static class ExternalDataPaths
     /// <summary>
     /// Checks every external-data location that the model file at <paramref name="modelPath"/> names, without
     /// loading its tensors: for models that go to ONNX Runtime, which would otherwise follow the paths on its own.
+    /// Refuses an empty input name where ONNX allows none (ONNX Runtime would crash on it), and says whether the
+    /// model has external data and nodes whose inputs end in empty names.
     /// </summary>
-    public static void CheckModelFile(string modelPath)
+    public static ModelFileFacts CheckModelFile(string modelPath)
     {
         var full = Path.GetFullPath(modelPath);
         try
         {
             using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            foreach (var (tensor, location) in ExternalDataScanner.Scan(stream))
+            var scan = ExternalDataScanner.Scan(stream);
+            foreach (var (tensor, location) in scan.External)
                 Resolve(Path.GetDirectoryName(full)!, location, tensor);
+            if (scan.InvalidEmptyInput is { } invalid) throw new InvalidInputException(invalid);
+            return new ModelFileFacts(scan.External.Count > 0, scan.TrailingEmptyInputs);
         }
         catch (InvalidInputException e)
         {
@@ -71,3 +76,8 @@ public static class ExternalDataPaths
         return current;
     }
 }
+
+/// <summary>What <see cref="ExternalDataPaths.CheckModelFile"/> learnt about a model file on its way through.</summary>
+/// <param name="HasExternalData">Some tensor is stored in an external file.</param>
+/// <param name="TrailingEmptyInputs">Some node's inputs end in empty names (absent optional inputs given as "").</param>
+public sealed record ModelFileFacts(bool HasExternalData, bool TrailingEmptyInputs);

@@ -7,18 +7,31 @@ namespace Optimizer.Onnx.Serialization;
 /// Lists the external-data locations a model file names (initializers, sparse initializers, tensor attributes, in
 /// every subgraph and function), by walking the protobuf wire format and skipping tensor data instead of loading it:
 /// cheap enough to run before ONNX Runtime opens a model of any size, so that the paths ONNX Runtime will follow
-/// pass <see cref="ExternalDataPaths.Resolve"/> first.
+/// pass <see cref="ExternalDataPaths.Resolve"/> first. On the way it reads each node's inputs, for the empty input
+/// names ONNX Runtime mishandles (<see cref="EmptyInputRules"/>).
 /// </summary>
 internal static class ExternalDataScanner
 {
     private enum Kind { Model, Graph, Node, Attribute, Function, Sparse, Tensor, Entry }
 
-    public static List<(string Tensor, string Location)> Scan(Stream stream)
+    /// <summary>What a scan found: the external-data locations, and the node problems with empty input names.</summary>
+    public sealed class Result
+    {
+        public List<(string Tensor, string Location)> External { get; } = [];
+
+        /// <summary>Some node's input list ends in empty names (valid ONNX, which ONNX Runtime 1.31 can crash on).</summary>
+        public bool TrailingEmptyInputs { get; set; }
+
+        /// <summary>The first node with an empty name where ONNX allows none, described; null when there is none.</summary>
+        public string? InvalidEmptyInput { get; set; }
+    }
+
+    public static Result Scan(Stream stream)
     {
         var reader = new Reader(stream);
-        var found = new List<(string, string)>();
-        reader.Message(Kind.Model, stream.Length, found, depth: 0);
-        return found;
+        var result = new Result();
+        reader.Message(Kind.Model, stream.Length, result, depth: 0);
+        return result;
     }
 
     /// <summary>The message kind field <paramref name="field"/> of a <paramref name="kind"/> holds, when it leads to tensors.</summary>
@@ -45,8 +58,10 @@ internal static class ExternalDataScanner
         private readonly Stream _stream = stream;
 
         /// <summary>Reads fields up to <paramref name="end"/>; for a tensor, returns its name, whether it is external and its location.</summary>
-        public (string Name, bool External, string? Location, string? Key, string? Value) Message(Kind kind, long end, List<(string, string)> found, int depth)
+        public (string Name, bool External, string? Location, string? Key, string? Value) Message(Kind kind, long end, Result found, int depth)
         {
+            List<string>? inputs = kind == Kind.Node ? [] : null;
+            string opType = "", domain = "", nodeName = "";
             if (depth > ModelReader.RecursionLimit) throw Corrupt("it nests deeper than " + ModelReader.RecursionLimit + " levels");
             string name = "", location = null!, key = null!, value = null!;
             var external = false;
@@ -68,6 +83,14 @@ internal static class ExternalDataScanner
                         if (length < 0 || _stream.Position + length > end) throw Corrupt("a field runs past the end of its message");
                         var fieldEnd = _stream.Position + length;
                         if (kind == Kind.Tensor && field == 8) name = String(length);
+                        else if (kind == Kind.Node && field is 1 or 3 or 4 or 7)
+                        {
+                            var text = String(length);
+                            if (field == 1) inputs!.Add(text);
+                            else if (field == 3) nodeName = text;
+                            else if (field == 4) opType = text;
+                            else domain = text;
+                        }
                         else if (kind == Kind.Entry && field is 1 or 2)
                         {
                             if (field == 1) key = String(length); else value = String(length);
@@ -86,8 +109,17 @@ internal static class ExternalDataScanner
                     default: throw Corrupt($"field {field} has wire type {tag & 7}, which ONNX models do not use");
                 }
             }
-            if (kind == Kind.Tensor && external && hasLocation) found.Add((name, location));
+            if (kind == Kind.Tensor && external && hasLocation) found.External.Add((name, location));
+            if (inputs is not null) Check(opType, domain, nodeName, inputs, found);
             return (name, external, hasLocation ? location : null, key, value);
+        }
+
+        private static void Check(string opType, string domain, string nodeName, List<string> inputs, Result found)
+        {
+            found.TrailingEmptyInputs |= EmptyInputRules.EndsEmpty(inputs);
+            for (var i = 0; i < inputs.Count && found.InvalidEmptyInput is null; i++)
+                if (inputs[i].Length == 0 && EmptyInputRules.WhyNotEmpty(opType, domain, nodeName, i) is { } why)
+                    found.InvalidEmptyInput = why;
         }
 
         private ulong Varint()

@@ -127,10 +127,19 @@ internal sealed class ProtoExporter(ExternalDataSink? external)
         return p;
     }
 
+    private static int LastPresent(IReadOnlyList<Value?> inputs)
+    {
+        var last = inputs.Count - 1;
+        while (last >= 0 && inputs[last] is null) last--;
+        return last;
+    }
+
     private NodeProto ExportNode(Node n)
     {
         var p = (n.Origin as NodeProto)?.Clone() ?? new NodeProto();
-        p.Input.AddRange(n.Inputs.Select(v => v?.Name ?? ""));
+        // Absent optional inputs at the end are left out rather than written as "", as ONNX allows: the two mean the
+        // same, and ONNX Runtime 1.31 crashes (SIGSEGV) optimizing a LayerNormalization whose bias is given as "".
+        p.Input.AddRange(n.Inputs.Take(LastPresent(n.Inputs) + 1).Select(v => v?.Name ?? ""));
         p.Output.AddRange(n.Outputs.Select(v => v?.Name ?? ""));
         ProtoFields.Sync(p.HasName, p.Name, n.Name, v => p.Name = v);
         if (n.Origin is null) p.OpType = n.OpType;

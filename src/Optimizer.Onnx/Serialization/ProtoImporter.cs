@@ -130,8 +130,12 @@ internal sealed class ProtoImporter(string? baseDirectory)
         }
         foreach (var (node, np) in nodes)
         {
-            foreach (var input in np.Input)
-                node.AddInput(input.Length == 0 ? null : Resolve(scope, input, $"input of {Describe(np)}"));
+            for (var i = 0; i < np.Input.Count; i++)
+            {
+                if (np.Input[i].Length == 0 && EmptyInputRules.WhyNotEmpty(np.OpType, np.Domain, np.Name, i) is { } why)
+                    throw new InvalidInputException(why);
+                node.AddInput(np.Input[i].Length == 0 ? null : Resolve(scope, np.Input[i], $"input of {Describe(np)}"));
+            }
             foreach (var a in np.Attribute) node.SetAttribute(ImportAttribute(a, scope));
             np.Input.Clear();
             np.Output.Clear();

@@ -19,12 +19,17 @@ public static class SessionFactory
         if (!File.Exists(modelPath))
             throw new InvalidInputException($"{modelPath}: no such model file");
         // ONNX Runtime follows the model's external-data paths itself: they pass the same check as in the reader first.
-        ExternalDataPaths.CheckModelFile(modelPath);
+        var facts = ExternalDataPaths.CheckModelFile(modelPath);
         using var options = MakeOptions(settings);
+        // Absent optional inputs given as "" at the end of a node's inputs crash ONNX Runtime 1.31 (SIGSEGV, not an
+        // error): it gets the same model with them left out, from memory, finding external data in the model's folder.
+        var stripped = facts.TrailingEmptyInputs ? TrailingEmptyInputs.Strip(modelPath) : null;
+        if (stripped is not null && facts.HasExternalData)
+            options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
         var clock = Stopwatch.StartNew();
         try
         {
-            var session = new InferenceSession(modelPath, options);
+            var session = stripped is null ? new InferenceSession(modelPath, options) : new InferenceSession(stripped, options);
             creationTime = clock.Elapsed;
             return session;
         }

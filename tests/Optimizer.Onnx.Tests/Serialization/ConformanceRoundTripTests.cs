@@ -6,7 +6,9 @@ namespace Optimizer.Onnx.Tests.Serialization;
 
 /// <summary>
 /// Every model of ONNX's backend test suite and every shared real model, read into the IR and written back, is
-/// byte-identical to its input and passes the verifier.
+/// byte-identical to its input and passes the verifier. The one change the writer makes on purpose: absent optional
+/// inputs at the end of a node ("" names) are left out (see <see cref="TrailingEmptyInputs"/>), so such a model is
+/// compared with its own bytes stripped of them (two backend models, the Clip ones with neither bound).
 /// </summary>
 public class ConformanceRoundTripTests
 {
@@ -35,7 +37,7 @@ public class ConformanceRoundTripTests
 
     private static string? RoundTrip(string path)
     {
-        var original = File.ReadAllBytes(path);
+        var original = ExternalDataPaths.CheckModelFile(path).TrailingEmptyInputs ? TrailingEmptyInputs.Strip(path) : File.ReadAllBytes(path);
         var model = ModelReader.Read(path);
         var problems = ModelVerifier.Verify(model, requireTopologicalOrder: false);
         if (problems.Count > 0) return "verifier: " + problems[0];
