@@ -107,6 +107,66 @@ public sealed class OutputTransactionTests : IDisposable
     }
 
     [Fact]
+    public void Validate_changes_its_report_folder_and_junit_file_only_when_the_run_is_published()
+    {
+        var report = _dir.File("report");
+        var junit = _dir.File("ci/junit.xml");
+        Directory.CreateDirectory(Path.GetDirectoryName(junit)!);
+        string[] args = ["validate", "--baseline", TinyCnn, "--candidate", TinyCnn, "--data", ValidationData, "--report", report, "--junit", junit];
+        var first = CliRunner.Run(args);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.True(File.Exists(Path.Combine(report, "report.json")));
+        Assert.Contains("<testsuites", File.ReadAllText(junit));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(report, ".staging-*"), _ => true);
+        File.WriteAllText(junit, "from an earlier run");
+        var before = Snapshot(report);
+        using var cancel = new CancellationTokenSource();
+        var stderr = new WatchedWriter("wrote ", onSeen: cancel.Cancel);
+
+        var code = CommandLineApp.Run(args, new StringWriter(), stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        Assert.Equal(before, Snapshot(report));
+        Assert.Equal("from an earlier run", File.ReadAllText(junit));
+    }
+
+    [Fact]
+    public void A_junit_file_outside_OUT_is_published_with_OUT_and_left_alone_by_a_cancelled_run()
+    {
+        var junit = _dir.File("junit.xml");
+        string[] args = [TinyCnn, "-o", Out, "--validate", ValidationData, "--junit", junit];
+        Assert.Equal(0, CliRunner.Run(args).ExitCode);
+        Assert.Contains("<testsuites", File.ReadAllText(junit));
+        File.WriteAllText(junit, "from an earlier run");
+        using var cancel = new CancellationTokenSource();
+        var stderr = new WatchedWriter("wrote ", onSeen: cancel.Cancel);
+
+        var code = CommandLineApp.Run(args, new StringWriter(), stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        Assert.Equal("from an earlier run", File.ReadAllText(junit));
+        Assert.DoesNotContain(Directory.GetFiles(_dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Bench_writes_its_report_folder_whole_or_not_at_all()
+    {
+        var report = _dir.File("bench");
+        using var cancel = new CancellationTokenSource();
+        var stderr = new WatchedWriter("wrote ", onSeen: cancel.Cancel);
+
+        var code = CommandLineApp.Run(["bench", TinyCnn, "--warmup", "0", "--runs", "2", "--report", report], new StringWriter(), stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        Assert.False(Directory.Exists(report));
+        var done = CliRunner.Run("bench", TinyCnn, "--warmup", "0", "--runs", "2", "--report", report);
+        Assert.True(done.ExitCode == 0, done.Stderr);
+        Assert.True(File.Exists(Path.Combine(report, "report.json")) && File.Exists(Path.Combine(report, "latency.csv")));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(report, ".staging-*"), _ => true);
+        Assert.Contains($"to {report}", done.Stderr); // the published folder, not the staging one
+    }
+
+    [Fact]
     public void What_a_killed_run_left_is_removed_by_the_next_run()
     {
         var dead = DeadPid();

@@ -53,15 +53,25 @@ public static class BenchCommand
                     BatchSizes = ParseBatches(parse.GetValue(batch)!),
                     MeasureOverhead = parse.GetValue(overhead),
                 }, stderr, cancel);
-            if (parse.GetValue(report) is { } folder)
+            void Print(TextWriter output)
             {
-                var (files, warning) = BenchReportWriter.Write(result, folder.FullName);
-                if (warning is not null) stderr.WriteLine(warning);
-                stderr.WriteLine($"wrote {string.Join(", ", files)} to {folder.FullName}");
+                if (parse.GetValue(json)) output.Write(ReportJson.Serialize(result));
+                else BenchSummary.Print(result, output);
             }
-            if (parse.GetValue(json)) stdout.Write(ReportJson.Serialize(result));
-            else BenchSummary.Print(result, stdout);
-            return ExitCodes.Success;
+            if (parse.GetValue(report) is not { } folder)
+            {
+                Print(stdout);
+                return ExitCodes.Success;
+            }
+            // The report folder changes only when all its files are written (see TransactionalRun).
+            return await Output.TransactionalRun.RunAsync(folder.FullName, stdout, stderr, cancel, (transaction, output, errors) =>
+            {
+                var (files, warning) = BenchReportWriter.Write(result, transaction.Staging);
+                if (warning is not null) errors.WriteLine(warning);
+                errors.WriteLine($"wrote {string.Join(", ", files)} to {folder.FullName}");
+                Print(output);
+                return Task.FromResult(ExitCodes.Success);
+            });
         });
         return command;
     }

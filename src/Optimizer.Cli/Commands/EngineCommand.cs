@@ -20,21 +20,24 @@ public static class EngineCommand
             var outDir = parse.GetValue(output)?.FullName ?? OptimizeOptions.DefaultOutDir(modelPath);
             var options = engine.Read(parse, modelPath, outDir) with { Json = parse.GetValue(json) };
             Output.OutputLocation.CheckFolder(outDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
-            var created = Output.OutputLocation.Track(outDir);
-            int code;
-            try
-            {
-                code = await EngineRun.RunAsync(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel);
-            }
-            catch
-            {
-                created.RemoveIfEmpty(); // a build that stopped before writing anything leaves no empty folder
-                throw;
-            }
-            var manifest = Output.Manifest.LoadOrCreate(outDir);
-            manifest.AddFile("input", modelPath);
-            manifest.Save();
-            return code;
+            // OUT changes only when the build is done (see TransactionalRun); when trtexec fails, its log is still published.
+            return await Output.TransactionalRun.RunAsync(outDir, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel,
+                async (transaction, stdout, stderr) =>
+                {
+                    foreach (var name in EngineRun.EngineFiles) transaction.RemoveOnPublish(name);
+                    var calibration = Path.Combine(outDir, EngineRun.CalibrationCacheFile);
+                    var staged = options with
+                    {
+                        OutDir = transaction.Staging,
+                        CalibrationCache = options.CalibrationCache ?? (File.Exists(calibration) ? calibration : null),
+                    };
+                    var code = await EngineRun.RunAsync(staged, stdout, stderr, cancel);
+                    var manifest = Output.Manifest.LoadOrCreate(transaction.Staging);
+                    manifest.AddFile("input", modelPath);
+                    manifest.Save();
+                    return code;
+                },
+                publishAnyway: e => e is Optimizer.Onnx.Errors.ExternalToolException);
         });
         return command;
     }

@@ -33,6 +33,9 @@ public static class EngineRun
 {
     public const string CalibrationCacheFile = "calibration.cache";
 
+    /// <summary>The files of OUT an engine build replaces: an engine from an earlier build leaves OUT with this one, even when it fails.</summary>
+    public static IReadOnlyList<string> EngineFiles { get; } = [EngineBuilder.EngineFile, EngineBuilder.LogFile, EngineBuilder.LayerFile, EngineBuilder.TimesFile];
+
     public static async Task<int> RunAsync(EngineRunOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var facts = ModelFactsReader.FromModel(ModelReader.Read(options.OnnxPath));

@@ -71,7 +71,10 @@ public static class OptimizeCommand
                 validation?.CheckData(options, cancel);
                 if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
             }, stderr, validation);
-            if (code == 0 && validation is not null) code = validation.Run(options, transaction.Staging, stdout, stderr, cancel);
+            // A --junit file outside OUT is staged too, and put in place with OUT's files.
+            if (code == 0 && validation is not null)
+                code = (validation with { JUnit = validation.JUnit is { } junitFile ? transaction.StageOutside(junitFile) : null })
+                    .Run(options, transaction.Staging, stdout, stderr, cancel);
             if (engineRun is not null) code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
             Publish(transaction, stdout, stderr, cancel);
             return code;
@@ -86,8 +89,7 @@ public static class OptimizeCommand
     private static async Task<int> BuildEngine(EngineRunOptions engineRun, int code, OutputTransaction transaction, StagingPathWriter stdout,
         StagingPathWriter stderr, bool printSummary, CancellationToken cancel)
     {
-        foreach (var name in new[] { EngineBuilder.EngineFile, EngineBuilder.LogFile, EngineBuilder.LayerFile, EngineBuilder.TimesFile })
-            transaction.RemoveOnPublish(name);
+        foreach (var name in EngineRun.EngineFiles) transaction.RemoveOnPublish(name);
         EngineManifest.Forget(transaction.Staging);
         if (code != 0)
         {
@@ -111,12 +113,8 @@ public static class OptimizeCommand
         }
     }
 
-    private static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel)
-    {
-        stderr.Flush();
-        transaction.Publish(cancel);
-        stdout.Release();
-    }
+    private static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel) =>
+        TransactionalRun.Publish(transaction, stdout, stderr, cancel);
 
     private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit)
     {

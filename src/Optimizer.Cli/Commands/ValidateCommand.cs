@@ -47,8 +47,10 @@ public static class ValidateCommand
             var folder = parse.GetValue(report)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(candidateFile.Name) + ".validate");
             Output.OutputLocation.CheckFolder(folder, parse.GetValue(report) is null ? "the report folder (default; choose one with --report)" : "--report");
             if (parse.GetValue(junit) is { } junitFile) Output.OutputLocation.CheckFile(junitFile.FullName, "--junit");
-            return Task.FromResult(ValidationRun.Run(options, folder, parse.GetValue(junit)?.FullName, parse.GetValue(json),
-                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel));
+            // The report folder (and a --junit file) change only when the run is done (see TransactionalRun).
+            return Output.TransactionalRun.RunAsync(folder, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel,
+                (transaction, stdout, stderr) => Task.FromResult(ValidationRun.Run(options, transaction.Staging,
+                    parse.GetValue(junit) is { } file ? transaction.StageOutside(file.FullName) : null, parse.GetValue(json), stdout, stderr, cancel)));
         });
         return command;
     }

@@ -28,11 +28,13 @@ public sealed partial class OutputTransaction : IDisposable
     public const string LockFileName = ".optimize.lock";
     private const string StagingPrefix = ".staging-";
     private const string ReplacedFolder = ".replaced";
+    private const string OutsideFolder = ".outside";
 
     private readonly string _outDir;
     private readonly bool _wait;
     private readonly TextWriter _stderr;
     private readonly List<string> _removeOnPublish = [];
+    private readonly List<(string Staged, string Destination)> _outside = [];
     private NewFolders? _created;
     private FileStream? _lock;
     private string? _staging;
@@ -78,6 +80,20 @@ public sealed partial class OutputTransaction : IDisposable
     /// <summary>A file or folder of OUT that <see cref="Publish"/> removes (when the run did not stage a new one).</summary>
     public void RemoveOnPublish(string name) => _removeOnPublish.Add(name);
 
+    /// <summary>
+    /// A file the run writes outside OUT (a --junit file elsewhere, say): the run writes the returned path in the staging
+    /// folder, and <see cref="Publish"/> puts it at <paramref name="destination"/> (an atomic replace in its folder) just
+    /// before the manifest, so a run that fails or is interrupted leaves it as it was too.
+    /// </summary>
+    public string StageOutside(string destination)
+    {
+        var folder = Path.Combine(Staging, OutsideFolder);
+        Directory.CreateDirectory(folder);
+        var staged = Path.Combine(folder, $"{_outside.Count}-{Path.GetFileName(destination)}");
+        _outside.Add((staged, Path.GetFullPath(destination)));
+        return staged;
+    }
+
     /// <summary>The path in OUT of a path in the staging folder (other paths unchanged).</summary>
     public string Published(string path) => _staging is null ? path : ReplaceStaging(path, _staging, _outDir);
 
@@ -93,7 +109,7 @@ public sealed partial class OutputTransaction : IDisposable
         var replaced = Path.Combine(staging, ReplacedFolder);
         Directory.CreateDirectory(replaced);
         var names = Directory.EnumerateFileSystemEntries(staging, "*", Hidden).Select(Path.GetFileName).OfType<string>()
-            .Where(n => n != ReplacedFolder && n != Manifest.FileName).Order(StringComparer.Ordinal)
+            .Where(n => n != ReplacedFolder && n != OutsideFolder && n != Manifest.FileName).Order(StringComparer.Ordinal)
             .Concat(_removeOnPublish.Where(n => !Exists(Path.Combine(staging, n))))
             .Concat(Exists(Path.Combine(staging, Manifest.FileName)) ? [Manifest.FileName] : [])
             .Distinct().ToList();
@@ -103,6 +119,7 @@ public sealed partial class OutputTransaction : IDisposable
             foreach (var name in names)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (name == Manifest.FileName) PublishOutside(cancel);
                 var (target, source) = (Path.Combine(_outDir, name), Path.Combine(staging, name));
                 var (hadOld, staged) = (Exists(target), Exists(source));
                 if (!hadOld && !staged) continue;
@@ -113,6 +130,7 @@ public sealed partial class OutputTransaction : IDisposable
                 done.Pop();
                 done.Push((name, hadOld, true));
             }
+            PublishOutside(cancel); // when there is no manifest to publish them before
         }
         catch
         {
@@ -120,6 +138,26 @@ public sealed partial class OutputTransaction : IDisposable
             throw;
         }
         _published = true;
+    }
+
+    /// <summary>The files staged for places outside OUT, each copied beside its destination and renamed over it.</summary>
+    private void PublishOutside(CancellationToken cancel)
+    {
+        foreach (var (staged, destination) in _outside.Where(o => File.Exists(o.Staged)))
+        {
+            cancel.ThrowIfCancellationRequested();
+            var temp = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                File.Copy(staged, temp);
+                File.Move(temp, destination, overwrite: true);
+            }
+            finally
+            {
+                TryDeleteFile(temp);
+            }
+        }
+        _outside.Clear();
     }
 
     /// <summary>Without a publish: deletes the staging folder (and a folder the run created); always releases the lock.</summary>

@@ -86,6 +86,36 @@ public sealed class EngineCommandTests : IDisposable
         Assert.Null(manifest["files"]!["engine"]);
     }
 
+    [Fact]
+    public void A_cancelled_build_leaves_OUT_as_it_was()
+    {
+        Assert.Equal(ExitCodes.Success, Run("10.9.0.34", "fp32", null).Code);
+        var before = Directory.EnumerateFiles(Out, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+            .ToDictionary(f => f, FileHash.Sha256);
+        using var cancel = new CancellationTokenSource();
+        var stderr = new CancellingWriter("trtexec: ", cancel);
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin-10.9.0.34"), "10.9.0.34", null);
+
+        var code = CommandLineApp.Run(["engine", _dir.File("fp32.onnx"), "-o", Out, "--trtexec", trtexec, "--duration", "0.05"], new StringWriter(), stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        var after = Directory.EnumerateFiles(Out, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+            .ToDictionary(f => f, FileHash.Sha256);
+        Assert.Equal(before, after);
+    }
+
+    /// <summary>Cancels the run when a text is first written (a Ctrl+C at that point).</summary>
+    private sealed class CancellingWriter(string text, CancellationTokenSource cancel) : StringWriter
+    {
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            if (value?.Contains(text, StringComparison.Ordinal) == true) cancel.Cancel();
+        }
+
+        public override void Write(char value) => base.Write(value);
+    }
+
     [Theory]
     [InlineData("build-failed", "trtexec failed (exit code 1)")]
     [InlineData("cuda", "without a FAILED line")]

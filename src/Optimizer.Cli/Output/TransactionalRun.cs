@@ -1,0 +1,42 @@
+namespace Optimizer.Cli.Output;
+
+/// <summary>
+/// A command whose outputs go to one folder (<c>engine -o</c>, <c>bench --report</c>, <c>validate --report</c>) run as
+/// an <see cref="OutputTransaction"/>: the folder is taken for the run, the files are written to its staging folder
+/// and published together at the end, so a failed or interrupted run leaves the folder (and a --junit file elsewhere)
+/// as it was. What the run prints names the published paths; its stdout appears once the files are in place.
+/// </summary>
+public static class TransactionalRun
+{
+    /// <param name="body">Given the transaction (opened: files go to <see cref="OutputTransaction.Staging"/>) and the
+    /// writers to print with; returns the exit code. The files are published whatever the code (a failed gate's report
+    /// is the output); an exception publishes nothing unless <paramref name="publishAnyway"/> says the files are
+    /// wanted (a trtexec failure's log, say).</param>
+    public static async Task<int> RunAsync(string folder, TextWriter stdout, TextWriter stderr, CancellationToken cancel,
+        Func<OutputTransaction, TextWriter, TextWriter, Task<int>> body, Func<Exception, bool>? publishAnyway = null)
+    {
+        using var transaction = new OutputTransaction(folder, wait: false, stderr);
+        var stagedOut = new StagingPathWriter(stdout, transaction, deferred: true);
+        var stagedErr = new StagingPathWriter(stderr, transaction);
+        transaction.Open(cancel);
+        int code;
+        try
+        {
+            code = await body(transaction, stagedOut, stagedErr);
+        }
+        catch (Exception e) when (publishAnyway?.Invoke(e) == true)
+        {
+            Publish(transaction, stagedOut, stagedErr, cancel);
+            throw;
+        }
+        Publish(transaction, stagedOut, stagedErr, cancel);
+        return code;
+    }
+
+    public static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel)
+    {
+        stderr.Flush();
+        transaction.Publish(cancel);
+        stdout.Release();
+    }
+}
