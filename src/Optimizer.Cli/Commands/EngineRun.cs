@@ -80,10 +80,15 @@ public static class EngineRun
     /// <summary>
     /// Refuses what would make the build fail for a reason of the command line, before anything is written or run:
     /// shapes for inputs the model does not have or that do not fit it, a malformed --trtexec-arg, an engine cache
-    /// that is not a folder. (The root command calls this before it writes the optimized model.)
+    /// that is not a folder, --require-int8 on a model without Q/DQ nodes. (The root command calls this before it writes
+    /// the optimized model.)
     /// </summary>
     public static void Check(EngineRunOptions options, ModelFacts facts)
     {
+        // Checked after the build too (Int8Gate), but a model with nothing quantized need not be built to know it fails.
+        if (options.RequireInt8 && !facts.IsQdq)
+            throw new InvalidInputException("--require-int8: the model has no QuantizeLinear/DequantizeLinear nodes, so nothing in it is quantized; " +
+                "quantize it first (--quantize int8 --calibrate DIR --target tensorrt) or leave --require-int8 out");
         if (options.EngineCache is { } cache) OutputLocation.CheckFolder(cache, "--engine-cache");
         var request = options.Settings.Shapes;
         var prefix = options.ShapesOption[..^"shapes".Length]; // "--" on optimize engine, "--engine-" on the root command

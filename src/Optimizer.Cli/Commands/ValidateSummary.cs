@@ -20,6 +20,9 @@ public static class ValidateSummary
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  latency ms: baseline p50 {l.BaselineP50Ms:0.000} p95 {l.BaselineP95Ms:0.000}; candidate p50 {l.CandidateP50Ms:0.000} p95 {l.CandidateP95Ms:0.000}; speed-up {l.Speedup:0.00}x"));
         foreach (var g in report.Gates) output.WriteLine($"  {(g.Passed ? "PASS" : "FAIL")} {g.Message}");
-        output.WriteLine(report.Passed ? "validation passed" : "validation FAILED");
+        // Without a gate nothing was checked: "passed" would say so of two unrelated models.
+        output.WriteLine(report.Gates.Count == 0
+            ? "no gate given, so nothing was checked: --max-accuracy-drop METRIC=VALUE and --min-speedup X set the budget"
+            : report.Passed ? "validation passed" : "validation FAILED");
     }
 }

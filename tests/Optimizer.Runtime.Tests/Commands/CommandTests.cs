@@ -34,6 +34,18 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void ValidateWithoutAGateSaysNothingWasCheckedNotPassed()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var unrelated = ModelFixtures.WritePerturbedMobileNet(dir.Path, 5.0);
+        var images = ModelFixtures.SmallImageFolder(Directory.CreateDirectory(dir.File("images")).FullName);
+        var (exit, stdout, _) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", unrelated, "--data", images, "--report", dir.File("r"));
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.DoesNotContain("passed", stdout);
+        Assert.Contains("no gate given, so nothing was checked", stdout);
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();

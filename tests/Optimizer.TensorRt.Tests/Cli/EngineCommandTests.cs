@@ -87,6 +87,17 @@ public sealed class EngineCommandTests : IDisposable
     }
 
     [Fact]
+    public void Require_int8_on_a_model_without_QDQ_is_refused_before_trtexec_runs()
+    {
+        var (code, _, stderr) = Run("10.9.0.34", "fp32", null, "--require-int8");
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        var error = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: --require-int8: the model has no QuantizeLinear/DequantizeLinear nodes", error);
+        Assert.False(Directory.Exists(Out)); // nothing built, nothing written
+    }
+
+    [Fact]
     public void A_cancelled_build_leaves_OUT_as_it_was()
     {
         Assert.Equal(ExitCodes.Success, Run("10.9.0.34", "fp32", null).Code);
