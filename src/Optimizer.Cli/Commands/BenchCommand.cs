@@ -36,6 +36,7 @@ public static class BenchCommand
             var (modelFile, engineFile) = (parse.GetValue(model), parse.GetValue(engine));
             if ((modelFile is null) == (engineFile is null))
                 throw new InvalidInputException("give either MODEL (ONNX Runtime) or --engine model.plan (trtexec)");
+            if (modelFile is not null) Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(modelFile.FullName);
             if (parse.GetValue(report) is { } reportFolder) Output.OutputLocation.CheckFolder(reportFolder.FullName, "--report");
             var durationSeconds = parse.GetValue(duration);
             var stdout = parse.InvocationConfiguration.Output;

@@ -32,6 +32,8 @@ public static class ValidateCommand
             var (baselineFile, againstFile) = (parse.GetValue(baseline), parse.GetValue(against));
             if ((baselineFile is null) == (againstFile is null))
                 throw new InvalidInputException("give exactly one of --baseline MODEL and --against report.json");
+            foreach (var file in new[] { baselineFile, candidateFile }.OfType<FileInfo>())
+                Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(file.FullName);
             var gateList = (parse.GetValue(gates) ?? []).Select(Gate.Parse).ToList();
             if (parse.GetValue(minSpeedup) is { } speedup) gateList.Add(Gate.MinSpeedup(speedup));
             var settings = shared.ParseSession(parse, SessionSettings.ForComparison);

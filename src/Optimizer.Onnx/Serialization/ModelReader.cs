@@ -15,10 +15,16 @@ public static class ModelReader
     /// <summary>Nested If/Loop subgraphs go deeper than protobuf's default limit of 100.</summary>
     public const int RecursionLimit = 4096;
 
-    public static Model Read(string path)
+    /// <summary>Refuses a path that is not a model file, in the words every command uses (before any other work).</summary>
+    public static void CheckModelPath(string path)
     {
         if (Directory.Exists(path)) throw new InvalidInputException($"'{path}' is a folder, not an ONNX model file");
         if (!File.Exists(path)) throw new InvalidInputException($"model file '{path}' does not exist");
+    }
+
+    public static Model Read(string path)
+    {
+        CheckModelPath(path);
         var full = Path.GetFullPath(path);
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var model = Read(stream, Path.GetDirectoryName(full), path);

@@ -16,8 +16,7 @@ public static class SessionFactory
     /// <summary>Creates a session and reports how long creation took (the first half of a cold start).</summary>
     public static InferenceSession Create(string modelPath, SessionSettings settings, out TimeSpan creationTime)
     {
-        if (!File.Exists(modelPath))
-            throw new InvalidInputException($"{modelPath}: no such model file");
+        ModelReader.CheckModelPath(modelPath);
         // ONNX Runtime follows the model's external-data paths itself: they pass the same check as in the reader first.
         var facts = ExternalDataPaths.CheckModelFile(modelPath);
         using var options = MakeOptions(settings);
@@ -70,6 +69,11 @@ public static class SessionFactory
             options.IntraOpNumThreads = settings.Threads;
             options.InterOpNumThreads = 1;
         }
+        if (settings.Provider != ExecutionProvider.Cpu && MissingProvider(settings.Provider) is { } missing)
+        {
+            options.Dispose();
+            throw new InvalidInputException(missing);
+        }
         try
         {
             switch (settings.Provider)
@@ -90,6 +94,17 @@ public static class SessionFactory
                 $"execution provider '{settings.Provider.ToString().ToLowerInvariant()}' is not available in this ONNX Runtime build: {OrtMessages.Clean(e.Message)}", e);
         }
         return options;
+    }
+
+    /// <summary>Why a provider this ONNX Runtime package does not have cannot be used (one line), or null when it has it.</summary>
+    private static string? MissingProvider(ExecutionProvider provider)
+    {
+        var ortName = provider == ExecutionProvider.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        if (available.Contains(ortName)) return null;
+        var name = provider.ToString().ToLowerInvariant();
+        return $"--provider {name}: this build of optimize runs ONNX Runtime's CPU package, which has no {name} execution provider " +
+               $"(it has {string.Join(", ", available.Select(p => p.Replace("ExecutionProvider", "").ToLowerInvariant()))})";
     }
 
     internal static string FirstLine(string message) => message.Split('\n')[0].Trim();

@@ -46,6 +46,33 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void A_folder_or_a_missing_file_is_refused_in_the_words_inspect_uses_before_anything_runs()
+    {
+        using var dir = TestPaths.NewTempDir();
+        foreach (var args in new[] { ["bench", dir.Path], new[] { "validate", "--baseline", dir.Path, "--candidate", ModelFixtures.MobileNet }, ["inspect", dir.Path] })
+        {
+            var (exit, stdout, stderr) = Run(args);
+            Assert.Equal(ExitCodes.InvalidInput, exit);
+            Assert.Equal($"error: '{dir.Path}' is a folder, not an ONNX model file", stderr.Trim()); // one line, no "loading" first
+            Assert.Equal("", stdout);
+        }
+        var missing = dir.File("missing.onnx");
+        Assert.Equal($"error: model file '{missing}' does not exist", Run("bench", missing).Err.Trim());
+    }
+
+    [Theory]
+    [InlineData("cuda")]
+    [InlineData("tensorrt")]
+    public void A_GPU_provider_this_build_lacks_is_one_line_saying_so(string provider)
+    {
+        var (exit, _, stderr) = Run("bench", ModelFixtures.MobileNet, "--runs", "1", "--warmup", "0", "--provider", provider);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: "));
+        Assert.Equal($"error: --provider {provider}: this build of optimize runs ONNX Runtime's CPU package, which has no {provider} execution provider (it has cpu)", line);
+        Assert.DoesNotContain("entry point", stderr);
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
