@@ -15,7 +15,7 @@ public static class ValidateCommand
         var against = new Option<FileInfo?>("--against") { Description = "Compare with a stored report.json of an earlier validate run instead of running a baseline." };
         var gates = new Option<string[]>("--max-accuracy-drop") { Description = "A gate METRIC=VALUE, repeatable: top1-agreement, top5-agreement, cosine, min-cosine, sqnr, mask-agreement@T (fraction of elements on the same side of threshold T, for score maps) (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
         var minSpeedup = new Option<double?>("--min-speedup") { Description = "Gate: baseline p50 / candidate p50 must be at least this." };
-        var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md and predictions.csv (default ./<candidate>.validate)." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md and predictions.csv (default: <candidate's folder>/<candidate>.validate/, beside the model it checks, so two optimized model.onnx files never share one)." };
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the gates as a JUnit XML file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var samples = new Option<int>("--samples") { Description = "Random samples to use when no --data is given.", DefaultValueFactory = _ => 16 };
@@ -46,7 +46,9 @@ public static class ValidateCommand
                 Session = parse.GetValue(ortOptimizations) ? settings with { OptimizationLevel = SessionSettings.ForSpeed.OptimizationLevel } : settings,
                 Gates = gateList,
             };
-            var folder = parse.GetValue(report)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(candidateFile.Name) + ".validate");
+            // Beside the candidate: every optimized model is called model.onnx, so a default in the current folder collided.
+            var folder = parse.GetValue(report)?.FullName
+                         ?? Path.Combine(candidateFile.DirectoryName ?? ".", Path.GetFileNameWithoutExtension(candidateFile.Name) + ".validate");
             Output.OutputLocation.CheckFolder(folder, parse.GetValue(report) is null ? "the report folder (default; choose one with --report)" : "--report");
             if (parse.GetValue(junit) is { } junitFile) Output.OutputLocation.CheckFile(junitFile.FullName, "--junit");
             // The report folder (and a --junit file) change only when the run is done (see TransactionalRun).

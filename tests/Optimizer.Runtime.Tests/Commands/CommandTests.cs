@@ -73,6 +73,21 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Without_report_two_candidates_called_model_onnx_get_their_own_report_folders()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(Directory.CreateDirectory(dir.File("images")).FullName);
+        foreach (var run in new[] { "a", "b" })
+        {
+            var candidate = Path.Combine(Directory.CreateDirectory(dir.File(run)).FullName, "model.onnx");
+            File.Copy(ModelFixtures.MobileNet, candidate);
+            Assert.Equal(ExitCodes.Success, Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", candidate, "--data", images).Exit);
+        }
+        Assert.True(File.Exists(dir.File("a/model.validate/report.json")));
+        Assert.True(File.Exists(dir.File("b/model.validate/report.json")));
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
