@@ -12,7 +12,9 @@ public static class BenchSummary
         output.WriteLine("batch  session ms  first ms     p50 ms     p95 ms     p99 ms    mean ms   samples/s  peak MiB");
         foreach (var b in report.Batches)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{b.BatchSize,5} {b.ColdStart.SessionCreationMs,11:0.0} {b.ColdStart.FirstRunMs,9:0.0} {b.LatencyMs.P50,10:0.000} {b.LatencyMs.P95,10:0.000} {b.LatencyMs.P99,10:0.000} {b.LatencyMs.Mean,10:0.000} {b.ThroughputPerSecond,11:0.0} {b.PeakMemoryBytes / 1048576.0,9:0}"));
+                $"{b.BatchSize,5} {Or(b.ColdStart.SessionCreationMs, "0.0"),11} {Or(b.ColdStart.FirstRunMs, "0.0"),9} {b.LatencyMs.P50,10:0.000} {b.LatencyMs.P95,10:0.000} {b.LatencyMs.P99,10:0.000} {b.LatencyMs.Mean,10:0.000} {b.ThroughputPerSecond,11:0.0} {Or(b.PeakMemoryBytes / 1048576.0, "0"),9}"));
+        // A figure the runtime does not give (trtexec: first run, peak memory) is a dash, not a measured 0.
+        static string Or(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
         if (report.Overhead is { } o)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"timing-loop overhead: bare ORT Run loop {o.BareRunMs:0.0000} ms/run, bare RunWithBinding loop {o.BareBindingRunMs:0.0000} ms/run, bench loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % vs Run, {o.TimingCostPercent:+0.00;-0.00} % vs RunWithBinding"));

@@ -41,7 +41,7 @@ public static class EngineBenchAdapter
                 new BatchResult
                 {
                     BatchSize = 1, // ONNX engines are explicit-batch: trtexec counts queries, not samples
-                    ColdStart = new ColdStart((log.DeserializeSeconds ?? 0) * 1000, 0),
+                    ColdStart = new ColdStart(log.DeserializeSeconds * 1000, null),
                     Runs = runs,
                     LatencyMs = Convert(summary.Latency, latenciesMs),
                     ThroughputPerSecond = summary.ThroughputQps,

@@ -35,15 +35,16 @@ public sealed record BatchResult
     public required LatencyStats LatencyMs { get; init; }
     /// <summary>Samples per second over the timed runs (batch size x runs / total time).</summary>
     public required double ThroughputPerSecond { get; init; }
-    /// <summary>Peak resident memory of the process while this batch size was measured, in bytes (0 when unknown).</summary>
-    public long PeakMemoryBytes { get; init; }
+    /// <summary>Peak resident memory of the process while this batch size was measured, in bytes (null when unknown: trtexec does not say).</summary>
+    public long? PeakMemoryBytes { get; init; }
     /// <summary>Every timed run's latency in ms, in order (written to latency.csv, not to report.json).</summary>
     [JsonIgnore]
     public double[] RunLatenciesMs { get; init; } = [];
 }
 
 /// <summary>Cold start: creating the session (loading and optimizing the model), and the first run, separately.</summary>
-public sealed record ColdStart(double SessionCreationMs, double FirstRunMs);
+/// <remarks>Null where the runtime does not give the figure (trtexec reports no first run).</remarks>
+public sealed record ColdStart(double? SessionCreationMs, double? FirstRunMs);
 
 /// <summary>
 /// Mean time per run of the bench timing loop, of a bare ORT <c>Run</c> loop on the same values, and of a bare

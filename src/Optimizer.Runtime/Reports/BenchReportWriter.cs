@@ -48,8 +48,8 @@ public static class BenchReportWriter
         foreach (var b in report.Batches)
         {
             var l = b.LatencyMs;
-            table.Row(b.BatchSize, b.Runs, b.ColdStart.SessionCreationMs, b.ColdStart.FirstRunMs, l.Min, l.Mean, l.Std, l.P50, l.P90, l.P95, l.P99, l.Max,
-                b.ThroughputPerSecond, b.PeakMemoryBytes / 1048576.0);
+            table.Row(b.BatchSize, b.Runs, (object?)b.ColdStart.SessionCreationMs ?? "–", (object?)b.ColdStart.FirstRunMs ?? "–", l.Min, l.Mean, l.Std, l.P50, l.P90, l.P95, l.P99, l.Max,
+                b.ThroughputPerSecond, (object?)(b.PeakMemoryBytes / 1048576.0) ?? "–");
         }
         table.AppendTo(text);
         if (report.Overhead is { } o)

@@ -25,5 +25,14 @@ public sealed class EngineBenchAdapterTests
         Assert.Equal(runs[0], batch.LatencyMs.Min, 1e-4 * runs[0]);
         Assert.Equal(runs.Average(), batch.LatencyMs.Mean, 1e-4 * runs.Average());
         Assert.True(batch.ColdStart.SessionCreationMs > 0);
+        // What trtexec does not report is unknown, not zero: a dash in the table, null in report.json.
+        Assert.Null(batch.ColdStart.FirstRunMs);
+        Assert.Null(batch.PeakMemoryBytes);
+        var table = new StringWriter();
+        BenchSummary.Print(report, table);
+        var row = table.ToString().Split('\n')[2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("–", row[2]); // first ms
+        Assert.Equal("–", row[^1]); // peak MiB
+        Assert.DoesNotContain("\"firstRunMs\": 0", Optimizer.Runtime.Reports.ReportJson.Serialize(report));
     }
 }
