@@ -54,6 +54,8 @@ public static class BenchCommand
                     BatchSizes = ParseBatches(parse.GetValue(batch)!),
                     MeasureOverhead = parse.GetValue(overhead),
                 }, stderr, cancel);
+            foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
+                stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
             void Print(TextWriter output)
             {
                 if (parse.GetValue(json)) output.Write(ReportJson.Serialize(result));

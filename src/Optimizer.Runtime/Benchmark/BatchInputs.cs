@@ -10,8 +10,14 @@ namespace Optimizer.Runtime.Benchmark;
 /// </summary>
 public static class BatchInputs
 {
-    public static IReadOnlyDictionary<string, HostTensor> Make(DataOptions data, ModelSignature signature, int batch)
+    public static IReadOnlyDictionary<string, HostTensor> Make(DataOptions data, ModelSignature signature, int batch) =>
+        Make(data, signature, batch, out _);
+
+    /// <param name="distinct">How many different samples of the data folder the batch holds (null for random inputs): fewer
+    /// than the batch size when the folder's samples were cycled to fill it.</param>
+    public static IReadOnlyDictionary<string, HostTensor> Make(DataOptions data, ModelSignature signature, int batch, out int? distinct)
     {
+        distinct = null;
         foreach (var input in signature.Inputs.Where(_ => batch != 1))
         {
             if (input.Dims.Length == 0 || (input.Dims[0] >= 0 && input.Dims[0] != batch))
@@ -23,11 +29,16 @@ public static class BatchInputs
         var dataSet = DataSet.Open(data, signature);
         var samples = new List<Sample>(batch);
         while (samples.Count < batch)
+        {
+            var before = samples.Count;
             foreach (var sample in dataSet.Read())
             {
                 samples.Add(sample);
                 if (samples.Count == batch) break;
             }
+            if (samples.Count == before) throw new InvalidInputException($"data folder '{data.Folder}' holds no samples to fill a batch");
+            distinct ??= samples.Count;
+        }
         return samples.Count == 1 ? samples[0].Inputs : signature.Inputs.ToDictionary(i => i.Name, i => Stack(samples.Select(s => s.Inputs[i.Name]).ToList()));
     }
 

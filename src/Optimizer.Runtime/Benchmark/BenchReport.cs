@@ -37,6 +37,8 @@ public sealed record BatchResult
     public required double ThroughputPerSecond { get; init; }
     /// <summary>Peak resident memory of the process while this batch size was measured, in bytes (null when unknown: trtexec does not say).</summary>
     public long? PeakMemoryBytes { get; init; }
+    /// <summary>When the data folder had fewer samples than the batch size: how many, cycled to fill the batch (else null).</summary>
+    public int? DistinctSamples { get; init; }
     /// <summary>Every timed run's latency in ms, in order (written to latency.csv, not to report.json).</summary>
     [JsonIgnore]
     public double[] RunLatenciesMs { get; init; } = [];

@@ -51,7 +51,7 @@ public static class Benchmarker
         if (!first) progress?.Report(new BenchProgress(batch, "loading", 0, 1));
         PeakMemory.Reset();
         using var session = SessionFactory.Create(options.ModelPath, options.Session, out var creation);
-        var inputs = BatchInputs.Make(options.Data, ModelSignature.Of(session), batch);
+        var inputs = BatchInputs.Make(options.Data, ModelSignature.Of(session), batch, out var distinct);
         using var bound = Bind(options.ModelPath, session, inputs, out var firstRun);
         // One run on the bound buffers: ONNX Runtime checks the outputs' shapes against the model's only then.
         bound.Run();
@@ -75,6 +75,7 @@ public static class Benchmarker
             LatencyMs = LatencyStats.From(measured),
             ThroughputPerSecond = batch * count / (measured.Sum() / 1000.0),
             PeakMemoryBytes = PeakMemory.ReadBytes(),
+            DistinctSamples = distinct < batch ? distinct : null,
             RunLatenciesMs = measured,
         };
         if (options.MeasureOverhead && overhead is null)

@@ -88,6 +88,19 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Bench_says_when_it_repeats_the_data_to_fill_a_batch()
+    {
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var data = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate");
+        var samples = Directory.GetFiles(data, "*.npy").Length;
+        using var dir = TestPaths.NewTempDir();
+        var (exit, _, stderr) = Run("bench", tinyCnn, "--data", data, "--batch", $"1,{samples},{samples + 1}", "--runs", "1", "--warmup", "0", "--report", dir.File("bench"));
+        Assert.Equal(ExitCodes.Success, exit);
+        var notes = stderr.Split('\n').Where(l => l.StartsWith("note: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"note: batch {samples + 1} repeats the data folder's {samples} sample(s) to fill it"], notes);
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
