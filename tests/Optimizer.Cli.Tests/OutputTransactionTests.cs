@@ -167,6 +167,24 @@ public sealed class OutputTransactionTests : IDisposable
     }
 
     [Fact]
+    public void The_manifest_hashes_every_file_the_run_published_reports_included()
+    {
+        var result = CliRunner.Run(TinyCnn, "-o", Out, "--validate", ValidationData);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var files = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Out, Manifest.FileName)))!["files"]!.AsObject()
+            .ToDictionary(f => f.Value!["path"]!.GetValue<string>(), f => f.Value!["sha256"]!.GetValue<string>());
+        var published = Directory.EnumerateFiles(Out, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Out, f))
+            .Where(f => f is not Manifest.FileName and not OutputTransaction.LockFileName).ToList();
+        Assert.Contains("report.json", published);
+        Assert.Contains("validation/report.md", published);
+        foreach (var file in published)
+        {
+            Assert.True(files.ContainsKey(file), $"{file} is not in the manifest");
+            Assert.Equal(Optimizer.Onnx.IO.FileHash.Sha256(Path.Combine(Out, file)), files[file]);
+        }
+    }
+
+    [Fact]
     public void What_a_killed_run_left_is_removed_by_the_next_run()
     {
         var dead = DeadPid();

@@ -54,6 +54,10 @@ public sealed class Manifest
         files[role] = new JsonObject { ["path"] = shown, ["bytes"] = new FileInfo(full).Length, ["sha256"] = FileHash.Sha256(full) };
     }
 
+    /// <summary>The paths (as recorded: relative to OUT when inside it) of the files listed so far.</summary>
+    public HashSet<string> ListedPaths() =>
+        ((_root["files"] as JsonObject) ?? []).Select(f => f.Value?["path"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
     public void SetSection(string name, JsonNode? value) => _root[name] = value;
 
     public JsonNode? GetSection(string name) => _root[name];

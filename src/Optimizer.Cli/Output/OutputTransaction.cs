@@ -106,6 +106,7 @@ public sealed partial class OutputTransaction : IDisposable
         var staging = Staging;
         cancel.ThrowIfCancellationRequested();
         RewriteStagingPaths(staging);
+        HashEveryOutput(staging);
         var replaced = Path.Combine(staging, ReplacedFolder);
         Directory.CreateDirectory(replaced);
         var names = Directory.EnumerateFileSystemEntries(staging, "*", Hidden).Select(Path.GetFileName).OfType<string>()
@@ -138,6 +139,23 @@ public sealed partial class OutputTransaction : IDisposable
             throw;
         }
         _published = true;
+    }
+
+    /// <summary>
+    /// Every file the run staged is listed in the manifest with its sha256 (reports and plots too, under their path in
+    /// OUT), once their text is final; files a step already recorded under a role of its own keep that entry.
+    /// </summary>
+    private static void HashEveryOutput(string staging)
+    {
+        if (!File.Exists(Path.Combine(staging, Manifest.FileName))) return;
+        var manifest = Manifest.LoadOrCreate(staging);
+        var listed = manifest.ListedPaths();
+        var files = Directory.EnumerateFiles(staging, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+            .Select(f => Path.GetRelativePath(staging, f))
+            .Where(r => r != Manifest.FileName && !r.StartsWith(ReplacedFolder, StringComparison.Ordinal) && !r.StartsWith(OutsideFolder, StringComparison.Ordinal))
+            .Where(r => !listed.Contains(r)).Order(StringComparer.Ordinal).ToList();
+        foreach (var relative in files) manifest.AddFile(relative.Replace(Path.DirectorySeparatorChar, '/'), Path.Combine(staging, relative));
+        if (files.Count > 0) manifest.Save();
     }
 
     /// <summary>The files staged for places outside OUT, each copied beside its destination and renamed over it.</summary>
