@@ -41,7 +41,7 @@ public static class CommandLineApp
         {
             // One line, like every other refusal: all the parser's complaints, each naming its option.
             var command = parse.CommandResult.Command is RootCommand ? "optimize" : $"optimize {parse.CommandResult.Command.Name}";
-            stderr.WriteLine($"error: {string.Join("; ", parse.Errors.Select(ParseErrorText.Describe))} (see '{command} --help')");
+            stderr.WriteLine($"error: {string.Join("; ", ParseErrorText.DescribeAll(parse))} (see '{command} --help')");
             return ExitCodes.InvalidInput;
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

@@ -11,6 +11,33 @@ namespace Optimizer.Cli;
 /// </summary>
 public static partial class ParseErrorText
 {
+    /// <summary>
+    /// Every error of a parse, each described; an unknown option gets the nearest known one ("did you mean"), and the
+    /// value that followed it (which then looked like a stray argument) is not reported again.
+    /// </summary>
+    public static IEnumerable<string> DescribeAll(ParseResult parse)
+    {
+        var afterUnknownOption = false;
+        foreach (var error in parse.Errors)
+        {
+            var token = Unrecognized().Match(error.Message) is { Success: true } m ? m.Groups["token"].Value : null;
+            if (token is not null && !token.StartsWith('-') && afterUnknownOption)
+            {
+                afterUnknownOption = false;
+                continue;
+            }
+            afterUnknownOption = token?.StartsWith("--", StringComparison.Ordinal) == true;
+            if (afterUnknownOption)
+            {
+                var known = parse.CommandResult.Command.Options.Concat(parse.RootCommandResult.Command.Options.Where(o => o.Recursive))
+                    .SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
+                var closest = Suggestions.Closest(token!, known);
+                yield return closest is null ? $"unknown option '{token}'" : $"unknown option '{token}'; did you mean '{closest}'?";
+            }
+            else yield return Describe(error);
+        }
+    }
+
     public static string Describe(ParseError error)
     {
         var option = error.SymbolResult switch
@@ -36,6 +63,9 @@ public static partial class ParseErrorText
         if (type == typeof(double) || type == typeof(float)) return "a number";
         return $"a valid {type.Name}";
     }
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(?<token>.*)'\.?$")]
+    private static partial Regex Unrecognized();
 
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type")]
     private static partial Regex CannotParse();

@@ -136,7 +136,9 @@ public static class OptimizeCommand
         if (names.Length == 0) throw new InvalidInputException($"--passes '{text}' names no pass; give pass names ('optimize passes' lists them) or 'none'");
         var known = PassRegistry.All.Select(p => p.Name).ToList();
         if (names.FirstOrDefault(n => !known.Contains(n)) is { } unknown)
-            throw new InvalidInputException($"--passes: unknown pass '{unknown}'; known passes: {string.Join(", ", known)}");
+            throw new InvalidInputException($"--passes: unknown pass '{unknown}'; " + (Suggestions.Closest(unknown, known) is { } meant
+                ? $"did you mean '{meant}'? ('optimize passes' lists them all)"
+                : "'optimize passes' lists the passes there are"));
         return names;
     }
 }
