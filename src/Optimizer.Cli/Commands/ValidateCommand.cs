@@ -44,6 +44,8 @@ public static class ValidateCommand
                 AgainstReport = againstFile?.FullName,
                 Data = shared.ParseData(parse, parse.GetValue(shared.Data)) with { RandomSamples = Math.Max(1, parse.GetValue(samples)) },
                 Session = parse.GetValue(ortOptimizations) ? settings with { OptimizationLevel = SessionSettings.ForSpeed.OptimizationLevel } : settings,
+                // Latency as a deployment sees it: ONNX Runtime's full optimizations, both models side by side.
+                LatencySession = settings with { OptimizationLevel = SessionSettings.ForSpeed.OptimizationLevel },
                 Gates = gateList,
             };
             // Beside the candidate: every optimized model is called model.onnx, so a default in the current folder collided.

@@ -18,7 +18,7 @@ public static class ValidateSummary
             output.WriteLine($"  accuracy ({a.LabelledSamples} labelled): baseline {F(a.Baseline)}, candidate {F(a.Candidate)}, drop {F(a.Drop)}");
         var l = report.Latency;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  latency ms: baseline p50 {l.BaselineP50Ms:0.000} p95 {l.BaselineP95Ms:0.000}; candidate p50 {l.CandidateP50Ms:0.000} p95 {l.CandidateP95Ms:0.000}; speed-up {l.Speedup:0.00}x"));
+            $"  latency ms: baseline p50 {l.BaselineP50Ms:0.000} p95 {l.BaselineP95Ms:0.000}; candidate p50 {l.CandidateP50Ms:0.000} p95 {l.CandidateP95Ms:0.000}; speed-up {l.Estimate?.Describe() ?? $"{l.Speedup:0.00}x"}"));
         foreach (var g in report.Gates) output.WriteLine($"  {(g.Passed ? "PASS" : "FAIL")} {g.Message}");
         // Without a gate nothing was checked: "passed" would say so of two unrelated models.
         output.WriteLine(report.Gates.Count == 0

@@ -50,8 +50,8 @@ public sealed record PipelineValidation
             CandidatePath = Path.Combine(outDir, OptimizeRunner.ModelFileName),
             Data = DataOptionsFor(options),
             Gates = Gates,
-            // Accuracy with ONNX Runtime's optimizations off; a quantized model's latency only once they fuse its Q/DQ.
-            LatencySession = options.Quantize is null ? null : SessionSettings.ForSpeed,
+            // Accuracy with ONNX Runtime's optimizations off; latency side by side with them on, as a deployment runs.
+            LatencySession = SessionSettings.ForSpeed,
         };
         var folder = Path.Combine(outDir, FolderName);
         // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.
@@ -66,6 +66,8 @@ public sealed record PipelineValidation
     {
         var latency = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))?["latency"];
         if (latency?["speedup"]?.GetValue<double>() is not (< 1.0 and > 0 and var speedup)) return;
+        // Timed side by side: only when the whole interval is below 1 is it slower, not noise.
+        if (latency["estimate"]?["high"]?.GetValue<double>() is >= 1.0) return;
         stderr.WriteLine($"warning: the INT8 model ran slower than the FP32 input here ({speedup:0.00}x at p50): its quantized ops do not "
                          + "outweigh the conversions around the ops left in float (report.md lists them); --min-speedup 1 makes this fail");
     }

@@ -92,6 +92,7 @@ public static class QuantizationBudget
             CandidatePath = scratch.Path,
             Data = validation.DataOptionsFor(options),
             Gates = validation.Gates,
+            TimeLatency = validation.Gates.Any(g => g.Metric == GateMetric.Speedup),
         }, cancel: cancel);
     }
 

@@ -36,7 +36,9 @@ public static class ValidationReportWriter
         text.AppendLine("## Latency per sample (ms)").AppendLine();
         var l = report.Latency;
         new MarkdownTable("model", "p50", "p95").Row("baseline", l.BaselineP50Ms, l.BaselineP95Ms).Row("candidate", l.CandidateP50Ms, l.CandidateP95Ms).AppendTo(text);
-        text.AppendLine($"Speed-up (baseline p50 / candidate p50): {MarkdownTable.Format(l.Speedup)}x").AppendLine();
+        text.AppendLine(l.Estimate is { } e
+            ? $"Speed-up (baseline p50 / candidate p50), both timed side by side in one run: {e.Describe()}. A --min-speedup gate fails only when the whole interval lies below it."
+            : $"Speed-up (baseline p50 / candidate p50): {MarkdownTable.Format(l.Speedup)}x").AppendLine();
         if (report.Gates.Count > 0)
         {
             text.AppendLine("## Gates").AppendLine();

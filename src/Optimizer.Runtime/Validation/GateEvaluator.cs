@@ -17,6 +17,7 @@ public static class GateEvaluator
             GateMetric.Speedup => (latency.Speedup, (string?)null),
             _ => Worst(gate, outputs),
         };
+        if (gate.Metric == GateMetric.Speedup && latency.Estimate is { } estimate) return SpeedupGate(gate, estimate);
         var passed = gate.HigherIsBetter ? actual >= gate.Threshold : actual <= gate.Threshold;
         var shown = actual.ToString("G6", CultureInfo.InvariantCulture);
         var where = output is null ? "" : $" on output '{output}'";
@@ -24,6 +25,19 @@ public static class GateEvaluator
             ? $"gate {gate.Condition} passed: {shown}{where}"
             : $"gate {gate.Condition} failed: {shown}{where}, {(gate.HigherIsBetter ? "short" : "over")} by {Math.Abs(actual - gate.Threshold).ToString("G4", CultureInfo.InvariantCulture)}";
         return new GateResult(gate.Name, gate.Condition, gate.Threshold, actual, output, passed, message);
+    }
+
+    /// <summary>
+    /// A speed-up timed side by side fails only when its interval lies wholly below the threshold: a ratio of 0.98x
+    /// whose interval reaches 1.03x is noise, not a slower model. The message says how sure the figure is.
+    /// </summary>
+    private static GateResult SpeedupGate(Gate gate, Benchmark.SpeedupEstimate estimate)
+    {
+        var passed = !estimate.SurelyBelow(gate.Threshold);
+        var message = passed
+            ? $"gate {gate.Condition} passed: {estimate.Describe()}{(estimate.Ratio < gate.Threshold ? "; below the threshold, but within the timing noise" : "")}"
+            : $"gate {gate.Condition} failed: {estimate.Describe()}, the whole interval below {gate.Threshold.ToString("G4", CultureInfo.InvariantCulture)}";
+        return new GateResult(gate.Name, gate.Condition, gate.Threshold, estimate.Ratio, null, passed, message);
     }
 
     private static (double, string?) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)

@@ -15,9 +15,15 @@ public sealed record ValidateOptions
     /// <summary>ONNX Runtime optimizations are off by default, so they cannot hide or cause a difference.</summary>
     public SessionSettings Session { get; init; } = SessionSettings.ForComparison;
     /// <summary>
-    /// When set, latency is timed on sessions of these settings instead (a quantized model is only fast once ONNX
-    /// Runtime has fused its Q/DQ pairs, which the comparison sessions must not do).
+    /// The sessions latency is timed on, apart from the comparison's: by default ONNX Runtime's full optimizations, as a
+    /// deployment runs (a quantized model is only fast once ONNX Runtime has fused its Q/DQ pairs, which the comparison
+    /// sessions must not do).
     /// </summary>
-    public SessionSettings? LatencySession { get; init; }
+    public SessionSettings LatencySession { get; init; } = SessionSettings.ForSpeed;
+
+    /// <summary>Time both models side by side for the speed-up (off where only accuracy matters, as in a budget search).</summary>
+    public bool TimeLatency { get; init; } = true;
+
+    public Benchmark.PairedTiming.Settings Timing { get; init; } = new();
     public IReadOnlyList<Gate> Gates { get; init; } = [];
 }

@@ -24,9 +24,18 @@ public sealed record AccuracyMetrics(string Output, long LabelledSamples, double
     public double Drop => Baseline - Candidate;
 }
 
-/// <summary>Per-sample latency of each model (one sample per run, after one warm-up run) and the speed-up.</summary>
+/// <summary>
+/// Per-sample latency of each model and the speed-up. Against a baseline both are timed side by side in one run
+/// (<see cref="Estimate"/>: the ratio's interval); against a stored report, the candidate alone.
+/// </summary>
 public sealed record LatencyComparison(double BaselineP50Ms, double BaselineP95Ms, double CandidateP50Ms, double CandidateP95Ms)
 {
+    /// <summary>Latency was not timed (only accuracy was asked for).</summary>
+    public static LatencyComparison NotTimed { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
+
     /// <summary>Baseline p50 / candidate p50: above 1 when the candidate is faster.</summary>
     public double Speedup => BaselineP50Ms / CandidateP50Ms;
+
+    /// <summary>The speed-up with its bootstrap interval, when both models were timed side by side.</summary>
+    public Benchmark.SpeedupEstimate? Estimate { get; init; }
 }

@@ -26,27 +26,19 @@ public static class Validator
     {
         using var baseline = new ModelRunner(options.BaselinePath ?? throw new InvalidInputException("give --baseline MODEL or --against report.json"), options.Session);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
-        using var timedBaseline = options.LatencySession is { } speed ? new ModelRunner(options.BaselinePath, speed) : null;
-        using var timedCandidate = options.LatencySession is { } speed2 ? new ModelRunner(options.CandidatePath, speed2) : null;
         CheckSameInterface(baseline, candidate);
         CheckGatesApply(options.Gates, baseline.Signature);
         var data = DataSet.Open(options.Data, baseline.Signature);
         var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, MaskThresholds(options.Gates))).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());
         var done = 0;
+        Sample? first = null;
         foreach (var sample in data.Read())
         {
             cancel.ThrowIfCancellationRequested();
-            if (done == 0) { baseline.Run(sample); candidate.Run(sample); timedBaseline?.Run(sample); timedCandidate?.Run(sample); } // warm-up: the first run is not timed
-            var (a, msA) = baseline.Run(sample);
-            var (b, msB) = candidate.Run(sample);
-            if (timedBaseline is not null && timedCandidate is not null)
-            {
-                msA = Math.Min(timedBaseline.Run(sample).Milliseconds, timedBaseline.Run(sample).Milliseconds);
-                msB = Math.Min(timedCandidate.Run(sample).Milliseconds, timedCandidate.Run(sample).Milliseconds);
-            }
-            statsA.Latency.Add(msA);
-            statsB.Latency.Add(msB);
+            first ??= sample;
+            var (a, _) = baseline.Run(sample);
+            var (b, _) = candidate.Run(sample);
             foreach (var output in outputs)
                 output.Add(a[output.Name], b[output.Name], sample.Source);
             var classifier = outputs.FirstOrDefault(o => OutputStats.ClassCount(a[o.Name].Shape) is not null)?.Name;
@@ -60,8 +52,23 @@ public static class Validator
         var accuracy = statsA.Labelled > 0 && classifierName is not null
             ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy)
             : null;
-        var latency = new LatencyComparison(statsA.Latency.Percentile(50), statsA.Latency.Percentile(95), statsB.Latency.Percentile(50), statsB.Latency.Percentile(95));
+        var latency = options.TimeLatency && first is not null ? SideBySide(options, first, cancel) : LatencyComparison.NotTimed;
         return Report(Path.GetFullPath(options.BaselinePath), options, data.Description, done, metrics, accuracy, latency);
+    }
+
+    /// <summary>
+    /// Both models timed in one run, interleaved (<see cref="Benchmark.PairedTiming"/>) on the first sample with inputs
+    /// and outputs bound, on sessions of <see cref="ValidateOptions.LatencySession"/>; the speed-up with its interval.
+    /// </summary>
+    private static LatencyComparison SideBySide(ValidateOptions options, Sample sample, CancellationToken cancel)
+    {
+        using var baseline = SessionFactory.Create(options.BaselinePath!, options.LatencySession);
+        using var candidate = SessionFactory.Create(options.CandidatePath, options.LatencySession);
+        using var boundA = new Benchmark.BoundSession(baseline, sample.Inputs, out _);
+        using var boundB = new Benchmark.BoundSession(candidate, sample.Inputs, out _);
+        var (a, b) = Benchmark.PairedTiming.Measure(boundA.Run, boundB.Run, options.Timing, cancel);
+        var (statsA, statsB) = (Benchmark.LatencyStats.From(a), Benchmark.LatencyStats.From(b));
+        return new LatencyComparison(statsA.P50, statsA.P95, statsB.P50, statsB.P95) { Estimate = Benchmark.SpeedupEstimate.FromPairs(a, b) };
     }
 
     private static ValidationReport AgainstStored(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
@@ -105,7 +112,7 @@ public static class Validator
         Baseline = baseline,
         Candidate = Path.GetFullPath(options.CandidatePath),
         Data = data,
-        Runtime = Describe(options.Session) + (options.LatencySession is { } speed ? $"; latency timed with graph optimizations {(speed.OptimizationLevel == Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL ? "off" : "on")}" : ""),
+        Runtime = Describe(options.Session) + (options.TimeLatency ? $"; latency timed side by side with graph optimizations {options.LatencySession.OptimizationName}" : "; latency not timed"),
         Samples = samples,
         Outputs = metrics,
         Accuracy = accuracy,

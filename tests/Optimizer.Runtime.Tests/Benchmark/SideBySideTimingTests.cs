@@ -1,0 +1,71 @@
+using Optimizer.Runtime.Benchmark;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Runtime.Tests.Benchmark;
+
+/// <summary>
+/// The speed-up of validate (and bench --baseline) comes from both models timed side by side, with an interval; a
+/// --min-speedup gate fails only when the whole interval is below it. Checked on constructed latencies whose answer
+/// is known, not on the clock.
+/// </summary>
+public sealed class SideBySideTimingTests
+{
+    /// <summary>Latencies around <paramref name="medianMs"/> with multiplicative noise, from a seeded generator.</summary>
+    private static double[] Noisy(double medianMs, double spread, int n, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => medianMs * (1 + spread * (random.NextDouble() * 2 - 1))).ToArray();
+    }
+
+    [Fact]
+    public void Twice_as_fast_gives_a_ratio_near_two_with_an_interval_that_excludes_one()
+    {
+        var e = SpeedupEstimate.FromPairs(Noisy(10, 0.1, 200, 1), Noisy(5, 0.1, 200, 2));
+        Assert.InRange(e.Ratio, 1.9, 2.1);
+        Assert.True(e.Low <= e.Ratio && e.Ratio <= e.High);
+        Assert.True(e.Low > 1.8, $"{e.Describe()}");
+        Assert.True(e.High < 2.2, $"{e.Describe()}");
+        Assert.Equal(200, e.Rounds);
+        Assert.Equal(e, SpeedupEstimate.FromPairs(Noisy(10, 0.1, 200, 1), Noisy(5, 0.1, 200, 2))); // seeded: the same interval again
+    }
+
+    [Fact]
+    public void The_same_model_gives_an_interval_around_one_and_a_wider_one_with_fewer_runs()
+    {
+        var many = SpeedupEstimate.FromPairs(Noisy(10, 0.3, 400, 3), Noisy(10, 0.3, 400, 4));
+        var few = SpeedupEstimate.FromPairs(Noisy(10, 0.3, 20, 3), Noisy(10, 0.3, 20, 4));
+        Assert.True(many.Low < 1 && 1 < many.High, many.Describe());
+        Assert.True(few.High - few.Low > many.High - many.Low, $"{few.Describe()} vs {many.Describe()}");
+    }
+
+    [Theory]
+    [InlineData(0.98, 0.95, 1.02, true)]  // below 1, but noise: passes and says so
+    [InlineData(0.93, 0.90, 0.96, false)] // surely slower
+    [InlineData(1.20, 1.10, 1.30, true)]
+    public void A_min_speedup_gate_fails_only_when_the_whole_interval_is_below_it(double ratio, double low, double high, bool passes)
+    {
+        var latency = new LatencyComparison(10, 12, 10 / ratio, 12 / ratio) { Estimate = new SpeedupEstimate(ratio, low, high, 100, 0.95) };
+        var result = Assert.Single(GateEvaluator.Evaluate([Gate.MinSpeedup(1.0)], [], null, latency));
+        Assert.Equal(passes, result.Passed);
+        Assert.Contains($"95 % interval {low:0.00}-{high:0.00}", result.Message);
+        if (passes && ratio < 1) Assert.Contains("within the timing noise", result.Message);
+    }
+
+    [Fact]
+    public void Without_an_interval_the_gate_compares_the_ratio()
+    {
+        var latency = new LatencyComparison(10, 12, 10.5, 12);
+        Assert.False(Assert.Single(GateEvaluator.Evaluate([Gate.MinSpeedup(1.0)], [], null, latency)).Passed);
+    }
+
+    [Fact]
+    public void Rounds_alternate_which_model_runs_first_and_stop_at_the_minimum_count()
+    {
+        var order = new List<char>();
+        var settings = new PairedTiming.Settings { Warmup = 2, MinRounds = 4, MaxRounds = 100, MinDuration = TimeSpan.Zero };
+        var (a, b) = PairedTiming.Measure(() => order.Add('A'), () => order.Add('B'), settings, CancellationToken.None);
+        Assert.Equal(4, a.Length);
+        Assert.Equal(4, b.Length);
+        Assert.Equal("ABAB" + "ABBAABBA", new string(order.ToArray())); // two warm-up pairs, then AB, BA, AB, BA
+    }
+}
