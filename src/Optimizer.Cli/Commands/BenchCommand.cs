@@ -25,11 +25,16 @@ public static class BenchCommand
         var duration = new Option<double?>("--duration") { Description = "Time each batch size for this many seconds instead of --runs." };
         var batch = new Option<string>("--batch") { Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis).", DefaultValueFactory = _ => "1" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
+        var baseline = new Option<FileInfo?>("--baseline")
+        {
+            HelpName = "MODEL",
+            Description = "Also time this model, side by side with MODEL in one run (alternating runs), and give MODEL's speed-up over it per batch size with a 95 % interval.",
+        };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write latency.csv, report.json, report.md and PNG plots into this folder." };
         var level = new Option<string>("--graph-optimization") { HelpName = "all|extended|basic|disabled", Description = "ONNX Runtime's own graph optimization level for the session.", DefaultValueFactory = _ => "all" };
         level.AcceptOnlyFromAmong("all", "extended", "basic", "disabled");
         var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
-        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead };
+        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead, baseline };
         shared.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
@@ -37,14 +42,18 @@ public static class BenchCommand
             if ((modelFile is null) == (engineFile is null))
                 throw new InvalidInputException("give either MODEL (ONNX Runtime) or --engine model.plan (trtexec)");
             if (modelFile is not null) Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(modelFile.FullName);
+            if (parse.GetValue(baseline) is { } baselineFile)
+            {
+                if (engineFile is not null) throw new InvalidInputException("--baseline compares two ONNX models under ONNX Runtime; it does not go with --engine");
+                if (parse.GetValue(overhead)) throw new InvalidInputException("--measure-overhead does not go with --baseline (it checks one model's timing loop)");
+                Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(baselineFile.FullName);
+            }
             if (parse.GetValue(report) is { } reportFolder) Output.OutputLocation.CheckFolder(reportFolder.FullName, "--report");
             var durationSeconds = parse.GetValue(duration);
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var result = engineFile is not null
-                ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
-                : RunOnnxRuntime(new BenchOptions
-                {
+            BenchOptions OrtOptions() => new()
+            {
                     ModelPath = modelFile!.FullName,
                     Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
                     Session = shared.ParseSession(parse, SessionSettings.ForSpeed) with { OptimizationLevel = ParseLevel(parse.GetValue(level)!) },
@@ -53,7 +62,12 @@ public static class BenchCommand
                     Duration = durationSeconds is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
                     BatchSizes = ParseBatches(parse.GetValue(batch)!),
                     MeasureOverhead = parse.GetValue(overhead),
-                }, stderr, cancel);
+            };
+            if (parse.GetValue(baseline) is { } against)
+                return await SideBySide(OrtOptions(), against.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), stdout, stderr, cancel);
+            var result = engineFile is not null
+                ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
+                : RunOnnxRuntime(OrtOptions(), stderr, cancel);
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
             void Print(TextWriter output)
@@ -77,6 +91,31 @@ public static class BenchCommand
             });
         });
         return command;
+    }
+
+    /// <summary>bench MODEL --baseline OTHER: both timed in one run; one table (and with --report one folder, one plot).</summary>
+    private static async Task<int> SideBySide(BenchOptions options, string baseline, string? folder, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var comparison = BenchProgressDisplay.Run<BenchProgress, BenchComparison>(stderr,
+            p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => SideBySideBench.Run(options, baseline, progress, cancel));
+        void Print(TextWriter output)
+        {
+            if (json) output.Write(ReportJson.Serialize(comparison));
+            else BenchSummary.Print(comparison, output);
+        }
+        if (folder is null)
+        {
+            Print(stdout);
+            return ExitCodes.Success;
+        }
+        return await Output.TransactionalRun.RunAsync(folder, stdout, stderr, cancel, (transaction, output, errors) =>
+        {
+            var (files, warning) = BenchComparisonWriter.Write(comparison, transaction.Staging);
+            if (warning is not null) errors.WriteLine(warning);
+            errors.WriteLine($"wrote {string.Join(", ", files)} to {folder}");
+            Print(output);
+            return Task.FromResult(ExitCodes.Success);
+        });
     }
 
     private static BenchReport RunOnnxRuntime(BenchOptions options, TextWriter stderr, CancellationToken cancel) =>

@@ -19,4 +19,17 @@ public static class BenchSummary
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"timing-loop overhead: bare ORT Run loop {o.BareRunMs:0.0000} ms/run, bare RunWithBinding loop {o.BareBindingRunMs:0.0000} ms/run, bench loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % vs Run, {o.TimingCostPercent:+0.00;-0.00} % vs RunWithBinding"));
     }
+
+    /// <summary>bench --baseline: one line per batch size with both models and the speed-up with its interval.</summary>
+    public static void Print(BenchComparison c, TextWriter output)
+    {
+        output.WriteLine($"{Path.GetFileName(c.Candidate.Model)} against {c.Baseline.Model}, timed side by side on {c.Candidate.Runtime} ({c.Candidate.Provider}), data: {c.Candidate.Data}");
+        output.WriteLine("batch   runs  baseline p50  candidate p50  baseline/s  candidate/s  speed-up (95 % interval)");
+        for (var i = 0; i < c.Speedups.Count; i++)
+        {
+            var (a, b, s) = (c.Baseline.Batches[i], c.Candidate.Batches[i], c.Speedups[i]);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s.BatchSize,5} {a.Runs,6} {a.LatencyMs.P50,13:0.000} {b.LatencyMs.P50,14:0.000} {a.ThroughputPerSecond,11:0.0} {b.ThroughputPerSecond,12:0.0}  {s.Latency.Ratio:0.00}x ({s.Latency.Low:0.00}-{s.Latency.High:0.00})"));
+        }
+    }
 }

@@ -19,23 +19,13 @@ public static class Benchmarker
         foreach (var batch in options.BatchSizes)
         {
             cancel.ThrowIfCancellationRequested();
-            try
-            {
-                results.Add(RunBatch(options, batch, results.Count == 0, progress, cancel, ref overhead));
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new InvalidInputException($"{options.ModelPath}: ONNX Runtime failed to run the model (batch {batch}): {OrtMessages.Clean(e.Message)}", e);
-            }
-            catch (Exception e) when (e is NotSupportedException or OverflowException)
-            {
-                throw new InvalidInputException($"{options.ModelPath}: the model ran, but its outputs cannot be measured (batch {batch}): {e.Message}", e);
-            }
+            var first = results.Count == 0;
+            results.Add(Guard(options.ModelPath, batch, () => RunBatch(options, batch, first, progress, cancel, ref overhead)));
         }
         return new BenchReport
         {
             Model = Path.GetFullPath(options.ModelPath),
-            Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()}, graph optimizations {options.Session.OptimizationName}",
+            Runtime = RuntimeName(options),
             Provider = options.Session.Provider.ToString().ToLowerInvariant(),
             Threads = options.Session.Threads,
             Data = options.Data.Folder is null ? $"random inputs (seed {options.Data.Seed})" : Path.GetFullPath(options.Data.Folder),
@@ -44,6 +34,29 @@ public static class Benchmarker
             Overhead = overhead,
         };
     }
+
+    internal delegate T BatchWork<T>();
+
+    /// <summary>ONNX Runtime's failures while running <paramref name="modelPath"/> at a batch size, as one line (exit 2).</summary>
+    internal static T Guard<T>(string modelPath, int batch, BatchWork<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidInputException($"{modelPath}: ONNX Runtime failed to run the model (batch {batch}): {OrtMessages.Clean(e.Message)}", e);
+        }
+        catch (Exception e) when (e is NotSupportedException or OverflowException)
+        {
+            throw new InvalidInputException($"{modelPath}: the model ran, but its outputs cannot be measured (batch {batch}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>What the report says about the runtime of <paramref name="options"/>' sessions.</summary>
+    internal static string RuntimeName(BenchOptions options) =>
+        $"onnxruntime {OrtEnv.Instance().GetVersionString()}, graph optimizations {options.Session.OptimizationName}";
 
     private static BatchResult RunBatch(BenchOptions options, int batch, bool first, IProgress<BenchProgress>? progress, CancellationToken cancel, ref TimingOverhead? overhead)
     {
@@ -86,7 +99,7 @@ public static class Benchmarker
         return result;
     }
 
-    private static BoundSession Bind(string modelPath, InferenceSession session, IReadOnlyDictionary<string, HostTensor> inputs, out TimeSpan firstRun)
+    internal static BoundSession Bind(string modelPath, InferenceSession session, IReadOnlyDictionary<string, HostTensor> inputs, out TimeSpan firstRun)
     {
         try
         {

@@ -101,6 +101,54 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Bench_with_a_baseline_times_both_in_one_run_and_gives_the_speedup_per_batch_with_its_interval()
+    {
+        using var dir = TestPaths.NewTempDir();
+        // A model with mobilenet_v2's input that only pools it: far faster than the baseline.
+        var builder = new GraphBuilder();
+        var input = builder.Input("input", Optimizer.Onnx.IR.ElementType.Float, "batch", 3, 224, 224);
+        builder.Output(builder.Op("Flatten", [builder.Op("GlobalAveragePool", [input])]));
+        var tinyCnn = dir.File("pool.onnx");
+        Optimizer.Onnx.Serialization.ModelWriter.Write(builder.Build(), tinyCnn);
+        var (exit, stdout, stderr) = Run("bench", tinyCnn, "--baseline", ModelFixtures.MobileNet, "--runs", "12", "--warmup", "1", "--batch", "1,2", "--report", dir.File("r"), "--json");
+        Assert.True(exit == ExitCodes.Success, stderr);
+        using var report = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = report.RootElement;
+        Assert.EndsWith("mobilenet_v2.onnx", root.GetProperty("baseline").GetProperty("model").GetString());
+        Assert.EndsWith("pool.onnx", root.GetProperty("candidate").GetProperty("model").GetString());
+        var speedups = root.GetProperty("speedups").EnumerateArray().ToList();
+        Assert.Equal([1, 2], speedups.Select(s => s.GetProperty("batchSize").GetInt32()));
+        foreach (var (s, i) in speedups.Select((s, i) => (s, i)))
+        {
+            var latency = s.GetProperty("latency");
+            var (ratio, low, high) = (latency.GetProperty("ratio").GetDouble(), latency.GetProperty("low").GetDouble(), latency.GetProperty("high").GetDouble());
+            Assert.True(low <= ratio && ratio <= high, $"{low} {ratio} {high}");
+            Assert.Equal(12, latency.GetProperty("rounds").GetInt32());
+            var (a, b) = (root.GetProperty("baseline").GetProperty("batches")[i], root.GetProperty("candidate").GetProperty("batches")[i]);
+            Assert.Equal(a.GetProperty("latencyMs").GetProperty("p50").GetDouble() / b.GetProperty("latencyMs").GetProperty("p50").GetDouble(), ratio, 1e-9);
+        }
+        // One pooling against mobilenet_v2: surely faster, whatever else the machine does.
+        Assert.True(speedups[0].GetProperty("latency").GetProperty("low").GetDouble() > 1);
+        foreach (var file in new[] { "report.json", "report.md", "latency.csv", "comparison.png" })
+            Assert.True(File.Exists(dir.File($"r/{file}")), file);
+        Assert.Equal(1 + 2 * 2 * 12, File.ReadAllLines(dir.File("r/latency.csv")).Length); // header, both models, two batch sizes
+    }
+
+    [Fact]
+    public void Bench_with_a_baseline_of_other_inputs_or_with_an_engine_is_refused()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var bert = Path.Combine(TestPaths.SharedModels, "bert_mini.onnx");
+        var (exit, _, stderr) = Run("bench", tinyCnn, "--baseline", bert, "--runs", "2");
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("both models run on the same inputs", stderr);
+        (exit, _, stderr) = Run("bench", "--engine", dir.File("m.plan"), "--baseline", tinyCnn);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("--baseline compares two ONNX models", stderr);
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
