@@ -14,6 +14,7 @@ internal static class HelpLayout
 {
     public static void Install(RootCommand root)
     {
+        NamePlaceholders(root);
         foreach (var help in root.Options.OfType<HelpOption>())
             if (help.Action is HelpAction original) help.Action = new SubcommandHelpAction(original);
     }
@@ -50,6 +51,25 @@ internal static class HelpLayout
         Section(output, "Commands:", subcommands.Select(c => (c.Name, c.Description ?? "")));
     }
 
+    /// <summary>
+    /// One style of value placeholder in every help text: an option that does not name its own gets one from what it
+    /// holds (&lt;FILE&gt;, &lt;DIR&gt;, &lt;N&gt;, &lt;X&gt;) or, for text, from its name in capitals (&lt;SHAPES&gt;), never the
+    /// lower-case option name the library would print.
+    /// </summary>
+    internal static void NamePlaceholders(Command command)
+    {
+        foreach (var option in command.Options.Where(o => o.HelpName is null && o.Arity.MaximumNumberOfValues > 0 && o.ValueType != typeof(bool)))
+        {
+            var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
+            option.HelpName = type == typeof(FileInfo) ? "FILE"
+                : type == typeof(DirectoryInfo) ? "DIR"
+                : type == typeof(int) || type == typeof(long) ? "N"
+                : type == typeof(double) || type == typeof(float) ? "X"
+                : option.Name.TrimStart('-').ToUpperInvariant();
+        }
+        foreach (var sub in command.Subcommands) NamePlaceholders(sub);
+    }
+
     private static IEnumerable<Command> Ancestors(Command command)
     {
         foreach (var parent in command.Parents.OfType<Command>())
@@ -78,6 +98,8 @@ internal static class HelpLayout
         if (option.Required) text += " (required)";
         // Flags and lists say their default in words; a single value shows it as the library's help does.
         var value = option.HasDefaultValue && option.ValueType != typeof(bool) ? option.GetDefaultValue() : null;
+        // Defaults in the spelling the option accepts: [default: auto], not the enum's Auto.
+        if (value is Enum) value = value.ToString()!.ToLowerInvariant();
         if (value is string or (not null and not IEnumerable)) text += $" [default: {value}]";
         return text;
     }

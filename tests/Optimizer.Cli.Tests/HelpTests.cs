@@ -30,4 +30,28 @@ public class HelpTests
         Assert.Contains("The FP32 ONNX model to optimize", result.Stdout);
         Assert.Contains("inspect <MODEL>", result.Stdout);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bench")]
+    [InlineData("validate")]
+    [InlineData("engine")]
+    [InlineData("inspect")]
+    [InlineData("run")]
+    public void Every_value_placeholder_is_in_one_style_and_defaults_are_spelled_as_accepted(string command)
+    {
+        var result = command.Length == 0 ? CliRunner.Run("--help") : CliRunner.Run(command, "--help");
+        Assert.Equal(0, result.ExitCode);
+        var options = result.Stdout.Split('\n').Where(l => l.TrimStart().StartsWith('-')).ToList();
+        Assert.NotEmpty(options);
+        foreach (var line in options)
+        {
+            var name = System.Text.RegularExpressions.Regex.Match(line, @"--([a-z0-9-]+)").Groups[1].Value;
+            // The library's own placeholder is the option's lower-case name (<output>); ours are capitals or a list of values.
+            Assert.DoesNotContain($"--{name} <{name}>", line);
+            Assert.DoesNotMatch(@"\[default: [A-Z]", line);
+        }
+        if (command is "" or "engine" or "bench")
+            Assert.Contains("(default: $TRTEXEC, then PATH, then /usr/src/tensorrt/bin and /opt/tensorrt/bin)", result.Stdout);
+    }
 }

@@ -17,13 +17,13 @@ public static class BenchCommand
     public static Command Create()
     {
         var model = new Argument<FileInfo?>("MODEL") { Description = "The ONNX model to measure.", Arity = ArgumentArity.ZeroOrOne };
-        var engine = new Option<FileInfo?>("--engine") { Description = "Measure a TensorRT engine (.plan) with trtexec instead of an ONNX model under ONNX Runtime." };
-        var trtexec = new Option<string?>("--trtexec") { Description = "Path of trtexec for --engine (default: PATH lookup)." };
+        var engine = new Option<FileInfo?>("--engine") { HelpName = "PLAN", Description = "Measure a TensorRT engine (.plan) with trtexec instead of an ONNX model under ONNX Runtime." };
+        var trtexec = new Option<string?>("--trtexec") { HelpName = "PATH", Description = $"Path of trtexec for --engine ({EngineOptions.TrtexecLookup})." };
         var shared = new BenchDataOptions();
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones.", DefaultValueFactory = _ => 10 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 100 };
         var duration = new Option<double?>("--duration") { Description = "Time each batch size for this many seconds instead of --runs." };
-        var batch = new Option<string>("--batch") { Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis).", DefaultValueFactory = _ => "1" };
+        var batch = new Option<string>("--batch") { HelpName = "N,...", Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis).", DefaultValueFactory = _ => "1" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var baseline = new Option<FileInfo?>("--baseline")
         {

@@ -13,15 +13,15 @@ namespace Optimizer.Cli.Commands;
 public sealed class BenchDataOptions
 {
     public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "Samples: .npy/.npz files, test_data_set_N folders or images (default: random inputs)." };
-    public Option<string?> Shapes { get; } = new("--shapes") { Description = "Shapes for dynamic dimensions, e.g. input:1x3x224x224,mask:1x128." };
+    public Option<string?> Shapes { get; } = new("--shapes") { HelpName = "NAME:DIMS,...", Description = "Shapes for dynamic dimensions, e.g. input:1x3x224x224,mask:1x128." };
     public Option<int?> Resize { get; } = new("--resize") { Description = "Images: resize the short side to this many pixels (default crop*256/224)." };
     public Option<int?> Crop { get; } = new("--crop") { Description = "Images: centre crop size (default from the model input, else 224)." };
     public Option<double?> Scale { get; } = new("--scale") { Description = "Images: multiply pixel values (0..255) by this before mean/std (default 1/255)." };
-    public Option<string?> Mean { get; } = new("--mean") { Description = "Images: per-channel mean, e.g. 0.485,0.456,0.406 (the default)." };
-    public Option<string?> Std { get; } = new("--std") { Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default)." };
+    public Option<string?> Mean { get; } = new("--mean") { HelpName = "R,G,B", Description = "Images: per-channel mean, e.g. 0.485,0.456,0.406 (the default)." };
+    public Option<string?> Std { get; } = new("--std") { HelpName = "R,G,B", Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default)." };
     public Option<bool> Bgr { get; } = new("--bgr") { Description = "Images: feed channels in BGR order (default RGB)." };
-    public Option<string?> Layout { get; } = new("--layout") { Description = "Images: nchw or nhwc (default from the model input)." };
-    public Option<string> Provider { get; } = new("--provider") { Description = "Execution provider: cpu, cuda or tensorrt.", DefaultValueFactory = _ => "cpu" };
+    public Option<string?> Layout { get; } = new("--layout") { HelpName = "nchw|nhwc", Description = "Images: nchw or nhwc (default from the model input)." };
+    public Option<string> Provider { get; } = new("--provider") { HelpName = "cpu|cuda|tensorrt", Description = "Execution provider: cpu, cuda or tensorrt.", DefaultValueFactory = _ => "cpu" };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (default: ONNX Runtime's choice)." };
 
     public BenchDataOptions()

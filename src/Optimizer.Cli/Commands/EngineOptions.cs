@@ -20,7 +20,7 @@ public sealed class EngineOptions
     {
         _forRoot = forRoot;
         string Name(string name) => forRoot ? "--engine-" + name : "--" + name;
-        Precision = new(Name("precision")) { HelpName = "auto|fp16|bf16|int8|best", Description = "auto (from the model: FP16 tensors, Q/DQ), fp16, bf16, int8 or best. TensorRT 11 accepts only auto.", DefaultValueFactory = _ => EnginePrecision.Auto };
+        Precision = new(Name("precision")) { HelpName = "auto|fp16|bf16|int8|best", Description = "auto (from the model: FP16 tensors, Q/DQ), fp16, bf16, int8 or best. TensorRT 11 accepts only auto. [default: auto]" };
         Shapes = new(Name("shapes")) { HelpName = "NAME:DIMS,...", Description = "Fixed shapes for dynamic inputs (min = opt = max), e.g. input:1x3x224x224,mask:1x128." };
         MinShapes = new(Name("min-shapes")) { HelpName = "NAME:DIMS,...", Description = "Smallest shapes of the optimization profile (same syntax as --shapes)." };
         OptShapes = new(Name("opt-shapes")) { HelpName = "NAME:DIMS,...", Description = "Shapes the engine is tuned for." };
@@ -36,7 +36,10 @@ public sealed class EngineOptions
     }
 
     public Option<bool> Engine { get; } = new("--engine") { Description = "Also build a TensorRT engine with trtexec (OUT/model.plan)." };
-    public Option<string?> Trtexec { get; } = new("--trtexec") { HelpName = "PATH", Description = "Path of trtexec (default: $TRTEXEC, then PATH, then /usr/src/tensorrt/bin and /opt/tensorrt/bin)." };
+    /// <summary>Where trtexec is looked for (TrtexecLocator's order), said the same way by every command that runs it.</summary>
+    public const string TrtexecLookup = "default: $TRTEXEC, then PATH, then /usr/src/tensorrt/bin and /opt/tensorrt/bin";
+
+    public Option<string?> Trtexec { get; } = new("--trtexec") { HelpName = "PATH", Description = $"Path of trtexec ({TrtexecLookup})." };
     public Option<string[]> TrtexecArgs { get; } = new("--trtexec-arg") { HelpName = "--FLAG[=VALUE]", Description = "An extra trtexec option passed as is, e.g. --trtexec-arg=--useCudaGraph (repeatable).", AllowMultipleArgumentsPerToken = false };
     public Option<DirectoryInfo?> EngineCache { get; } = new("--engine-cache") { HelpName = "DIR", Description = "Reuse engines built from the same model, flags, TensorRT version and GPU; also holds timing caches." };
     public Option<bool> RequireInt8 { get; } = new("--require-int8") { Description = "Fail (exit 1) when quantized layers of a Q/DQ model fell back to FP16/FP32." };

@@ -18,13 +18,14 @@ public static class OptimizeCommand
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Output folder (default: the model's folder/<stem>.opt/)." };
         var passes = new Option<string>("--passes")
         {
+            HelpName = "PASS,...|none",
             Description = "Exactly these passes, comma-separated, in order ('optimize passes' lists them); 'none' only reads and writes the model.",
         };
         var noFuse = new Option<bool>("--no-fuse") { Description = "Skip the default fusion, folding and cleanup passes." };
         var explain = new Option<bool>("--explain") { Description = "Print why each rewrite that matched was declined." };
         var verify = new Option<bool>("--verify") { Description = "Check the model's invariants after every pass." };
         var opset = new Option<long?>("--opset") { Description = "Upgrade the whole model to this ONNX opset first (enables LayerNormalization at 17, Gelu at 20)." };
-        var shapes = new Option<string>("--shapes") { Description = "Fix input dimensions: name:1x3x224x224[,name2:...]." };
+        var shapes = new Option<string>("--shapes") { HelpName = "NAME:DIMS,...", Description = "Fix input dimensions: name:1x3x224x224[,name2:...]." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on stdout." };
         var validate = new Option<DirectoryInfo?>("--validate") { HelpName = "DIR", Description = "Check the written model against the input model on this data (OUT/validation/, and in report.json)." };
         var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable (see 'optimize validate --help'); a miss exits 1." };

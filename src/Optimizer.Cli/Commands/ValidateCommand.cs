@@ -10,10 +10,10 @@ public static class ValidateCommand
 {
     public static Command Create()
     {
-        var baseline = new Option<FileInfo?>("--baseline") { Description = "The reference model (usually the FP32 original)." };
-        var candidate = new Option<FileInfo>("--candidate") { Description = "The model to check.", Required = true };
+        var baseline = new Option<FileInfo?>("--baseline") { HelpName = "MODEL", Description = "The reference model (usually the FP32 original)." };
+        var candidate = new Option<FileInfo>("--candidate") { HelpName = "MODEL", Description = "The model to check.", Required = true };
         var against = new Option<FileInfo?>("--against") { Description = "Compare with a stored report.json of an earlier validate run instead of running a baseline." };
-        var gates = new Option<string[]>("--max-accuracy-drop") { Description = "A gate METRIC=VALUE, repeatable: top1-agreement, top5-agreement, cosine, min-cosine, sqnr, mask-agreement@T (fraction of elements on the same side of threshold T, for score maps) (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
+        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "A gate METRIC=VALUE, repeatable: top1-agreement, top5-agreement, cosine, min-cosine, sqnr, mask-agreement@T (fraction of elements on the same side of threshold T, for score maps) (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
         var minSpeedup = new Option<double?>("--min-speedup") { Description = "Gate: baseline p50 / candidate p50 must be at least this." };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md and predictions.csv (default: <candidate's folder>/<candidate>.validate/, beside the model it checks, so two optimized model.onnx files never share one)." };
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the gates as a JUnit XML file." };
