@@ -185,6 +185,25 @@ public sealed class OutputTransactionTests : IDisposable
     }
 
     [Fact]
+    public void Bench_interrupted_after_a_batch_size_keeps_what_finished_and_exits_130()
+    {
+        var report = _dir.File("bench");
+        using var cancel = new CancellationTokenSource();
+        var stderr = new WatchedWriter("batch 2: loading", onSeen: cancel.Cancel); // Ctrl+C once batch 1 is done
+        var stdout = new StringWriter();
+
+        var code = CommandLineApp.Run(["bench", TinyCnn, "--batch", "1,2", "--warmup", "0", "--duration", "5", "--report", report, "--json"], stdout, stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        Assert.Contains("interrupted: the report holds the batch sizes that finished (1)", stderr.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "report.json")));
+        Assert.True(json.RootElement.GetProperty("interrupted").GetBoolean());
+        Assert.Equal([1], json.RootElement.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("batchSize").GetInt32()));
+        Assert.Contains("\"interrupted\": true", stdout.ToString());
+        Assert.Contains("**Interrupted**", File.ReadAllText(Path.Combine(report, "report.md")));
+    }
+
+    [Fact]
     public void What_a_killed_run_left_is_removed_by_the_next_run()
     {
         var dead = DeadPid();

@@ -70,6 +70,13 @@ public static class BenchCommand
                 : RunOnnxRuntime(OrtOptions(), stderr, cancel);
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
+            // Interrupted after some batch sizes finished: their figures are kept (printed and written), then exit 130.
+            var code = ExitCodes.Success;
+            if (result.Interrupted)
+            {
+                stderr.WriteLine($"interrupted: the report holds the batch sizes that finished ({string.Join(", ", result.Batches.Select(b => b.BatchSize))})");
+                (code, cancel) = (ExitCodes.Cancelled, CancellationToken.None);
+            }
             void Print(TextWriter output)
             {
                 if (parse.GetValue(json)) output.Write(ReportJson.Serialize(result));
@@ -78,7 +85,7 @@ public static class BenchCommand
             if (parse.GetValue(report) is not { } folder)
             {
                 Print(stdout);
-                return ExitCodes.Success;
+                return code;
             }
             // The report folder changes only when all its files are written (see TransactionalRun).
             return await Output.TransactionalRun.RunAsync(folder.FullName, stdout, stderr, cancel, (transaction, output, errors) =>
@@ -87,7 +94,7 @@ public static class BenchCommand
                 if (warning is not null) errors.WriteLine(warning);
                 errors.WriteLine($"wrote {string.Join(", ", files)} to {folder.FullName}");
                 Print(output);
-                return Task.FromResult(ExitCodes.Success);
+                return Task.FromResult(code);
             });
         });
         return command;

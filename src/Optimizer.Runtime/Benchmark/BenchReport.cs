@@ -22,6 +22,8 @@ public sealed record BenchReport
     public required IReadOnlyList<BatchResult> Batches { get; init; }
     /// <summary>The timing loop against a bare ONNX Runtime Run loop, when measured (<c>--measure-overhead</c>).</summary>
     public TimingOverhead? Overhead { get; init; }
+    /// <summary>The run was interrupted: <see cref="Batches"/> holds the batch sizes that finished before it was.</summary>
+    public bool Interrupted { get; init; }
     public string Machine { get; init; } = $"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}";
     public DateTimeOffset Date { get; init; } = DateTimeOffset.UtcNow;
 }

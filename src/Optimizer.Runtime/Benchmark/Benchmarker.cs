@@ -16,11 +16,21 @@ public static class Benchmarker
     {
         var results = new List<BatchResult>();
         TimingOverhead? overhead = null;
+        var interrupted = false;
         foreach (var batch in options.BatchSizes)
         {
-            cancel.ThrowIfCancellationRequested();
-            var first = results.Count == 0;
-            results.Add(Guard(options.ModelPath, batch, () => RunBatch(options, batch, first, progress, cancel, ref overhead)));
+            try
+            {
+                cancel.ThrowIfCancellationRequested();
+                var first = results.Count == 0;
+                results.Add(Guard(options.ModelPath, batch, () => RunBatch(options, batch, first, progress, cancel, ref overhead)));
+            }
+            catch (OperationCanceledException) when (results.Count > 0)
+            {
+                // Interrupted: the batch sizes that finished are still a result worth keeping.
+                interrupted = true;
+                break;
+            }
         }
         return new BenchReport
         {
@@ -32,6 +42,7 @@ public static class Benchmarker
             Warmup = options.Warmup,
             Batches = results,
             Overhead = overhead,
+            Interrupted = interrupted,
         };
     }
 
