@@ -43,8 +43,8 @@ public static class BenchPlots
             line.LegendText = $"{label} {value:F2} ms";
             line.LinePattern = LinePattern.Dashed;
         }
-        plot.ShowLegend(Edge.Right); // outside the data area: it never hides a bar
-        plot.Title($"{Path.GetFileName(report.Model)}: latency, batch {batch.BatchSize} ({batch.Runs} runs, {report.Provider})");
+        plot.ShowLegend(Alignment.UpperRight); // inside: outside, it took a fifth of the width
+        plot.Title($"{ModelName(report.Model)}: latency, batch {batch.BatchSize} ({batch.Runs} runs)\n{Setting(report)}");
         plot.XLabel("latency per run (ms)");
         plot.YLabel("runs");
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // counts of runs
@@ -55,7 +55,7 @@ public static class BenchPlots
     private static Plot LatencyAgainstBatch(BenchReport report)
     {
         var plot = new Plot();
-        var sizes = report.Batches.Select(b => (double)b.BatchSize).ToArray();
+        var sizes = BatchPositions(report);
         foreach (var (label, pick) in new (string, Func<LatencyStats, double>)[] { ("p50", s => s.P50), ("p95", s => s.P95), ("p99", s => s.P99) })
         {
             var scatter = plot.Add.Scatter(sizes, report.Batches.Select(b => pick(b.LatencyMs)).ToArray());
@@ -63,8 +63,8 @@ public static class BenchPlots
             scatter.MarkerSize = 8;
         }
         plot.ShowLegend(Alignment.UpperLeft);
-        BatchAxis(plot, sizes);
-        plot.Title($"{Path.GetFileName(report.Model)}: latency per run against batch size");
+        BatchAxis(plot, report, sizes);
+        plot.Title($"{ModelName(report.Model)}: latency per run against batch size\n{Setting(report)}");
         plot.YLabel("latency per run (ms)");
         plot.Axes.SetLimitsY(0, report.Batches.Max(b => b.LatencyMs.P99) * 1.1);
         return plot;
@@ -73,20 +73,44 @@ public static class BenchPlots
     private static Plot ThroughputAgainstBatch(BenchReport report)
     {
         var plot = new Plot();
-        var sizes = report.Batches.Select(b => (double)b.BatchSize).ToArray();
+        var sizes = BatchPositions(report);
         var scatter = plot.Add.Scatter(sizes, report.Batches.Select(b => b.ThroughputPerSecond).ToArray());
         scatter.MarkerSize = 8;
         scatter.LineWidth = 2;
-        BatchAxis(plot, sizes);
-        plot.Title($"{Path.GetFileName(report.Model)}: throughput against batch size");
+        BatchAxis(plot, report, sizes);
+        plot.Title($"{ModelName(report.Model)}: throughput against batch size\n{Setting(report)}");
         plot.YLabel("throughput (samples/s)");
         plot.Axes.SetLimitsY(0, report.Batches.Max(b => b.ThroughputPerSecond) * 1.1);
         return plot;
     }
 
-    private static void BatchAxis(Plot plot, double[] sizes)
+    /// <summary>Batch sizes spanning more than a factor of 8 sit on a logarithmic axis (1, 8, 64 evenly apart), else a linear one.</summary>
+    internal static double[] BatchPositions(BenchReport report)
     {
-        plot.XLabel("batch size");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(sizes, sizes.Select(s => s.ToString("0")).ToArray());
+        var sizes = report.Batches.Select(b => (double)b.BatchSize).ToArray();
+        return LogarithmicBatches(sizes) ? sizes.Select(Math.Log2).ToArray() : sizes;
     }
+
+    internal static bool LogarithmicBatches(double[] sizes) => sizes.Length > 1 && sizes.Max() / sizes.Min() > 8;
+
+    private static void BatchAxis(Plot plot, BenchReport report, double[] positions)
+    {
+        var logarithmic = LogarithmicBatches(report.Batches.Select(b => (double)b.BatchSize).ToArray());
+        plot.XLabel(logarithmic ? "batch size (logarithmic)" : "batch size");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, report.Batches.Select(b => b.BatchSize.ToString()).ToArray());
+    }
+
+    /// <summary>The model as the user knows it: its path relative to the current folder when inside it, else folder/file (not model.onnx alone).</summary>
+    internal static string ModelName(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
+        if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)) return relative;
+        var folder = Path.GetFileName(Path.GetDirectoryName(full));
+        return string.IsNullOrEmpty(folder) ? Path.GetFileName(full) : $"{folder}/{Path.GetFileName(full)}";
+    }
+
+    /// <summary>Where the figures come from: provider, threads and machine.</summary>
+    internal static string Setting(BenchReport report) =>
+        $"{report.Provider}, threads {(report.Threads == 0 ? "default" : report.Threads.ToString())}, {report.Machine}";
 }
