@@ -123,13 +123,14 @@ public static class OptimizeRunner
     {
         var text = new System.Text.StringBuilder();
         foreach (var p in r.PassResults.Where(p => p.Changed))
-            text.AppendLine($"  {p.Name}: {p.NodesRewritten} rewritten, -{p.NodesRemoved} +{p.NodesAdded} nodes, {(p.BytesSaved >= 0 ? $"{SummaryText.Bytes(p.BytesSaved)} saved" : $"{SummaryText.Bytes(-p.BytesSaved)} added")}");
+            text.AppendLine($"  {p.Name}: {PassSummaryText.Describe(p)}");
         if (explain)
         {
             text.AppendLine(r.Declines.Count == 0 ? "no rewrite was declined" : $"declined ({r.Declines.Count}):");
             foreach (var d in r.Declines) text.AppendLine($"  {d.Pass}: {d.Node}: {d.Reason}");
         }
-        text.AppendLine($"wrote {r.Output} ({SummaryText.Bytes(r.OutputBytes)}, {r.After.TotalNodeCount} nodes; input had {r.Before.TotalNodeCount})");
+        text.AppendLine($"wrote {r.Output} ({SummaryText.Bytes(r.OutputBytes)}, {PassSummaryText.Nodes(r.After.TotalNodeCount, r.After.Constants.Tensors)}; " +
+                        $"input had {PassSummaryText.Nodes(r.Before.TotalNodeCount, r.Before.Constants.Tensors)})");
         return text.ToString();
     }
 

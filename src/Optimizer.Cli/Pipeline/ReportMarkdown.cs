@@ -25,10 +25,10 @@ public static class ReportMarkdown
         {
             sb.AppendLine("## Passes");
             sb.AppendLine();
-            sb.AppendLine("| pass | runs | rewritten | removed | added | bytes saved | declined | ms |");
-            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            sb.AppendLine("| pass | runs | rewrites | what changed | declined | ms |");
+            sb.AppendLine("| --- | ---: | ---: | --- | ---: | ---: |");
             foreach (var p in r.PassResults)
-                sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {p.NodesRemoved} | {p.NodesAdded} | {p.BytesSaved} | {p.Declines} | {p.Seconds * 1000:0} |");
+                sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {(p.Changed ? PassSummaryText.Describe(p) : "nothing")} | {p.Declines} | {p.Seconds * 1000:0} |");
         }
         if (r.Quantization is { } q) Quantization(sb, q);
         if (r.Declines.Count > 0)

@@ -21,6 +21,10 @@ public sealed record PassRecord
     public required int NodesAdded { get; init; }
     public required int NodesRewritten { get; init; }
     public required long BytesSaved { get; init; }
+    /// <summary>Of <see cref="NodesRemoved"/>, the Constant nodes: weights moved or dropped, no computation saved.</summary>
+    public int ConstantNodesRemoved { get; init; }
+    public int InitializersRemoved { get; init; }
+    public int InitializersAdded { get; init; }
     public required int Declines { get; init; }
     public required double Seconds { get; init; }
 }

@@ -55,7 +55,8 @@ public static class PassRunner
         if (context.Options.Verify && ModelVerifier.Verify(model) is { Count: > 0 } problems)
             throw new PassFailedException(pass.Name, before.Select(r => r.Name).ToList(),
                 "left an invalid model: " + string.Join("; ", problems.Take(5)), null);
-        var (removed, added, saved) = census.Compare(ModelCensus.Take(model));
+        var after = ModelCensus.Take(model);
+        var (removed, added, saved) = census.Compare(after);
         context.Log($"{pass.Name}: {rewrites} rewrites, -{removed}/+{added} nodes, {saved} bytes saved ({clock.Elapsed.TotalMilliseconds:0} ms)");
         return new PassRecord
         {
@@ -66,6 +67,9 @@ public static class PassRunner
             NodesAdded = added,
             NodesRewritten = rewrites,
             BytesSaved = saved,
+            ConstantNodesRemoved = census.ConstantNodesRemovedBy(after),
+            InitializersRemoved = census.InitializersRemovedBy(after),
+            InitializersAdded = after.InitializersRemovedBy(census),
             Declines = context.Diagnostics.Declines.Count - declines,
             Seconds = clock.Elapsed.TotalSeconds,
         };
@@ -88,21 +92,30 @@ public sealed class PassFailedException(string pass, IReadOnlyList<string> befor
 internal sealed class ModelCensus
 {
     private readonly HashSet<Node> _nodes;
+    private readonly HashSet<Value> _initializers;
     private readonly long _bytes;
 
-    private ModelCensus(HashSet<Node> nodes, long bytes)
+    private ModelCensus(HashSet<Node> nodes, HashSet<Value> initializers, long bytes)
     {
         _nodes = nodes;
+        _initializers = initializers;
         _bytes = bytes;
     }
 
     public static ModelCensus Take(Model model)
     {
         var nodes = model.Graph.AllNodes().ToHashSet();
-        var bytes = model.Graph.AllGraphs().SelectMany(g => g.Initializers).Sum(v => v.Initializer!.ByteCount)
+        var initializers = model.Graph.AllGraphs().SelectMany(g => g.Initializers).ToHashSet();
+        var bytes = initializers.Sum(v => v.Initializer!.ByteCount)
             + nodes.Where(n => n.IsConstantNode).Sum(n => ConstantNodes.GetValue(n)?.ByteCount ?? 0);
-        return new ModelCensus(nodes, bytes);
+        return new ModelCensus(nodes, initializers, bytes);
     }
+
+    /// <summary>Constant nodes of this census that <paramref name="after"/> no longer has (weights moved or dropped, no computation).</summary>
+    public int ConstantNodesRemovedBy(ModelCensus after) => _nodes.Count(n => n.IsConstantNode && !after._nodes.Contains(n));
+
+    /// <summary>Initializers of this census that <paramref name="after"/> no longer has.</summary>
+    public int InitializersRemovedBy(ModelCensus after) => _initializers.Count(v => !after._initializers.Contains(v));
 
     public (int Removed, int Added, long BytesSaved) Compare(ModelCensus after) =>
         (_nodes.Count(n => !after._nodes.Contains(n)), after._nodes.Count(n => !_nodes.Contains(n)), _bytes - after._bytes);
