@@ -23,8 +23,9 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones.", DefaultValueFactory = _ => 10 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per batch size.", DefaultValueFactory = _ => 100 };
         var duration = new Option<double?>("--duration") { Description = "Time each batch size for this many seconds instead of --runs." };
-        var batch = new Option<string>("--batch") { HelpName = "N,...", Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis).", DefaultValueFactory = _ => "1" };
+        var batch = new Option<string>("--batch") { HelpName = "N,...|auto", Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis); auto with --max-p95 finds the size with the highest throughput within that latency.", DefaultValueFactory = _ => "1" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
+        var maxP95 = new Option<double?>("--max-p95") { HelpName = "MS", Description = "With --batch auto: the p95 latency budget per run, in milliseconds." };
         var baseline = new Option<FileInfo?>("--baseline")
         {
             HelpName = "MODEL",
@@ -34,7 +35,7 @@ public static class BenchCommand
         var level = new Option<string>("--graph-optimization") { HelpName = "all|extended|basic|disabled", Description = "ONNX Runtime's own graph optimization level for the session.", DefaultValueFactory = _ => "all" };
         level.AcceptOnlyFromAmong("all", "extended", "basic", "disabled");
         var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
-        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead, baseline };
+        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead, baseline, maxP95 };
         shared.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
@@ -52,6 +53,12 @@ public static class BenchCommand
             var durationSeconds = parse.GetValue(duration);
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            var search = parse.GetValue(batch)!.Trim() == "auto";
+            if (search != parse.GetValue(maxP95).HasValue)
+                throw new InvalidInputException(search ? "--batch auto needs --max-p95 MS, the latency budget the batch size must keep"
+                                                       : "--max-p95 goes with --batch auto (it is the budget the search keeps)");
+            if (search && (engineFile is not null || parse.GetValue(baseline) is not null))
+                throw new InvalidInputException("--batch auto measures one ONNX model under ONNX Runtime; it does not go with --engine or --baseline");
             BenchOptions OrtOptions() => new()
             {
                     ModelPath = modelFile!.FullName,
@@ -60,13 +67,14 @@ public static class BenchCommand
                     Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
                     Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
                     Duration = durationSeconds is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
-                    BatchSizes = ParseBatches(parse.GetValue(batch)!),
+                    BatchSizes = search ? [1] : ParseBatches(parse.GetValue(batch)!),
                     MeasureOverhead = parse.GetValue(overhead),
             };
             if (parse.GetValue(baseline) is { } against)
                 return await SideBySide(OrtOptions(), against.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), stdout, stderr, cancel);
             var result = engineFile is not null
                 ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
+                : search ? RunSearch(OrtOptions(), parse.GetValue(maxP95)!.Value, stderr, cancel)
                 : RunOnnxRuntime(OrtOptions(), stderr, cancel);
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
@@ -124,6 +132,10 @@ public static class BenchCommand
             return Task.FromResult(ExitCodes.Success);
         });
     }
+
+    private static BenchReport RunSearch(BenchOptions options, double maxP95Ms, TextWriter stderr, CancellationToken cancel) =>
+        BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
+            p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => BatchSearch.Run(options, maxP95Ms, progress, cancel));
 
     private static BenchReport RunOnnxRuntime(BenchOptions options, TextWriter stderr, CancellationToken cancel) =>
         BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,

@@ -15,6 +15,8 @@ public static class BenchSummary
                 $"{b.BatchSize,5} {Or(b.ColdStart.SessionCreationMs, "0.0"),11} {Or(b.ColdStart.FirstRunMs, "0.0"),9} {b.LatencyMs.P50,10:0.000} {b.LatencyMs.P95,10:0.000} {b.LatencyMs.P99,10:0.000} {b.LatencyMs.Mean,10:0.000} {b.ThroughputPerSecond,11:0.0} {Or(b.PeakMemoryBytes / 1048576.0, "0"),9}"));
         // A figure the runtime does not give (trtexec: first run, peak memory) is a dash, not a measured 0.
         static string Or(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+        if (report.Search is { } search)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch for p95 <= {search.MaxP95Ms:0.###} ms: {(search.Chosen is { } c ? c.ToString(CultureInfo.InvariantCulture) : "none")} ({search.Reason})"));
         if (report.Overhead is { } o)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"timing-loop overhead: bare ORT Run loop {o.BareRunMs:0.0000} ms/run, bare RunWithBinding loop {o.BareBindingRunMs:0.0000} ms/run, bench loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % vs Run, {o.TimingCostPercent:+0.00;-0.00} % vs RunWithBinding"));

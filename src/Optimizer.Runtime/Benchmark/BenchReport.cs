@@ -24,6 +24,8 @@ public sealed record BenchReport
     public TimingOverhead? Overhead { get; init; }
     /// <summary>The run was interrupted: <see cref="Batches"/> holds the batch sizes that finished before it was.</summary>
     public bool Interrupted { get; init; }
+    /// <summary>With <c>--batch auto --max-p95</c>: the search's budget and choice (the batches are its curve).</summary>
+    public BatchSearchResult? Search { get; init; }
     public string Machine { get; init; } = $"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}";
     public DateTimeOffset Date { get; init; } = DateTimeOffset.UtcNow;
 }

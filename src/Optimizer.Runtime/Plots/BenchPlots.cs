@@ -23,7 +23,43 @@ public static class BenchPlots
             written.Add("latency_vs_batch.png");
             written.Add("throughput_vs_batch.png");
         }
+        if (report.Search is not null)
+        {
+            PlotFile.SavePng(SearchCurve(report), Path.Combine(folder, "batch_search.png"));
+            written.Add("batch_search.png");
+        }
         return written;
+    }
+
+    /// <summary>--batch auto: throughput against p95 for every size tried, the budget as a line, the choice marked.</summary>
+    private static Plot SearchCurve(BenchReport report)
+    {
+        var search = report.Search!;
+        var plot = new Plot();
+        var batches = report.Batches.OrderBy(b => b.BatchSize).ToList();
+        var curve = plot.Add.Scatter(batches.Select(b => b.LatencyMs.P95).ToArray(), batches.Select(b => b.ThroughputPerSecond).ToArray());
+        curve.MarkerSize = 8;
+        curve.LineWidth = 2;
+        curve.LegendText = "batch sizes tried";
+        foreach (var b in batches)
+        {
+            var label = plot.Add.Text($"{b.BatchSize}", b.LatencyMs.P95, b.ThroughputPerSecond);
+            label.LabelFontSize = 11;
+        }
+        var budget = plot.Add.VerticalLine(search.MaxP95Ms, 2, Colors.Red);
+        budget.LinePattern = LinePattern.Dashed;
+        budget.LegendText = $"p95 budget {search.MaxP95Ms:0.###} ms";
+        if (batches.FirstOrDefault(b => b.BatchSize == search.Chosen) is { } chosen)
+        {
+            var marker = plot.Add.Marker(chosen.LatencyMs.P95, chosen.ThroughputPerSecond, MarkerShape.OpenCircle, 18, Colors.Green);
+            marker.LegendText = $"chosen: batch {chosen.BatchSize}";
+        }
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.Title($"{ModelName(report.Model)}: throughput against p95 latency\n{Setting(report)}");
+        plot.XLabel("p95 latency per run (ms)");
+        plot.YLabel("throughput (samples/s)");
+        plot.Axes.SetLimitsY(0, batches.Max(b => b.ThroughputPerSecond) * 1.15);
+        return plot;
     }
 
     private static Plot Histogram(BenchReport report, BatchResult batch)

@@ -149,6 +149,37 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Bench_batch_auto_chooses_within_the_budget_and_writes_the_curve()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var (exit, stdout, stderr) = Run("bench", tinyCnn, "--batch", "auto", "--max-p95", "5", "--runs", "5", "--warmup", "1", "--report", dir.File("r"), "--json");
+        Assert.True(exit == ExitCodes.Success, stderr);
+        using var report = System.Text.Json.JsonDocument.Parse(stdout);
+        var search = report.RootElement.GetProperty("search");
+        var batches = report.RootElement.GetProperty("batches").EnumerateArray()
+            .Select(b => (Size: b.GetProperty("batchSize").GetInt32(), P95: b.GetProperty("latencyMs").GetProperty("p95").GetDouble(), Throughput: b.GetProperty("throughputPerSecond").GetDouble()))
+            .ToList();
+        Assert.True(batches.Count >= 2);
+        var chosen = search.GetProperty("chosen").GetInt32();
+        var within = batches.Where(b => b.P95 <= 5).ToList();
+        Assert.Equal(within.MaxBy(b => b.Throughput).Size, chosen); // the best throughput among the sizes within the budget
+        Assert.True(File.Exists(dir.File("r/batch_search.png")));
+    }
+
+    [Theory]
+    [InlineData("--batch auto", "--batch auto needs --max-p95")]
+    [InlineData("--max-p95 5", "--max-p95 goes with --batch auto")]
+    [InlineData("--batch auto --max-p95 0", "--max-p95 must be a positive number")]
+    public void Bench_batch_auto_refuses_what_it_cannot_search(string args, string message)
+    {
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var (exit, _, stderr) = Run(["bench", tinyCnn, .. args.Split(' ')]);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
