@@ -25,6 +25,11 @@ public static class BenchCommand
         var duration = new Option<double?>("--duration") { Description = "Time each batch size for this many seconds instead of --runs." };
         var batch = new Option<string>("--batch") { HelpName = "N,...|auto", Description = "Batch sizes to sweep, e.g. 1,8,32 (samples stacked along the batch axis); auto with --max-p95 finds the size with the highest throughput within that latency.", DefaultValueFactory = _ => "1" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
+        var concurrency = new Option<string?>("--concurrency")
+        {
+            HelpName = "N,...",
+            Description = "Also run that many requests in flight on one session (e.g. 1,2,4), as a server does: throughput and per-request latency per level, at the first --batch size.",
+        };
         var maxP95 = new Option<double?>("--max-p95") { HelpName = "MS", Description = "With --batch auto: the p95 latency budget per run, in milliseconds." };
         var baseline = new Option<FileInfo?>("--baseline")
         {
@@ -35,7 +40,7 @@ public static class BenchCommand
         var level = new Option<string>("--graph-optimization") { HelpName = "all|extended|basic|disabled", Description = "ONNX Runtime's own graph optimization level for the session.", DefaultValueFactory = _ => "all" };
         level.AcceptOnlyFromAmong("all", "extended", "basic", "disabled");
         var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
-        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead, baseline, maxP95 };
+        var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead, baseline, maxP95, concurrency };
         shared.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
@@ -59,6 +64,9 @@ public static class BenchCommand
                                                        : "--max-p95 goes with --batch auto (it is the budget the search keeps)");
             if (search && (engineFile is not null || parse.GetValue(baseline) is not null))
                 throw new InvalidInputException("--batch auto measures one ONNX model under ONNX Runtime; it does not go with --engine or --baseline");
+            var levels = parse.GetValue(concurrency) is { } levelText ? ParseBatches(levelText, "--concurrency") : null;
+            if (levels is not null && (engineFile is not null || parse.GetValue(baseline) is not null || search))
+                throw new InvalidInputException("--concurrency measures one ONNX model under ONNX Runtime; it does not go with --engine, --baseline or --batch auto");
             BenchOptions OrtOptions() => new()
             {
                     ModelPath = modelFile!.FullName,
@@ -76,6 +84,12 @@ public static class BenchCommand
                 ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
                 : search ? RunSearch(OrtOptions(), parse.GetValue(maxP95)!.Value, stderr, cancel)
                 : RunOnnxRuntime(OrtOptions(), stderr, cancel);
+            if (levels is not null && !result.Interrupted)
+            {
+                var levelResults = BenchProgressDisplay.Run<BenchProgress, IReadOnlyList<ConcurrencyResult>>(stderr,
+                    p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
+                result = result with { Concurrency = levelResults, ConcurrencyNote = ConcurrencyBench.WhereGrowthStops(levelResults) ?? "throughput grew at every level" };
+            }
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
             // Interrupted after some batch sizes finished: their figures are kept (printed and written), then exit 130.
@@ -152,11 +166,11 @@ public static class BenchCommand
     private static int NonNegative(int value, string option) =>
         value >= 0 ? value : throw new InvalidInputException($"{option} must be 0 or more");
 
-    internal static IReadOnlyList<int> ParseBatches(string text)
+    internal static IReadOnlyList<int> ParseBatches(string text, string option = "--batch")
     {
         var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new InvalidInputException($"--batch: '{t}' is not a positive integer"))
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new InvalidInputException($"{option}: '{t}' is not a positive integer"))
             .Distinct().ToList();
-        return sizes.Count > 0 ? sizes : throw new InvalidInputException("--batch: give at least one batch size");
+        return sizes.Count > 0 ? sizes : throw new InvalidInputException($"{option}: give at least one positive integer");
     }
 }

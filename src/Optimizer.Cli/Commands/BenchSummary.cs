@@ -15,6 +15,15 @@ public static class BenchSummary
                 $"{b.BatchSize,5} {Or(b.ColdStart.SessionCreationMs, "0.0"),11} {Or(b.ColdStart.FirstRunMs, "0.0"),9} {b.LatencyMs.P50,10:0.000} {b.LatencyMs.P95,10:0.000} {b.LatencyMs.P99,10:0.000} {b.LatencyMs.Mean,10:0.000} {b.ThroughputPerSecond,11:0.0} {Or(b.PeakMemoryBytes / 1048576.0, "0"),9}"));
         // A figure the runtime does not give (trtexec: first run, peak memory) is a dash, not a measured 0.
         static string Or(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+        if (report.Concurrency is { Count: > 0 } levels)
+        {
+            output.WriteLine($"concurrency (batch {report.Batches[0].BatchSize}, requests in flight on one session):");
+            output.WriteLine("level  requests     p50 ms     p95 ms     p99 ms   samples/s");
+            foreach (var c in levels)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{c.Level,5} {c.Requests,9} {c.LatencyMs.P50,10:0.000} {c.LatencyMs.P95,10:0.000} {c.LatencyMs.P99,10:0.000} {c.ThroughputPerSecond,11:0.0}"));
+            if (report.ConcurrencyNote is { } note) output.WriteLine(note);
+        }
         if (report.Search is { } search)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch for p95 <= {search.MaxP95Ms:0.###} ms: {(search.Chosen is { } c ? c.ToString(CultureInfo.InvariantCulture) : "none")} ({search.Reason})"));
         if (report.Overhead is { } o)

@@ -26,6 +26,9 @@ public sealed record BenchReport
     public bool Interrupted { get; init; }
     /// <summary>With <c>--batch auto --max-p95</c>: the search's budget and choice (the batches are its curve).</summary>
     public BatchSearchResult? Search { get; init; }
+    /// <summary>With <c>--concurrency</c>: each level's figures (at the first batch size), and where throughput stopped growing.</summary>
+    public IReadOnlyList<ConcurrencyResult>? Concurrency { get; init; }
+    public string? ConcurrencyNote { get; init; }
     public string Machine { get; init; } = $"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}";
     public DateTimeOffset Date { get; init; } = DateTimeOffset.UtcNow;
 }

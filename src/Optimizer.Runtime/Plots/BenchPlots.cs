@@ -23,12 +23,43 @@ public static class BenchPlots
             written.Add("latency_vs_batch.png");
             written.Add("throughput_vs_batch.png");
         }
+        if (report.Concurrency is { Count: > 1 })
+        {
+            PlotFile.SavePng(ConcurrencyCurve(report), Path.Combine(folder, "concurrency.png"));
+            written.Add("concurrency.png");
+        }
         if (report.Search is not null)
         {
             PlotFile.SavePng(SearchCurve(report), Path.Combine(folder, "batch_search.png"));
             written.Add("batch_search.png");
         }
         return written;
+    }
+
+    /// <summary>--concurrency: throughput (left axis) and p95 per request (right axis) against the requests in flight.</summary>
+    private static Plot ConcurrencyCurve(BenchReport report)
+    {
+        var plot = new Plot();
+        var levels = report.Concurrency!;
+        var xs = levels.Select(c => (double)c.Level).ToArray();
+        var throughput = plot.Add.Scatter(xs, levels.Select(c => c.ThroughputPerSecond).ToArray());
+        throughput.LegendText = "throughput (samples/s, left)";
+        throughput.MarkerSize = 8;
+        throughput.LineWidth = 2;
+        var p95 = plot.Add.Scatter(xs, levels.Select(c => c.LatencyMs.P95).ToArray());
+        p95.LegendText = "p95 per request (ms, right)";
+        p95.MarkerSize = 8;
+        p95.LinePattern = LinePattern.Dashed;
+        p95.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, levels.Select(c => c.Level.ToString()).ToArray());
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Title($"{ModelName(report.Model)}: requests in flight on one session, batch {report.Batches[0].BatchSize}\n{Setting(report)}");
+        plot.XLabel("concurrency (requests in flight)");
+        plot.Axes.Left.Label.Text = "throughput (samples/s)";
+        plot.Axes.Right.Label.Text = "p95 latency per request (ms)";
+        plot.Axes.SetLimitsY(0, levels.Max(c => c.ThroughputPerSecond) * 1.2, plot.Axes.Left);
+        plot.Axes.SetLimitsY(0, levels.Max(c => c.LatencyMs.P95) * 1.2, plot.Axes.Right);
+        return plot;
     }
 
     /// <summary>--batch auto: throughput against p95 for every size tried, the budget as a line, the choice marked.</summary>

@@ -53,6 +53,16 @@ public static class BenchReportWriter
                 b.ThroughputPerSecond, (object?)(b.PeakMemoryBytes / 1048576.0) ?? "–");
         }
         table.AppendTo(text);
+        if (report.Concurrency is { Count: > 0 } levels)
+        {
+            text.AppendLine($"## Concurrency (batch {report.Batches[0].BatchSize}, requests in flight on one session)").AppendLine();
+            var concurrency = new MarkdownTable("level", "requests", "p50 (ms)", "p95 (ms)", "p99 (ms)", "samples/s");
+            foreach (var c in levels) concurrency.Row(c.Level, c.Requests, c.LatencyMs.P50, c.LatencyMs.P95, c.LatencyMs.P99, c.ThroughputPerSecond);
+            concurrency.AppendTo(text);
+            if (report.ConcurrencyNote is { } note) text.AppendLine(note + ".").AppendLine();
+        }
+        if (report.Search is { } search)
+            text.AppendLine(FormattableString.Invariant($"Batch size for p95 within {search.MaxP95Ms:0.###} ms: **{(search.Chosen?.ToString() ?? "none")}** ({search.Reason}).")).AppendLine();
         if (report.Overhead is { } o)
         {
             text.AppendLine("## Timing-loop overhead").AppendLine();

@@ -167,6 +167,21 @@ public sealed class CommandTests
         Assert.True(File.Exists(dir.File("r/batch_search.png")));
     }
 
+    [Fact]
+    public void Bench_concurrency_reports_each_level_and_refuses_a_baseline()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var (exit, stdout, stderr) = Run("bench", tinyCnn, "--concurrency", "1,2", "--runs", "5", "--warmup", "1", "--report", dir.File("r"));
+        Assert.True(exit == ExitCodes.Success, stderr);
+        Assert.Contains("level  requests", stdout);
+        Assert.Contains("## Concurrency", File.ReadAllText(dir.File("r/report.md")));
+        Assert.True(File.Exists(dir.File("r/concurrency.png")));
+        (exit, _, stderr) = Run("bench", tinyCnn, "--concurrency", "1,2", "--baseline", tinyCnn);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains("--concurrency measures one ONNX model", stderr);
+    }
+
     [Theory]
     [InlineData("--batch auto", "--batch auto needs --max-p95")]
     [InlineData("--max-p95 5", "--max-p95 goes with --batch auto")]
