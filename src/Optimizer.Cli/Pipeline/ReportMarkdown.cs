@@ -31,6 +31,7 @@ public static class ReportMarkdown
                 sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {p.NodesRemoved} | {p.NodesAdded} | {p.BytesSaved} | {p.Declines} | {p.Seconds * 1000:0} |");
         }
         if (r.Quantization is { } q) Quantization(sb, q);
+        if (r.HalfPrecision is { } h) HalfPrecisionMarkdown.Render(sb, h);
         if (r.Declines.Count > 0)
         {
             sb.AppendLine();
