@@ -92,9 +92,16 @@ public static class PrecisionPlanner
                 return $"its sum over {count} elements of |x| up to {Show(xr.AbsMax)} would reach {Show(limit)} (float16 range with headroom)";
         }
         if (RangeLimit(settings) is { } max && settings.Ranges is { } ranges)
+        {
             foreach (var output in node.Outputs)
                 if (output is { ElementType: ElementType.Float } && ranges.TryGetValue(output.Name, out var range) && !(range.AbsMax < max))
                     return $"'{output.Name}' reached |x| = {Show(range.AbsMax)} on the calibration data, beyond {Show(max)} (float16's 65504 with headroom {Show(settings.RangeHeadroom)})";
+            // A reader of such a value would cast it to half on the way in, and overflow there.
+            foreach (var input in node.Inputs)
+                if (input is { ElementType: ElementType.Float } && !HalfPrecisionOps.TakesAnyType(node, node.Inputs.ToList().IndexOf(input))
+                    && ranges.TryGetValue(input.Name, out var range) && !(range.AbsMax < max))
+                    return $"it reads '{input.Name}', which reached |x| = {Show(range.AbsMax)} on the calibration data, beyond {Show(max)}";
+        }
         return null;
     }
 
