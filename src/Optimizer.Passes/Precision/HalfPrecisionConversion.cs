@@ -45,6 +45,13 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
 
     public PassResult Run(Model model, PassContext context)
     {
+        if (Patterns.Opset(model) < HalfPrecisionOps.MinimumOpset)
+        {
+            var reason = $"the model imports ONNX opset {Patterns.Opset(model)}: before opset {HalfPrecisionOps.MinimumOpset}, Cast takes its type as a string and ONNX Runtime has no kernel for it (upgrade with --opset)";
+            context.Decline("(model)", reason);
+            Result = new HalfPrecisionResult { KeptFloat = [new KeptFloat("(model)", "", reason)] };
+            return PassResult.Unchanged;
+        }
         var plan = PrecisionPlanner.Plan(model, settings);
         foreach (var (node, reason) in plan.KeptFloatNodes) context.Decline(node, "kept float32: " + reason);
         var clamps = new List<ConstantClamp>();

@@ -29,6 +29,12 @@ public static class HalfPrecisionOps
         ["QuantizeLinear"] = "part of a quantized (Q/DQ) graph: scales and zero points keep their types",
         ["DequantizeLinear"] = "part of a quantized (Q/DQ) graph: scales and zero points keep their types",
         ["DynamicQuantizeLinear"] = "part of a quantized graph: it computes float32 scales",
+        ["Celu"] = "its specification allows float32 only",
+        ["TfIdfVectorizer"] = "its output is float32 by its specification",
+        ["MeanVarianceNormalization"] = "ONNX Runtime expands it as a function whose constants are float32, which clash with half inputs",
+        ["EyeLike"] = "ONNX Runtime's CPU provider has no float16 kernel for it; it writes only 0 and 1, so one Cast after it is exact",
+        ["QLinearConv"] = "part of a quantized graph: its scales are float32 by its specification",
+        ["QLinearMatMul"] = "part of a quantized graph: its scales are float32 by its specification",
         ["STFT"] = "a long sum of products per frame: float32 accumulation",
         ["MelWeightMatrix"] = SignalOutput,
         ["HannWindow"] = SignalOutput,
@@ -54,9 +60,24 @@ public static class HalfPrecisionOps
     /// <summary>Control flow: the node keeps a float32 interface and its bodies are converted inside, with casts at their borders.</summary>
     public static IReadOnlySet<string> ControlFlow { get; } = new HashSet<string>(StringComparer.Ordinal) { "If", "Loop", "Scan", "SequenceMap" };
 
-    /// <summary>The reason <paramref name="opType"/> stays float32 by default for <paramref name="target"/>, or null.</summary>
-    public static string? BlockReason(string opType, ElementType target) =>
-        BlockedForBoth.GetValueOrDefault(opType) ?? (target == ElementType.BFloat16 ? BlockedForBFloat16.GetValueOrDefault(opType) : null);
+    /// <summary>The reason <paramref name="node"/> stays float32 by default for <paramref name="target"/>, or null.</summary>
+    public static string? BlockReason(Node node, long opset, ElementType target) =>
+        BlockedForBoth.GetValueOrDefault(node.OpType)
+        ?? (target == ElementType.BFloat16 ? BlockedForBFloat16.GetValueOrDefault(node.OpType) : null)
+        ?? node.OpType switch
+        {
+            "IsInf" when opset < 20 => "float16 inputs need IsInf-20 (the model imports opset " + opset + ")",
+            "IsNaN" when opset < 20 && target == ElementType.BFloat16 => "bfloat16 inputs need IsNaN-20",
+            "ScatterND" or "ScatterElements" when node.GetAttribute("reduction") is { } r && r.String != "none" =>
+                "a scatter that accumulates (reduction '" + node.GetAttribute("reduction")!.String + "'): ONNX Runtime's CPU kernel has no half form, and sums outgrow half",
+            _ => null,
+        };
+
+    /// <summary>
+    /// The first opset whose Cast takes its target type as a number: before opset 6, Cast's <c>to</c> is a string and
+    /// ONNX Runtime has no kernel for that Cast, so older models are left as they are (upgrade them with --opset).
+    /// </summary>
+    public const long MinimumOpset = 6;
 
     /// <summary>Inputs that are float32 by the specification whatever the data's type: Resize's roi and scales.</summary>
     public static bool IsFloat32Input(Node node, int index) => node.OpType switch

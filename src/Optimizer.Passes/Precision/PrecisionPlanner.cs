@@ -25,6 +25,7 @@ public static class PrecisionPlanner
     {
         var half = new HashSet<Node>();
         var kept = new List<(Node, string)>();
+        var opset = Patterns.Opset(model);
         var shapeValues = ShapeValues(model);
         var scaled = OutOfRangeScales.Find(model, settings);
         var sources = new List<Node>();
@@ -37,7 +38,7 @@ public static class PrecisionPlanner
                     sources.Add(node);
                     continue;
                 }
-                if ((WhyFloat(node, settings, shapeValues) ?? scaled.GetValueOrDefault(node)) is { } reason) kept.Add((node, reason));
+                if ((WhyFloat(node, settings, shapeValues, opset) ?? scaled.GetValueOrDefault(node)) is { } reason) kept.Add((node, reason));
                 else half.Add(node);
             }
         // Sources last, consumers first: a source in a chain of sources (Constant → Cast) reads any type at Cast's input.
@@ -45,7 +46,7 @@ public static class PrecisionPlanner
         {
             var node = sources[i];
             var output = node.Output();
-            if (WhyFloat(node, settings, shapeValues) is { } reason) kept.Add((node, reason));
+            if (WhyFloat(node, settings, shapeValues, opset) is { } reason) kept.Add((node, reason));
             else if (output.Uses.Any(u => half.Contains(u.Node) && Reads(u)) && output.Uses.All(u => !Reads(u) || half.Contains(u.Node))
                      && (!output.IsGraphOutput || !KeepsOutputFloat(output, settings)))
                 half.Add(node);
@@ -70,13 +71,13 @@ public static class PrecisionPlanner
     /// <summary>ConstantOfShape without a value attribute writes float32 zeros, whatever its output's recorded type.</summary>
     private static bool ProducesFloatByDefault(Node node) => node is { OpType: "ConstantOfShape", IsDefaultDomain: true } && !node.HasAttribute("value");
 
-    private static string? WhyFloat(Node node, HalfPrecisionSettings settings, HashSet<Value> shapeValues)
+    private static string? WhyFloat(Node node, HalfPrecisionSettings settings, HashSet<Value> shapeValues, long opset)
     {
         if (!node.IsDefaultDomain) return $"an operator of domain '{node.Domain}': its kernels' types are not known here";
         if (node.Inputs.Concat(node.Outputs).FirstOrDefault(v => v is not null && v.TensorType is not { ElementType: not ElementType.Undefined }) is { } odd)
             return $"'{odd.Name}' is {(odd.Type is null ? "untyped" : odd.Type.ToString())}: only tensors of known element type are converted";
         if (HalfPrecisionOps.ControlFlow.Contains(node.OpType)) return "control flow keeps a float32 interface; its bodies are converted inside";
-        if (HalfPrecisionOps.BlockReason(node.OpType, settings.Target) is { } blocked) return blocked;
+        if (HalfPrecisionOps.BlockReason(node, opset, settings.Target) is { } blocked) return blocked;
         if (settings.IsExcluded(node)) return "--exclude";
         if (settings.IsKeptByBudget(node)) return "the accuracy budget keeps it float32";
         if (node.Inputs.Any(v => v is { ElementType: ElementType.Float } && shapeValues.Contains(v))
