@@ -60,6 +60,17 @@ public static class HalfPrecisionStep
 
     private static bool NodeIsHalf(Node node, ElementType target) => node.OpType != "Cast" && node.Outputs.Any(o => o?.ElementType == target);
 
+    /// <summary>
+    /// The opset the FP32 passes should upgrade to first: for bf16, <see cref="BFloat16Opset.UpgradeTarget"/> (the
+    /// conversion then raises it to 22, where ONNX admits bfloat16); for fp16 the model's own will do.
+    /// </summary>
+    public static long? OpsetFor(Model model, long? asked, HalfPrecisionOptions half)
+    {
+        if (half.Target != ElementType.BFloat16) return asked;
+        if (asked >= BFloat16Opset.UpgradeTarget || Patterns.Opset(model) >= BFloat16Opset.UpgradeTarget) return asked;
+        return BFloat16Opset.UpgradeTarget;
+    }
+
     /// <summary>The min/max of every float32 value of every graph on the --calibrate data; null without data.</summary>
     public static ObservedRanges? Observe(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
     {

@@ -44,7 +44,8 @@ public static class OptimizeRunner
         var before = ModelSummary.Of(model);
         // 2. choose and run the passes (quantization needs opset 13: older models are upgraded first)
         var opsetBefore = Patterns.Opset(model);
-        var passOptions = options.Quantize is null or { Half: not null } ? options : options with { Opset = QuantizationStep.OpsetFor(model, options.Opset) };
+        var passOptions = options.Quantize is null ? options
+            : options with { Opset = options.Quantize.Half is { } h ? HalfPrecisionStep.OpsetFor(model, options.Opset, h) : QuantizationStep.OpsetFor(model, options.Opset) };
         var passes = PassSelection.Choose(passOptions);
         var context = new PassContext(PassSelection.Settings(passOptions), cancellation: cancel);
         var records = PassRunner.Run(model, passes, context).ToList();

@@ -41,13 +41,16 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
     /// <summary>What the last run did.</summary>
     public HalfPrecisionResult? Result { get; private set; }
 
-    private ElementType Target => settings.Target;
+    public ElementType Target => settings.Target;
 
     public PassResult Run(Model model, PassContext context)
     {
-        if (Patterns.Opset(model) < HalfPrecisionOps.MinimumOpset)
+        var minimum = Target == ElementType.BFloat16 ? BFloat16Opset.Required : HalfPrecisionOps.MinimumOpset;
+        if (Patterns.Opset(model) < minimum)
         {
-            var reason = $"the model imports ONNX opset {Patterns.Opset(model)}: before opset {HalfPrecisionOps.MinimumOpset}, Cast takes its type as a string and ONNX Runtime has no kernel for it (upgrade with --opset)";
+            var reason = Target == ElementType.BFloat16
+                ? $"the model imports ONNX opset {Patterns.Opset(model)}: ONNX admits bfloat16 for most ops from opset {BFloat16Opset.Required} (--quantize bf16 upgrades the model first)"
+                : $"the model imports ONNX opset {Patterns.Opset(model)}: before opset {HalfPrecisionOps.MinimumOpset}, Cast takes its type as a string and ONNX Runtime has no kernel for it (upgrade with --opset)";
             context.Decline("(model)", reason);
             Result = new HalfPrecisionResult { KeptFloat = [new KeptFloat("(model)", "", reason)] };
             return PassResult.Unchanged;

@@ -9,6 +9,8 @@ public static class HalfPrecisionPasses
 {
     public static IReadOnlyList<IPass> For(HalfPrecisionConversion conversion) =>
     [
+        // bfloat16 types are valid in ONNX's schemas for most ops only from opset 22 (a no-op for float16).
+        .. conversion.Target == Onnx.IR.ElementType.BFloat16 ? [new BFloat16Opset()] : Array.Empty<IPass>(),
         // The conversion reads every value's element type and the reductions' shapes.
         new InferShapes(),
         conversion,

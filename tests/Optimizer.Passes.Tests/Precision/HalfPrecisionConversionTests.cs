@@ -12,9 +12,9 @@ public class HalfPrecisionConversionTests
     private static readonly HalfPrecisionSettings Fp16 = new();
 
     /// <summary>x → MatMul(W) → Add(b) → Relu → Mul(Constant node) → y, with a ConstantOfShape and a Cast from int64 beside.</summary>
-    private static GraphBuilder Mlp()
+    private static GraphBuilder Mlp(long opset = 17)
     {
-        var b = new GraphBuilder();
+        var b = new GraphBuilder(opset);
         var x = b.Input("x", ElementType.Float, 2, 8);
         var h = b.Op("Relu", [b.Op("Add", [b.Op("MatMul", [x, b.RandomInitializer("w", 1f, 8, 4)]), b.RandomInitializer("bias", 0.5f, 4)])]);
         var scaled = b.Op("Mul", [h, b.Constant(Tensor.FromArray("c", [0.5f, 2f, -1f, 3f], 4))]);
@@ -250,15 +250,29 @@ public class HalfPrecisionConversionTests
     }
 
     [Fact]
-    public void BFloat16ConvertsWithoutClampingAndTypesEveryValue()
+    public void BFloat16BelowOpset21IsDeclinedAndTheModelLeftAsItIs()
     {
         var b = Mlp();
+        var ops = string.Join(",", b.Graph.Nodes.Select(n => n.OpType));
+        var (result, _) = HalfPrecisionSupport.Convert(b.Model, Fp16 with { Target = ElementType.BFloat16 });
+        Assert.Equal(0, result.ConvertedNodes);
+        Assert.Contains("opset 22", Assert.Single(result.KeptFloat).Reason, StringComparison.Ordinal);
+        Assert.Equal(ops, string.Join(",", b.Graph.Nodes.Select(n => n.OpType)));
+        Assert.Equal(17, b.Model.GetOpset());
+        Assert.DoesNotContain(b.Graph.DefinedValues(), v => v.ElementType == ElementType.BFloat16);
+    }
+
+    [Fact]
+    public void BFloat16ConvertsWithoutClampingAndTypesEveryValue()
+    {
+        var b = Mlp(opset: 21);
         b.Graph.AddInitializer(Tensor.FromArray("unused_big", [1e6f], 1));
         var (result, _) = HalfPrecisionSupport.Convert(b.Model, Fp16 with { Target = ElementType.BFloat16 });
         Assert.Empty(result.Clamped);
         Assert.All(b.Graph.Nodes.Where(n => n.OpType is "MatMul" or "Relu" or "Mul"), n => Assert.Equal(ElementType.BFloat16, n.Output().ElementType));
         Assert.Equal(ElementType.BFloat16, b.Graph.Initializers.Single(i => i.Name == "w").Initializer!.ElementType);
         Assert.Equal(ElementType.Float, b.Graph.Outputs[0].ElementType);
+        Assert.Equal(22, b.Model.GetOpset());
         Assert.Equal((ushort)0x3F80, HalfTensors.ToBFloat16(1f));
         Assert.Equal((ushort)0x4049, HalfTensors.ToBFloat16(3.14159f));
     }
