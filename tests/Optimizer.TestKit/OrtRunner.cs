@@ -53,9 +53,14 @@ public static class OrtRunner
     public static Dictionary<string, TestTensor> Run(Model model, IReadOnlyDictionary<string, TestTensor> inputs) =>
         Run(ModelWriter.ToBytes(model), inputs);
 
-    public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs)
+    public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs) =>
+        Run(modelBytes, inputs, GraphOptimizationLevel.ORT_DISABLE_ALL);
+
+    /// <summary>As <see cref="Run(byte[], IReadOnlyDictionary{string, TestTensor})"/> with ONNX Runtime's own optimizations at <paramref name="level"/>.</summary>
+    public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs, GraphOptimizationLevel level)
     {
         using var options = NewOptions();
+        options.GraphOptimizationLevel = level;
         using var session = new InferenceSession(modelBytes, options);
         return Run(session, inputs);
     }
