@@ -14,8 +14,6 @@ namespace Optimizer.Passes.Tests.Conformance;
 /// </summary>
 public sealed class BackendSuiteTests(ITestOutputHelper output)
 {
-    private static readonly HashSet<string> RandomOps = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"];
-
     /// <summary>Every backend-suite model not compared before and after the passes, with the reason.</summary>
     private static readonly ExcludedModels Excluded = new ExcludedModels()
         .AddOnnxRuntimeGaps()
@@ -29,33 +27,8 @@ public sealed class BackendSuiteTests(ITestOutputHelper output)
         int changed = 0;
         var failed = new Dictionary<string, string>();
         var compared = new List<string>();
-        foreach (var path in models)
+        foreach (var (name, model, inputs, expected) in BackendCases.Load(models, failed, "before the passes"))
         {
-            var name = Path.GetFileName(Path.GetDirectoryName(path))!;
-            Model model;
-            Dictionary<string, TestTensor>? inputs;
-            Dictionary<string, TestTensor> expected;
-            try
-            {
-                model = ModelReader.Read(path);
-                inputs = ReferenceData.BackendInputs(path, model);
-                if (inputs is null)
-                {
-                    failed[name] = "no test_data_set_0 inputs";
-                    continue;
-                }
-                if (model.Graph.AllNodes().FirstOrDefault(n => RandomOps.Contains(n.OpType) && n.OpType != "Dropout" || IsTrainingDropout(n)) is { } randomNode)
-                {
-                    failed[name] = "random op " + randomNode.OpType;
-                    continue;
-                }
-                expected = OrtRunner.Run(File.ReadAllBytes(path), inputs);
-            }
-            catch (Exception e)
-            {
-                failed[name] = $"before the passes: {e.GetType().Name}: {FirstLine(e.Message)}";
-                continue;
-            }
             var nodes = Pipelines.NodeCount(model);
             try
             {
@@ -72,15 +45,11 @@ public sealed class BackendSuiteTests(ITestOutputHelper output)
             }
             catch (Exception e)
             {
-                failed[name] = $"after the passes: {e.GetType().Name}: {FirstLine(e.Message)}";
+                failed[name] = $"after the passes: {e.GetType().Name}: {BackendCases.FirstLine(e.Message)}";
             }
         }
         output.WriteLine($"{models.Count} models: {compared.Count} keep their outputs ({changed} changed by the passes), {failed.Count} not compared or differ ({Excluded.Count} listed)");
         Assert.True(compared.Count > 800, $"only {compared.Count} models were compared");
         Excluded.Check(failed, compared, output.WriteLine);
     }
-
-    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
-
-    private static bool IsTrainingDropout(Node n) => n.OpType == "Dropout" && n.Input(2) is not null;
 }

@@ -16,8 +16,6 @@ namespace Optimizer.Passes.Tests.Precision;
 /// </summary>
 public sealed class BackendSuiteHalfPrecisionTests(ITestOutputHelper output)
 {
-    private static readonly HashSet<string> RandomOps = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"];
-
     private static readonly ExcludedModels Excluded = new ExcludedModels()
         .AddOnnxRuntimeGaps()
         .AddTestKitGaps();
@@ -30,33 +28,8 @@ public sealed class BackendSuiteHalfPrecisionTests(ITestOutputHelper output)
         var passed = new List<string>();
         var (converted, nothing) = (0, 0);
         var declined = new Dictionary<string, int>();
-        foreach (var path in models)
+        foreach (var (name, model, inputs, expected) in BackendCases.Load(models, failed, "the float32 model"))
         {
-            var name = Path.GetFileName(Path.GetDirectoryName(path))!;
-            Model model;
-            Dictionary<string, TestTensor>? inputs;
-            Dictionary<string, TestTensor> expected;
-            try
-            {
-                model = ModelReader.Read(path);
-                inputs = ReferenceData.BackendInputs(path, model);
-                if (inputs is null)
-                {
-                    failed[name] = "no test_data_set_0 inputs";
-                    continue;
-                }
-                if (model.Graph.AllNodes().FirstOrDefault(n => RandomOps.Contains(n.OpType) || n.OpType == "Dropout" && n.Input(2) is not null) is { } random)
-                {
-                    failed[name] = "random op " + random.OpType;
-                    continue;
-                }
-                expected = OrtRunner.Run(File.ReadAllBytes(path), inputs);
-            }
-            catch (Exception e)
-            {
-                failed[name] = $"the float32 model: {e.GetType().Name}: {FirstLine(e.Message)}";
-                continue;
-            }
             try
             {
                 var (result, _) = HalfPrecisionSupport.Convert(model, new HalfPrecisionSettings());
@@ -82,7 +55,7 @@ public sealed class BackendSuiteHalfPrecisionTests(ITestOutputHelper output)
             }
             catch (Exception e)
             {
-                failed[name] = $"converted: {e.GetType().Name}: {FirstLine(e.Message)}";
+                failed[name] = $"converted: {e.GetType().Name}: {BackendCases.FirstLine(e.Message)}";
             }
         }
         output.WriteLine($"{models.Count} models: {converted} converted and agree, {nothing} have no float32 computation, {passed.Count - converted - nothing} declined (every float node kept float32), "
@@ -95,5 +68,4 @@ public sealed class BackendSuiteHalfPrecisionTests(ITestOutputHelper output)
 
     private static string Dims(TestTensor t) => "[" + string.Join(",", t.Dims) + "]";
 
-    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 }
