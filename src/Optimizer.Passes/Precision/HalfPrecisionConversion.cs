@@ -21,7 +21,8 @@ public sealed record HalfPrecisionResult
 /// graph (If/Loop/Scan bodies too):
 /// <list type="bullet">
 /// <item>a converted node's float32 outputs become half (except outputs float32 by the spec), and its attributes follow:
-/// Cast <c>to</c>, Constant and ConstantOfShape <c>value</c>, EyeLike <c>dtype</c>;</item>
+/// Cast <c>to</c>, Constant and ConstantOfShape <c>value</c> (EyeLike and the random ops, which take their type from
+/// <c>dtype</c>, stay float32: see <see cref="HalfPrecisionOps"/>);</item>
 /// <item>float32 constants (initializers, Constant nodes) read only in half are converted in place (clamped, see
 /// <see cref="HalfTensors"/>); read both ways, a half copy is added;</item>
 /// <item>then every read of a value whose type differs from what its reader needs gets a Cast, one per value and type
@@ -174,9 +175,6 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
         {
             case "Cast" when node.GetInt("to", 0) == (long)ElementType.Float:
                 node.SetAttribute(Attribute.FromInt("to", (long)Target));
-                return null;
-            case "EyeLike" when node.GetInt("dtype", -1) == (long)ElementType.Float:
-                node.SetAttribute(Attribute.FromInt("dtype", (long)Target));
                 return null;
             case "ConstantOfShape":
                 if (node.GetAttribute("value") is { Tensor: { ElementType: ElementType.Float } v })

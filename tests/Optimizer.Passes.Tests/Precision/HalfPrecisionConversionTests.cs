@@ -145,6 +145,36 @@ public class HalfPrecisionConversionTests
     }
 
     [Fact]
+    public void ALoopBodyIsConvertedInsideWhileItsCarriedValueStaysFloat32()
+    {
+        // y = x; for 3 iterations: y = Tanh(y * w + b)
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 4);
+        var w = b.RandomInitializer("w", 1f, 4, 4);
+        var bias = b.RandomInitializer("bias", 0.5f, 4);
+        var body = new Graph("body");
+        body.AddInput("i", new TensorTypeInfo(ElementType.Int64, GraphBuilder.ShapeOf()));
+        var condIn = body.AddInput("cond_in", new TensorTypeInfo(ElementType.Bool, GraphBuilder.ShapeOf()));
+        var carried = body.AddInput("y_in", new TensorTypeInfo(ElementType.Float, GraphBuilder.ShapeOf(1, 4)));
+        var step = b.NodeIn(body, "Tanh", [b.NodeIn(body, "Add", [b.NodeIn(body, "MatMul", [carried, w], 1, []).Output(), bias], 1, []).Output()], 1, []).Output();
+        step.Type = new TensorTypeInfo(ElementType.Float, GraphBuilder.ShapeOf(1, 4));
+        var condOut = b.NodeIn(body, "Identity", [condIn], 1, []).Output();
+        condOut.Type = new TensorTypeInfo(ElementType.Bool, GraphBuilder.ShapeOf());
+        body.AddOutput(condOut);
+        body.AddOutput(step);
+        var loop = b.Node("Loop", [b.Initializer("trips", [3L]), b.Initializer("go", [true]), x], 1, ("body", body));
+        b.Output(b.Op("Relu", [loop.Output()]));
+        var before = ModelWriter.ToBytes(b.Model);
+        HalfPrecisionSupport.Convert(b.Model, Fp16);
+        var converted = b.Graph.Nodes.Single(n => n.OpType == "Loop").Subgraphs.Single();
+        Assert.Equal(ElementType.Float16, converted.Nodes.Single(n => n.OpType == "MatMul").Output().ElementType);
+        Assert.Equal(ElementType.Float, converted.Inputs[2].ElementType);
+        Assert.Equal(ElementType.Float, converted.Outputs[1].ElementType);
+        Assert.Equal(ElementType.Float16, b.Graph.Initializers.Single(i => i.Name == "w").Initializer!.ElementType);
+        Assert.InRange(OrtRunner.MaxRelativeError(ModelReader.Read(new MemoryStream(before), null), b.Model, OrtRunner.SeededInputs(b.Model)), 0, 3e-3);
+    }
+
+    [Fact]
     public void AnAdditiveMaskOfFloat32LowestIsClampedAndStillMasks()
     {
         // scores + (1 - m) * -3.4028235e38, then Softmax: the arctic_embed_xs mask
