@@ -21,7 +21,8 @@ public sealed class QuantizeOptionSet
     private readonly Option<DirectoryInfo?> _calibrate = new("--calibrate")
     {
         HelpName = "DIR",
-        Description = "Calibration data (the formats --validate reads): activation ranges for static INT8. OUT/calibration.json keeps them.",
+        Description = "Calibration data (the formats --validate reads): activation ranges for static INT8. OUT/calibration.json keeps them. "
+                      + "With fp16: the range check (nodes whose values would overflow float16 stay float32).",
     };
 
     private readonly Option<string?> _method = new("--calibration-method")
