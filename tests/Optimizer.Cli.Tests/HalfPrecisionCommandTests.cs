@@ -66,6 +66,23 @@ public class HalfPrecisionCommandTests
         Assert.Equal(90000, checkedOutputs["square"].AsDoubles()[0], 1);
     }
 
+    [Fact]
+    public void TheRangeCheckObservesValuesInsideIfBranches()
+    {
+        // Silero VAD: its computation sits in If branches; one reference frame (input, sr, h, c) as calibration data.
+        using var dir = TestPaths.NewTempDir();
+        var data = dir.File("vad");
+        Directory.CreateDirectory(data);
+        foreach (var name in new[] { "input", "sr", "h", "c" })
+            File.Copy(Path.Combine(TestPaths.SharedModels, "ref", "silero_vad_legacy", name + ".npy"), Path.Combine(data, name + "_0000.npy"));
+        var result = CliRunner.Run(TestPaths.SharedModel("silero_vad_legacy.onnx"), "-o", dir.File("out"), "--quantize", "fp16", "--calibrate", data);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("out"), "report.json")));
+        var check = report.RootElement.GetProperty("halfPrecision").GetProperty("rangeCheck").GetString()!;
+        Assert.Matches(@"^\d{3} float values observed on 1 samples", check);
+    }
+
     /// <summary>square = (x*300)^2 (over 65504 for |x| above 0.85) and y = Sqrt(square) - 1; data: 8 samples of x in [-1, 1].</summary>
     private static (string Model, string Data) OverflowingModel(TempDir dir)
     {

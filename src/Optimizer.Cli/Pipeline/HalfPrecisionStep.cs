@@ -36,7 +36,8 @@ public static class HalfPrecisionStep
             stderr.WriteLine($"warning: constant '{c.Tensor}' holds {c.AboveRange} value(s) beyond float16's ±65504 (down to {c.Min:G4}, up to {c.Max:G4}): clamped to ±65504");
         var rangeCheck = half.Target == ElementType.BFloat16 ? "none needed: bfloat16 has float32's range"
             : ranges is null ? NoRangeCheck
-            : $"{ranges.Ranges.Count} float values observed on {ranges.Samples} samples of {q.CalibrateDir}; {result.KeptFloat.Count(k => k.Reason.Contains("calibration data", StringComparison.Ordinal) || k.Reason.Contains("would reach", StringComparison.Ordinal))} nodes kept float32 for their range";
+            : $"{ranges.Ranges.Count} float values observed on {ranges.Samples} samples of {q.CalibrateDir}"
+              + (ranges.Unobserved > 0 ? $" ({ranges.Unobserved} inside If/Loop/Scan bodies could not be observed and are not checked)" : "") + $"; {result.KeptFloat.Count(k => k.Reason.Contains("calibration data", StringComparison.Ordinal) || k.Reason.Contains("would reach", StringComparison.Ordinal))} nodes kept float32 for their range";
         if (ranges is null && half.Target == ElementType.Float16) stderr.WriteLine("warning: " + NoRangeCheck + "; give --calibrate DIR to check");
         var report = new HalfPrecisionReport
         {
@@ -76,11 +77,17 @@ public static class HalfPrecisionStep
     {
         if (q.CalibrateDir is not { } folder) return null;
         PassRunner.Run(model, [new InferShapes()], context);
-        var names = model.Graph.AllGraphs().SelectMany(g => g.Nodes).Where(n => !n.IsConstantNode)
-            .SelectMany(n => n.Outputs).Where(v => v is { ElementType: ElementType.Float }).Select(v => v!.Name)
+        // The calibrator lifts body values to the main graph, but for a body's own outputs, values made by control flow
+        // inside a body, and values two bodies down, its run yields no tensor (ONNX_TYPE_UNKNOWN, found on Silero VAD):
+        // those are not observed (the report counts them); an If branch's output i takes the range of the If's output i.
+        var values = model.Graph.AllGraphs().SelectMany(g => g.Nodes).Where(n => !n.IsConstantNode)
+            .SelectMany(n => n.Outputs).OfType<Value>().Where(v => v.ElementType == ElementType.Float).ToList();
+        var observable = values.Where(v => v.Graph?.ParentNode is null
+            || (v.Graph.Parent?.ParentNode is null && !v.IsGraphOutput && v.Producer?.Subgraphs.Any() == false)).ToList();
+        var names = observable.Select(v => v.Name)
             .Concat(model.Graph.Inputs.Where(v => v.ElementType == ElementType.Float && !v.IsInitializer).Select(v => v.Name))
             .Distinct(StringComparer.Ordinal).ToList();
-        if (names.Count == 0) return new ObservedRanges(new Dictionary<string, ValueRange>(), 0);
+        if (names.Count == 0) return new ObservedRanges(new Dictionary<string, ValueRange>(), 0, values.Count);
         var data = InputData.Open(folder, options);
         var settings = new CalibrationSettings { Method = CalibrationMethod.MinMax, MaxSamples = q.CalibrationSamples };
         var total = q.CalibrationSamples is { } n ? Math.Min(n, data.Count) : data.Count;
@@ -92,12 +99,17 @@ public static class HalfPrecisionStep
         // A value observed non-finite (an overflow already in float32) counts as beyond any range.
         foreach (var (name, t) in statistics.Tensors)
             if (t.NonFiniteCount > 0) ranges[name] = new ValueRange(float.NegativeInfinity, float.PositiveInfinity);
-        return new ObservedRanges(ranges, statistics.SampleCount);
+        foreach (var v in values.Where(v => v.IsGraphOutput && v.Graph?.ParentNode is { OpType: "If" }))
+        {
+            var index = v.Graph!.Outputs.ToList().IndexOf(v);
+            if (v.Graph.ParentNode!.Outputs.ElementAtOrDefault(index) is { } outer && ranges.TryGetValue(outer.Name, out var range)) ranges.TryAdd(v.Name, range);
+        }
+        return new ObservedRanges(ranges, statistics.SampleCount, values.Count(v => !ranges.ContainsKey(v.Name)));
     }
 }
 
 /// <summary>Observed min/max of float values, and on how many samples.</summary>
-public sealed record ObservedRanges(IReadOnlyDictionary<string, ValueRange> Ranges, int Samples);
+public sealed record ObservedRanges(IReadOnlyDictionary<string, ValueRange> Ranges, int Samples, int Unobserved);
 
 /// <summary>What the half-precision step did: the report, the pass records, the nodes converted, the ranges observed.</summary>
 public sealed record HalfPrecisionOutcome(HalfPrecisionReport Report, IReadOnlyList<PassRecord> Records, IReadOnlyList<string> Nodes, ObservedRanges? Ranges);
