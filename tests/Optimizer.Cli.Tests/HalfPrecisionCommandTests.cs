@@ -144,10 +144,11 @@ public class HalfPrecisionCommandTests
     [InlineData("contradict", "--quantize", "fp16", "--keep-io-types", "--no-keep-io-types")]
     [InlineData("expected int8, fp16 or bf16", "--quantize", "fp8")]
     [InlineData("--calibration-samples needs --calibrate", "--quantize", "fp16", "--calibration-samples", "3")]
+    [InlineData("validate with --keep-io-types", "--quantize", "fp16", "--no-keep-io-types", "--validate", "VALIDATE")]
     public void BadCombinationsExit2WithOneLineAndWriteNothing(string message, params string[] args)
     {
         using var dir = TestPaths.NewTempDir();
-        var result = CliRunner.Run([TinyCnn, "-o", dir.File("out"), .. args]);
+        var result = CliRunner.Run([TinyCnn, "-o", dir.File("out"), .. args.Select(a => a == "VALIDATE" ? Held : a)]);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Stderr);

@@ -19,6 +19,8 @@ public static class HalfPrecisionBudget
         TextWriter stderr, PipelineValidation? validation)
     {
         if (validation is null) return HalfPrecisionStep.Run(model, q, options, context, stderr);
+        if (!q.Half!.KeepIoTypes)
+            throw new Onnx.Errors.InvalidInputException("--validate feeds the data to both models as it is, in float32: with --no-keep-io-types the model takes half inputs; validate with --keep-io-types (the default)");
         var fp32 = ModelWriter.ToBytes(model);
         var data = InputData.Open(validation.DataDir, options);
         var steps = new List<BudgetStep>();
