@@ -45,6 +45,58 @@ public sealed class ExcludedModels
         .Add("ONNX Runtime has no CPU kernel for BitShift(11)",
             "test_bitshift_left_uint16", "test_bitshift_right_uint16");
 
+    /// <summary>
+    /// The backend-suite models a run of the float32 model on test_data_set_0 cannot compare here: random ops, inputs
+    /// or outputs the test kit does not hold, and kernels ONNX Runtime lacks for the operator versions they use. Shared
+    /// by the suite tests that run each model as it is before changing it.
+    /// </summary>
+    public ExcludedModels AddTestKitGaps() => this
+        .Add("random op: a fresh draw per run",
+            "test_bernoulli", "test_bernoulli_double", "test_bernoulli_double_expanded", "test_bernoulli_expanded", "test_bernoulli_seed",
+            "test_bernoulli_seed_expanded", "test_training_dropout", "test_training_dropout_default", "test_training_dropout_default_mask",
+            "test_training_dropout_mask", "test_training_dropout_zero_ratio", "test_training_dropout_zero_ratio_mask")
+        .Add("the test kit passes uint32 inputs as int32",
+            "test_bitshift_left_uint32", "test_bitshift_right_uint32", "test_max_uint32", "test_min_uint32", "test_mod_uint32")
+        .Add("the test kit passes uint64 inputs as int64",
+            "test_bitshift_left_uint64", "test_bitshift_right_uint64", "test_max_uint64", "test_min_uint64", "test_mod_uint64")
+        .Add("the test kit passes bfloat16 inputs as int16",
+            "test_cast_BFLOAT16_to_FLOAT", "test_castlike_BFLOAT16_to_FLOAT", "test_castlike_BFLOAT16_to_FLOAT_expanded",
+            "test_castlike_FLOAT_to_BFLOAT16", "test_castlike_FLOAT_to_BFLOAT16_expanded")
+        .Add("the test kit does not hold string or bfloat16 tensors",
+            "test_cast_FLOAT_to_BFLOAT16", "test_cast_FLOAT_to_STRING", "test_cast_STRING_to_FLOAT", "test_castlike_FLOAT_to_STRING",
+            "test_castlike_FLOAT_to_STRING_expanded", "test_castlike_STRING_to_FLOAT", "test_castlike_STRING_to_FLOAT_expanded",
+            "test_strnorm_model_monday_casesensintive_lower", "test_strnorm_model_monday_casesensintive_nochangecase",
+            "test_strnorm_model_monday_casesensintive_upper", "test_strnorm_model_monday_empty_output",
+            "test_strnorm_model_monday_insensintive_upper_twodim", "test_strnorm_model_nostopwords_nochangecase",
+            "test_strnormalizer_export_monday_casesensintive_lower", "test_strnormalizer_export_monday_casesensintive_nochangecase",
+            "test_strnormalizer_export_monday_casesensintive_upper", "test_strnormalizer_export_monday_empty_output",
+            "test_strnormalizer_export_monday_insensintive_upper_twodim", "test_strnormalizer_nostopwords_nochangecase")
+        .Add("the test kit passes int8 inputs as uint8",
+            "test_clip_default_int8_inbounds", "test_clip_default_int8_max", "test_clip_default_int8_min", "test_max_int8", "test_min_int8",
+            "test_mod_mixed_sign_int8")
+        .Add("ONNX Runtime does not run batchwise recurrent layers (layout 1)",
+            "test_gru_batchwise", "test_lstm_batchwise", "test_simple_rnn_batchwise")
+        .Add("sequence or optional input files: the tensor reader refuses them (their bytes read as a TensorProto give absurd dims)",
+            "test_identity_opt", "test_loop13_seq", "test_loop16_seq_none", "test_optional_get_element", "test_optional_get_element_sequence",
+            "test_optional_has_element", "test_optional_has_element_empty", "test_sequence_insert_at_back", "test_sequence_insert_at_front",
+            "test_sequence_map_extract_shapes", "test_sequence_map_extract_shapes_expanded")
+        .Add("sequence inputs or outputs: the test kit runs tensors only",
+            "test_identity_sequence", "test_if_opt", "test_if_seq", "test_sequence_map_add_1_sequence_1_tensor",
+            "test_sequence_map_add_1_sequence_1_tensor_expanded", "test_sequence_map_add_2_sequences", "test_sequence_map_add_2_sequences_expanded",
+            "test_sequence_map_identity_1_sequence", "test_sequence_map_identity_1_sequence_1_tensor",
+            "test_sequence_map_identity_1_sequence_1_tensor_expanded", "test_sequence_map_identity_1_sequence_expanded",
+            "test_sequence_map_identity_2_sequences", "test_sequence_map_identity_2_sequences_expanded")
+        .Add("ONNX Runtime has no CPU kernel for Max(13)",
+            "test_max_int16", "test_max_uint16")
+        .Add("ONNX Runtime has no CPU kernel for Min(13)",
+            "test_min_int16", "test_min_uint16")
+        .Add("the test kit passes uint16 inputs as int16",
+            "test_mod_uint16")
+        .Add("ONNX Runtime has no CPU kernel for Pow(1)",
+            "test_operator_pow")
+        .Add("ONNX Runtime has no CPU kernel for Pow(15)",
+            "test_pow_types_float32_uint32", "test_pow_types_float32_uint64");
+
     public int Count => reasons.Count;
 
     public IEnumerable<string> Models => reasons.Keys;

@@ -53,9 +53,14 @@ public static class OrtRunner
     public static Dictionary<string, TestTensor> Run(Model model, IReadOnlyDictionary<string, TestTensor> inputs) =>
         Run(ModelWriter.ToBytes(model), inputs);
 
-    public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs)
+    public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs) =>
+        Run(modelBytes, inputs, GraphOptimizationLevel.ORT_DISABLE_ALL);
+
+    /// <summary>As <see cref="Run(byte[], IReadOnlyDictionary{string, TestTensor})"/> with ONNX Runtime's own optimizations at <paramref name="level"/>.</summary>
+    public static Dictionary<string, TestTensor> Run(byte[] modelBytes, IReadOnlyDictionary<string, TestTensor> inputs, GraphOptimizationLevel level)
     {
         using var options = NewOptions();
+        options.GraphOptimizationLevel = level;
         using var session = new InferenceSession(modelBytes, options);
         return Run(session, inputs);
     }
@@ -156,7 +161,7 @@ public static class OrtRunner
     {
         float[] f => OrtValue.CreateTensorValueFromMemory(f, t.Dims),
         double[] d => OrtValue.CreateTensorValueFromMemory(d, t.Dims),
-        Half[] h => OrtValue.CreateTensorValueFromMemory(h.Select(x => (Float16)BitConverter.HalfToUInt16Bits(x)).ToArray(), t.Dims),
+        Half[] h => OrtValue.CreateTensorValueFromMemory(h.Select(x => new Float16(BitConverter.HalfToUInt16Bits(x))).ToArray(), t.Dims),
         long[] l => OrtValue.CreateTensorValueFromMemory(l, t.Dims),
         int[] i => OrtValue.CreateTensorValueFromMemory(i, t.Dims),
         bool[] b => OrtValue.CreateTensorValueFromMemory(b, t.Dims),
@@ -177,7 +182,7 @@ public static class OrtRunner
         {
             TensorElementType.Float => new(ElementType.Float, dims, v.GetTensorDataAsSpan<float>().ToArray()),
             TensorElementType.Double => new(ElementType.Double, dims, v.GetTensorDataAsSpan<double>().ToArray()),
-            TensorElementType.Float16 => new(ElementType.Float16, dims, v.GetTensorDataAsSpan<ushort>().ToArray().Select(BitConverter.UInt16BitsToHalf).ToArray()),
+            TensorElementType.Float16 => new(ElementType.Float16, dims, v.GetTensorDataAsSpan<Float16>().ToArray().Select(h => BitConverter.UInt16BitsToHalf(h.value)).ToArray()),
             TensorElementType.Int64 => new(ElementType.Int64, dims, v.GetTensorDataAsSpan<long>().ToArray()),
             TensorElementType.Int32 => new(ElementType.Int32, dims, v.GetTensorDataAsSpan<int>().ToArray()),
             TensorElementType.Bool => new(ElementType.Bool, dims, v.GetTensorDataAsSpan<bool>().ToArray()),

@@ -12,15 +12,17 @@ public sealed class QuantizeOptionSet
 {
     private readonly Option<string?> _quantize = new("--quantize")
     {
-        HelpName = "int8",
+        HelpName = "int8|fp16|bf16",
         Description = "Quantize to INT8 after the FP32 passes: static Q/DQ with --calibrate or --calibration-table, dynamic otherwise "
-                      + "(weights int8 ahead of time, activations at run time).",
+                      + "(weights int8 ahead of time, activations at run time). fp16/bf16: float computation in half precision "
+                      + "(--calibrate DIR then checks the ranges; nodes that would overflow stay float32).",
     };
 
     private readonly Option<DirectoryInfo?> _calibrate = new("--calibrate")
     {
         HelpName = "DIR",
-        Description = "Calibration data (the formats --validate reads): activation ranges for static INT8. OUT/calibration.json keeps them.",
+        Description = "Calibration data (the formats --validate reads): activation ranges for static INT8. OUT/calibration.json keeps them. "
+                      + "With fp16: the range check (nodes whose values would overflow float16 stay float32).",
     };
 
     private readonly Option<string?> _method = new("--calibration-method")
@@ -63,9 +65,11 @@ public sealed class QuantizeOptionSet
                       + "and fold the scale into the weight and the LayerNorm or MatMul before it (exact in FP32). ALPHA in [0, 1], e.g. 0.5; needs --calibrate.",
     };
 
+    private readonly HalfPrecisionOptionSet _half = new();
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant })
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }.Concat(_half.Options))
             command.Options.Add(option);
     }
 
@@ -77,12 +81,13 @@ public sealed class QuantizeOptionSet
         {
             var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }
                 .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
-            return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8");
+            if (_half.Stray(parse) is { } half) throw new InvalidInputException($"{half.Name} needs --quantize fp16 or bf16");
+            return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8, fp16 or bf16");
         }
-        if (mode != "int8")
-            throw new InvalidInputException(mode == "fp16"
-                ? "--quantize fp16 is not built yet; --quantize int8 is"
-                : $"--quantize '{mode}': expected int8");
+        if (mode is "fp16" or "bf16")
+            return _half.Read(parse, mode, [_method, _percentile, _table, _target, _perTensor, _smoothQuant], () => ReadHalfCommon(parse));
+        if (mode != "int8") throw new InvalidInputException($"--quantize '{mode}': expected int8, fp16 or bf16");
+        if (_half.Stray(parse) is { } o8) throw new InvalidInputException($"{o8.Name} needs --quantize fp16 or bf16");
         var calibrate = parse.GetValue(_calibrate)?.FullName;
         var table = parse.GetValue(_table)?.FullName;
         if (calibrate is not null && table is not null) throw new InvalidInputException("--calibrate and --calibration-table both give ranges; choose one");
@@ -110,6 +115,21 @@ public sealed class QuantizeOptionSet
             Target = target,
             PerTensor = parse.GetValue(_perTensor),
             SmoothQuant = smooth,
+            Exclude = (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+    }
+
+    /// <summary>The options fp16/bf16 share with INT8: --calibrate (their range check), --calibration-samples, --exclude.</summary>
+    private QuantizeOptions ReadHalfCommon(ParseResult parse)
+    {
+        var calibrate = parse.GetValue(_calibrate)?.FullName;
+        if (calibrate is not null) Runtime.Data.DataOptions.CheckFolder(calibrate, "--calibrate");
+        if (parse.GetValue(_samples) is < 1) throw new InvalidInputException("--calibration-samples must be at least 1");
+        if (calibrate is null && parse.GetResult(_samples) is { Implicit: false }) throw new InvalidInputException("--calibration-samples needs --calibrate DIR");
+        return new QuantizeOptions
+        {
+            CalibrateDir = calibrate,
+            CalibrationSamples = parse.GetValue(_samples),
             Exclude = (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
     }

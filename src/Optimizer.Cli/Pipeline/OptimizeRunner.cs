@@ -44,14 +44,17 @@ public static class OptimizeRunner
         var before = ModelSummary.Of(model);
         // 2. choose and run the passes (quantization needs opset 13: older models are upgraded first)
         var opsetBefore = Patterns.Opset(model);
-        var passOptions = options.Quantize is null ? options : options with { Opset = QuantizationStep.OpsetFor(model, options.Opset) };
+        var passOptions = options.Quantize is null ? options
+            : options with { Opset = options.Quantize.Half is { } h ? HalfPrecisionStep.OpsetFor(model, options.Opset, h) : QuantizationStep.OpsetFor(model, options.Opset) };
         var passes = PassSelection.Choose(passOptions);
         var context = new PassContext(PassSelection.Settings(passOptions), cancellation: cancel);
         var records = PassRunner.Run(model, passes, context).ToList();
         cancel.ThrowIfCancellationRequested();
         // 3. quantize the optimized FP32 model
         QuantizationOutcome? quantized = null;
-        if (options.Quantize is { } q)
+        var half = options.Quantize is { Half: not null } hq ? HalfPrecisionBudget.Run(model, hq, options, context, stderr ?? TextWriter.Null, validation) : null;
+        records.AddRange(half?.Records ?? []);
+        if (options.Quantize is { Half: null } q)
         {
             records.AddRange(QuantizationStep.Prepare(model, q, options, context, stderr ?? TextWriter.Null));
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
@@ -87,10 +90,12 @@ public static class OptimizeRunner
             After = ModelSummary.Of(ModelReader.Read(outModel)),
             Seconds = clock.Elapsed.TotalSeconds,
             Quantization = quantized?.Report,
+            HalfPrecision = half?.Report,
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), Json.Serialize(report) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), ReportMarkdown.Render(report));
         WriteManifest(options, outDir, outModel, quantized?.Report);
+        if (half is not null) HalfPrecisionManifest.Write(outDir, half.Report);
         // 5. tell the user
         stdout.Write(options.Json ? Json.Serialize(report) + "\n" : Summary(report, options.Explain));
         return ExitCodes.Success;

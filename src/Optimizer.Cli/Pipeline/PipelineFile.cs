@@ -98,6 +98,8 @@ public static class PipelineFile
         new("per-tensor", Kind.Flag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
         new("smooth-quant", Kind.Number, "--smooth-quant"),
+        new("keep-io-types", Kind.Flag, "--keep-io-types"),
+        new("no-keep-io-types", Kind.Flag, "--no-keep-io-types"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
     ];

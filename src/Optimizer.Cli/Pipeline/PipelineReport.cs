@@ -20,4 +20,6 @@ public sealed record PipelineReport
     public required double Seconds { get; init; }
     /// <summary>What <c>--quantize</c> did; null when not asked.</summary>
     public QuantizationReport? Quantization { get; init; }
+    /// <summary>What <c>--quantize fp16|bf16</c> did; null when not asked.</summary>
+    public HalfPrecisionReport? HalfPrecision { get; init; }
 }

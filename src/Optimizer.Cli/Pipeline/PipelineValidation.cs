@@ -57,7 +57,7 @@ public sealed record PipelineValidation
         // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.
         var code = ValidationRun.Run(validation, folder, JUnit, json: false, options.Json ? TextWriter.Null : stdout, stderr, cancel);
         MergeIntoReport(outDir, folder);
-        if (options.Quantize is not null) WarnWhenSlower(folder, stderr);
+        if (options.Quantize is { Half: null }) WarnWhenSlower(folder, stderr);
         return code;
     }
 

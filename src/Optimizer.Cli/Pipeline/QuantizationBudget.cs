@@ -12,15 +12,12 @@ namespace Optimizer.Cli.Pipeline;
 /// Quantization within an accuracy budget. The FP32 model (after the passes) is quantized and measured against
 /// the input model on the --validate data. While a gate is missed, the quantized nodes are ranked once by
 /// sensitivity (the output SQNR against FP32 when only that node is quantized) and the most sensitive go back to
-/// float, 1, then 2, 4, ... at a time, re-quantizing (with the same calibrated ranges) and re-validating, until the
-/// budget holds or nothing is left; the last model tried is kept either way. With --validate, the per-layer SQNR of
+/// float (<see cref="BudgetSearch"/>: 1, then 2, 4, ... at a time, then bisection), re-quantizing (with the same
+/// calibrated ranges) and re-validating, until the budget holds or nothing is left. With --validate, the per-layer SQNR of
 /// the final model against FP32 goes into the report.
 /// </summary>
 public static class QuantizationBudget
 {
-    /// <summary>At most this many extra rounds narrow down how many nodes must be float once a round has passed.</summary>
-    private const int BisectRounds = 4;
-
     public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context,
         TextWriter stderr, PipelineValidation? validation)
     {
@@ -45,25 +42,12 @@ public static class QuantizationBudget
             return new Round(inFloat, candidate, outcome, report.Passed, keep);
         }
 
-        var best = Try(0);
-        if (!best.Passed && validation.Gates.Count > 0)
+        var best = BudgetSearch.Run(Try, r => r.Passed, r => r.InFloat, first =>
         {
-            ranking = Rank(fp32, best.Outcome.Nodes, q, options, context, stderr, table, data);
-            // Double the nodes in float until the budget holds, then bisect between the last miss and the first hit.
-            var missed = 0;
-            for (var n = 1; !best.Passed && missed < ranking.Count; n = Math.Min(n * 2, ranking.Count))
-            {
-                var round = Try(n);
-                if (round.Passed) best = round;
-                else (missed, best) = (n, round);
-            }
-            for (var i = 0; best.Passed && best.InFloat - missed > 1 && i < BisectRounds; i++)
-            {
-                var round = Try((missed + best.InFloat) / 2);
-                if (round.Passed) best = round;
-                else missed = round.InFloat;
-            }
-        }
+            if (validation.Gates.Count == 0) return 0;
+            ranking = Rank(fp32, first.Outcome.Nodes, q, options, context, stderr, table, data);
+            return ranking.Count;
+        });
         CopyInto(model, best.Model);
         var layers = MeasureLayers(fp32, best.Outcome.Nodes, best.Model, data, context.Cancellation);
         var budget = validation.Gates.Count == 0 ? null : new BudgetReport(best.Passed, best.KeptInFloat, steps, ranking);
@@ -83,7 +67,7 @@ public static class QuantizationBudget
         return (candidate, outcome);
     }
 
-    private static ValidationReport Validate(Model candidate, ScratchFile scratch, OptimizeOptions options, PipelineValidation validation, CancellationToken cancel)
+    internal static ValidationReport Validate(Model candidate, ScratchFile scratch, OptimizeOptions options, PipelineValidation validation, CancellationToken cancel)
     {
         File.WriteAllBytes(scratch.Path, ModelWriter.ToBytes(candidate));
         return Validator.Run(new ValidateOptions
@@ -127,7 +111,7 @@ public static class QuantizationBudget
         IReadOnlyDictionary<string, (string, string)> nodes, DataSet data, CancellationToken cancel) =>
         LayerErrorMeter.Measure(fp32, ModelWriter.ToBytes(candidate), values, nodes, data.Read(), cancel);
 
-    private static void CopyInto(Model target, Model source)
+    internal static void CopyInto(Model target, Model source)
     {
         target.Graph = source.Graph;
         target.IrVersion = source.IrVersion;
@@ -135,7 +119,7 @@ public static class QuantizationBudget
         target.OpsetImports.AddRange(source.OpsetImports);
     }
 
-    private sealed class ScratchFile : IDisposable
+    internal sealed class ScratchFile : IDisposable
     {
         public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"optimizer-budget-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
 

@@ -27,6 +27,9 @@ public sealed record QuantizeOptions
     /// <summary>SmoothQuant's migration strength α in [0, 1] (<c>--smooth-quant</c>); null leaves the activations as they are.</summary>
     public double? SmoothQuant { get; init; }
 
+    /// <summary><c>--quantize fp16|bf16</c>: half precision instead of INT8; null for INT8.</summary>
+    public HalfPrecisionOptions? Half { get; init; }
+
     public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
 
     public string Mode => IsStatic ? "static" : "dynamic";

@@ -31,6 +31,7 @@ public static class ReportMarkdown
                 sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {(p.Changed ? PassSummaryText.Describe(p) : "nothing")} | {p.Declines} | {p.Seconds * 1000:0} |");
         }
         if (r.Quantization is { } q) Quantization(sb, q);
+        if (r.HalfPrecision is { } h) HalfPrecisionMarkdown.Render(sb, h);
         if (r.Declines.Count > 0)
         {
             sb.AppendLine();

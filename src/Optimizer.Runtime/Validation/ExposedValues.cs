@@ -36,7 +36,8 @@ internal sealed class ExposedValues
             var type = value.TensorType?.ElementType ?? inferred?.GetElementType(value) ?? ElementType.Undefined;
             // A value whose type nobody knows is taken as float (what a layer's output nearly always is); a value
             // known to be of another type (int8 in a quantized model, int64 shapes) is not comparable and skipped.
-            if (value.Type is null or TensorTypeInfo && type is ElementType.Float or ElementType.Undefined)
+            // Half values (a float16/bfloat16 model) compare with float32 once widened, exactly.
+            if (value.Type is null or TensorTypeInfo && type is ElementType.Float or ElementType.Float16 or ElementType.BFloat16 or ElementType.Undefined)
                 floats[value.Name] = value;
         }
         return new ExposedValues(parsed, floats);

@@ -78,5 +78,14 @@ public static class LayerErrorMeter
 
     private static ReadOnlySpan<float> Floats(HostTensor tensor, string value, Sample sample, string model) =>
         tensor.ElementType == TensorElementType.Float ? tensor.AsSpan<float>()
+        : tensor.ElementType == TensorElementType.Float16 ? Widen(tensor.AsSpan<Half>(), h => (float)h)
+        : tensor.ElementType == TensorElementType.BFloat16 ? Widen(tensor.AsSpan<ushort>(), b => BitConverter.UInt32BitsToSingle((uint)b << 16))
         : throw new InvalidInputException($"{sample.Source}: value '{value}' of the {model} is {TensorTypes.Name(tensor.ElementType)}, not float");
+
+    private static float[] Widen<T>(Span<T> values, Func<T, float> widen) where T : unmanaged
+    {
+        var result = new float[values.Length];
+        for (var i = 0; i < values.Length; i++) result[i] = widen(values[i]);
+        return result;
+    }
 }

@@ -21,4 +21,7 @@ public sealed record InputFact(string Name, IReadOnlyList<DimFact> Dims)
 public sealed record ModelFacts(IReadOnlyList<InputFact> Inputs, bool IsQdq, bool IsFp16, IReadOnlyList<string> QuantizedNodes)
 {
     public bool HasDynamicInputs => Inputs.Any(i => i.IsDynamic);
+
+    /// <summary>Whether it carries bfloat16 tensors (a --quantize bf16 model).</summary>
+    public bool IsBf16 { get; init; }
 }

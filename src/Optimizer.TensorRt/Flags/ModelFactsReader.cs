@@ -21,7 +21,8 @@ public static class ModelFactsReader
             .Where(n => Quantizable.Contains(n.OpType) && n.Inputs.Any(i => i?.Producer?.OpType == "DequantizeLinear"))
             .Select(LayerName)
             .ToList();
-        return new ModelFacts(inputs, isQdq, isFp16, quantized);
+        var isBf16 = graph.Inputs.Concat(graph.Initializers).Any(v => v.ElementType == ElementType.BFloat16);
+        return new ModelFacts(inputs, isQdq, isFp16, quantized) { IsBf16 = isBf16 };
     }
 
     /// <summary>

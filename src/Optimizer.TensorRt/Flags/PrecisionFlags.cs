@@ -7,7 +7,7 @@ namespace Optimizer.TensorRt.Flags;
 /// The precision flags a release accepts (TRTEXEC.md §1, §3):
 /// - 11.x is strongly typed only: precision comes from the model (an FP16 model, a Q/DQ model), so no flag is given,
 ///   and asking for a precision the model does not carry is an input error;
-/// - 8.6/10.x: --fp16, --int8, --best, --bf16 (9.0+) as asked; with Auto an FP16 model gets --fp16 and a Q/DQ model
+/// - 8.6/10.x: --fp16, --int8, --best, --bf16 (9.0+) as asked; with Auto an FP16 model gets --fp16 (a BF16 one --bf16) and a Q/DQ model
 ///   gets --int8 (without it the weakly typed build fails), or --stronglyTyped from 10.12, when weak typing is
 ///   deprecated for quantization;
 /// - --calib is given only for an implicit INT8 build on 8.x, with a cache whose header matches the release.
@@ -25,6 +25,7 @@ public static class PrecisionFlags
             case EnginePrecision.Auto:
                 if (model.IsQdq) flags.Add("--int8");
                 if (model.IsFp16) flags.Add("--fp16");
+                if (model.IsBf16 && version.HasBf16Flag) flags.Add("--bf16");
                 return flags;
             case EnginePrecision.Fp16:
                 return model.IsQdq ? ["--int8", "--fp16"] : ["--fp16"];
@@ -70,6 +71,7 @@ public static class PrecisionFlags
         {
             EnginePrecision.Auto => true,
             EnginePrecision.Fp16 => model.IsFp16,
+            EnginePrecision.Bf16 => model.IsBf16,
             EnginePrecision.Int8 => model.IsQdq,
             _ => false,
         };

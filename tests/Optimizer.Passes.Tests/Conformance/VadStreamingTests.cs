@@ -51,7 +51,7 @@ public sealed class VadStreamingTests
         return Enumerable.Range(0, length).Select(i => (float)(speech[i % speech.Length] * (1 - i / (2.0 * length)) + (random.NextDouble() - 0.5) * 0.01)).ToArray();
     }
 
-    private static (double[] Probabilities, double[] State) Stream(byte[] model, float[] clip, int frame, long sampleRate)
+    internal static (double[] Probabilities, double[] State) Stream(byte[] model, float[] clip, int frame, long sampleRate)
     {
         var h = new TestTensor(Onnx.IR.ElementType.Float, [2, 1, 64], new float[128]);
         var c = h;
