@@ -98,6 +98,13 @@ public static class PipelineFile
         new("per-tensor", Kind.Flag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
         new("smooth-quant", Kind.Number, "--smooth-quant"),
+        new("prune", Kind.Text, "--prune"),
+        new("prune-norm", Kind.Text, "--prune-norm"),
+        new("prune-threshold", Kind.Number, "--prune-threshold"),
+        new("prune-amount", Kind.Number, "--prune-amount"),
+        new("prune-scope", Kind.Text, "--prune-scope"),
+        new("prune-pattern", Kind.Text, "--prune-pattern"),
+        new("prune-max-per-layer", Kind.Number, "--prune-max-per-layer"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
     ];

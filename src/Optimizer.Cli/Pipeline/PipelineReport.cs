@@ -20,4 +20,6 @@ public sealed record PipelineReport
     public required double Seconds { get; init; }
     /// <summary>What <c>--quantize</c> did; null when not asked.</summary>
     public QuantizationReport? Quantization { get; init; }
+    /// <summary>What <c>--prune</c> did; null when not asked.</summary>
+    public PruningReport? Pruning { get; init; }
 }

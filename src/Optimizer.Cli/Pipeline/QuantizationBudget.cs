@@ -83,7 +83,8 @@ public static class QuantizationBudget
         return (candidate, outcome);
     }
 
-    private static ValidationReport Validate(Model candidate, ScratchFile scratch, OptimizeOptions options, PipelineValidation validation, CancellationToken cancel)
+    /// <summary>The candidate against the input model on the --validate data, with its gates (the pruning budget uses it too).</summary>
+    internal static ValidationReport Validate(Model candidate, ScratchFile scratch, OptimizeOptions options, PipelineValidation validation, CancellationToken cancel)
     {
         File.WriteAllBytes(scratch.Path, ModelWriter.ToBytes(candidate));
         return Validator.Run(new ValidateOptions
@@ -134,7 +135,7 @@ public static class QuantizationBudget
         target.OpsetImports.AddRange(source.OpsetImports);
     }
 
-    private sealed class ScratchFile : IDisposable
+    internal sealed class ScratchFile : IDisposable
     {
         public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"optimizer-budget-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
 
