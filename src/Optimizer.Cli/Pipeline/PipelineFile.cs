@@ -105,6 +105,7 @@ public static class PipelineFile
         new("prune-scope", Kind.Text, "--prune-scope"),
         new("prune-pattern", Kind.Text, "--prune-pattern"),
         new("prune-max-per-layer", Kind.Number, "--prune-max-per-layer"),
+        new("prune-channel-multiple", Kind.Integer, "--prune-channel-multiple"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
     ];

@@ -65,8 +65,9 @@ public static class ChannelSelection
             var prunable = all.Where(u => atoms.PinReason(u.Key) is null)
                 .Select(u => (Root: u.Key, Atoms: u.Value, Score: atoms.Norm(u.Key, settings.Norm)))
                 .OrderBy(u => u.Score).ThenBy(u => u.Root).ToList();
-            var wanted = settings.Threshold is { } t ? prunable.Where(u => u.Score < t).ToList()
-                : prunable.Take((int)Math.Round((settings.Amount ?? 0) * prunable.Count, MidpointRounding.AwayFromZero)).ToList();
+            var count = settings.Threshold is { } t ? prunable.Count(u => u.Score < t)
+                : (int)Math.Round((settings.Amount ?? 0) * prunable.Count, MidpointRounding.AwayFromZero);
+            var wanted = prunable.Take(RoundToMultiple(count, all.Count, settings.ChannelMultiple)).ToList();
             var taken = 0;
             double? highest = null;
             string? limit = null;
@@ -117,6 +118,14 @@ public static class ChannelSelection
                     return "a layer (or Split/Slice output) keeps at least one channel";
             return null;
         }
+    }
+
+    /// <summary>How many of <paramref name="units"/> to remove so that the kept count is a multiple of <paramref name="multiple"/> (no more than asked).</summary>
+    private static int RoundToMultiple(int remove, int units, int multiple)
+    {
+        if (multiple <= 1 || remove == 0 || units <= multiple) return remove;
+        var kept = (units - remove + multiple - 1) / multiple * multiple;
+        return Math.Max(0, units - Math.Min(units, kept));
     }
 
     /// <summary>Announces each group's outcome: a step for those pruned, a decline (with its reason) for the others.</summary>

@@ -38,5 +38,11 @@ public sealed record PruningSettings
     /// <summary>Structured only: the largest fraction of one layer's output channels that may go (null: no bound but one channel stays).</summary>
     public double? MaxPerLayer { get; init; }
 
+    /// <summary>
+    /// Structured only: each group keeps a multiple of this many channels (when it has more than that), because
+    /// ONNX Runtime's CPU convolutions run channel counts in blocks of 8 or 16 (NCHWc) and odd counts fall off that path.
+    /// </summary>
+    public int ChannelMultiple { get; init; } = 1;
+
     public bool Excludes(Onnx.IR.Node node) => Exclude.Contains(node.OpType) || (node.Name.Length > 0 && Exclude.Contains(node.Name));
 }

@@ -140,4 +140,17 @@ public class StructuredPruningTests
         PassHarness.Run(ConvChain(plant: false), bounded).AssertDeclined("--prune-max-per-layer");
         Assert.Equal(6, bounded.Result!.Layers[0].ChannelsAfter);
     }
+
+    [Fact]
+    public void KeptChannelsRoundUpToTheChannelMultiple()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
+        var y = b.Op("Relu", [b.Op("Conv", [x, b.RandomInitializer("w1", 0.5f, 32, 3, 1, 1)])]);
+        b.Output(b.Op("Conv", [y, b.RandomInitializer("w2", 0.5f, 4, 32, 1, 1)]));
+        // 30 % of 32 is 10 channels: 22 kept, rounded up to 24.
+        var pass = new StructuredPruning(new PruningSettings { Amount = 0.3, ChannelMultiple = 8 });
+        PassHarness.Run(b.Build(), pass);
+        Assert.Equal(24, pass.Result!.Layers[0].ChannelsAfter);
+    }
 }
