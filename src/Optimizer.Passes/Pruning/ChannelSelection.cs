@@ -120,11 +120,16 @@ public static class ChannelSelection
         }
     }
 
-    /// <summary>How many of <paramref name="units"/> to remove so that the kept count is a multiple of <paramref name="multiple"/> (no more than asked).</summary>
+    /// <summary>
+    /// How many of <paramref name="units"/> to remove so that the kept count is the multiple of <paramref name="multiple"/>
+    /// nearest to what was asked (half-way rounds up, so less is removed), never below one multiple. The caller caps it
+    /// at the prunable units.
+    /// </summary>
     private static int RoundToMultiple(int remove, int units, int multiple)
     {
         if (multiple <= 1 || remove == 0 || units <= multiple) return remove;
-        var kept = (units - remove + multiple - 1) / multiple * multiple;
+        var asked = units - remove;
+        var kept = Math.Max(multiple, (asked + multiple / 2) / multiple * multiple);
         return Math.Max(0, units - Math.Min(units, kept));
     }
 

@@ -148,7 +148,7 @@ public class StructuredPruningTests
         var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
         var y = b.Op("Relu", [b.Op("Conv", [x, b.RandomInitializer("w1", 0.5f, 32, 3, 1, 1)])]);
         b.Output(b.Op("Conv", [y, b.RandomInitializer("w2", 0.5f, 4, 32, 1, 1)]));
-        // 30 % of 32 is 10 channels: 22 kept, rounded up to 24.
+        // 30 % of 32 is 10 channels: 22 kept, rounded to the nearest multiple of 8, 24.
         var pass = new StructuredPruning(new PruningSettings { Amount = 0.3, ChannelMultiple = 8 });
         PassHarness.Run(b.Build(), pass);
         Assert.Equal(24, pass.Result!.Layers[0].ChannelsAfter);
