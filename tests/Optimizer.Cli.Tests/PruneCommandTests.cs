@@ -12,11 +12,13 @@ public class PruneCommandTests
     private static readonly string Calib = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "calib");
     private static readonly string Held = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate");
 
+    // tiny_cnn's layers have 8 to 16 channels: the tests that want channels removed keep no channel multiple.
+
     [Fact]
     public void StructuredPruningLowersTheAmountUntilTheBudgetHolds()
     {
         using var dir = TestPaths.NewTempDir();
-        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--prune", "structured", "--prune-amount", "0.6",
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--prune", "structured", "--prune-amount", "0.6", "--prune-channel-multiple", "1",
             "--validate", Held, "--max-accuracy-drop", "cosine=0.999");
 
         Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
@@ -72,7 +74,7 @@ public class PruneCommandTests
     public void PruneThenQuantizeInOneCommand()
     {
         using var dir = TestPaths.NewTempDir();
-        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--prune", "structured", "--prune-amount", "0.1", "--quantize", "int8", "--calibrate", Calib);
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--prune", "structured", "--prune-amount", "0.1", "--prune-channel-multiple", "1", "--quantize", "int8", "--calibrate", Calib);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
@@ -112,5 +114,21 @@ public class PruneCommandTests
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("is excluded (--exclude)", result.Stdout);
+    }
+
+    [Fact]
+    public void PipelineFileKeysMeanTheOptions()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.Copy(TinyCnn, dir.File("tiny.onnx"));
+        File.WriteAllText(dir.File("job.yaml"), "model: tiny.onnx\noutput: out\nprune: structured\nprune-norm: l1\nprune-amount: 0.25\n"
+                                                + "prune-max-per-layer: 0.5\nprune-channel-multiple: 4\n");
+        var dry = CliRunner.Run("run", dir.File("job.yaml"), "--dry-run");
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        Assert.Contains("--prune structured --prune-norm l1 --prune-amount 0.25 --prune-max-per-layer 0.5 --prune-channel-multiple 4", dry.Stdout);
+        var run = CliRunner.Run("run", dir.File("job.yaml"));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("out/report.json")));
+        Assert.Equal("l1", report.RootElement.GetProperty("pruning").GetProperty("norm").GetString());
     }
 }
