@@ -80,7 +80,7 @@ public sealed class ChannelAnalysis
 
     private static string Unfollowable(Node node) => node.OpType switch
     {
-        "Reshape" => $"{PassDiagnostics.Describe(node)} hard-codes the channel count in its target shape (not rewritten)",
+        "Reshape" => $"{PassDiagnostics.Describe(node)} hard-codes the channel count in its target shape (only splits into heads and merges back are rewritten)",
         "Transpose" => $"{PassDiagnostics.Describe(node)} moves the channel axis",
         "LayerNormalization" or "ReduceMean" or "ReduceSum" or "Softmax" => $"{PassDiagnostics.Describe(node)} computes across channels",
         _ when node.Subgraphs.Any() => $"{PassDiagnostics.Describe(node)} holds subgraphs",
@@ -115,7 +115,11 @@ public sealed class ChannelAnalysis
     private void Linear(Node node, HashSet<int> handled)
     {
         var weight = Patterns.Constant(node.Input(1)) is { ElementType: ElementType.Float } w ? w : null;
-        if (weight is null) return; // activation × activation (attention): traced inputs are pinned by the caller
+        if (weight is null)
+        {
+            if (node.OpType == "MatMul") ActivationMatMul(node, handled);
+            return;
+        }
         var input = TraceOf(node.Input(0));
         var group = node.GetInt("group", 1);
         if (input is not null)
@@ -265,6 +269,70 @@ public sealed class ChannelAnalysis
             case "Slice" when traced is [0]:
                 Slice(node, first, handled);
                 return;
+            case "Transpose" when traced is [0]:
+                var perm = node.GetInts("perm") ?? Enumerable.Range(0, first.Rank).Reverse().Select(i => (long)i).ToArray();
+                if (perm.Length != first.Rank) return;
+                handled.Add(0);
+                SetTrace(node, 0, first with { Axis = Array.IndexOf(perm, (long)first.Axis) });
+                return;
+            case "Softmax" or "LogSoftmax" when traced is [0]:
+                // Normalizes along its axis (opset 13+) or the axes from it on (older): channels before it stay apart.
+                var softmaxAxis = (int)node.GetInt("axis", _opset >= 13 ? -1 : 1);
+                if (softmaxAxis < 0) softmaxAxis += first.Rank;
+                if (first.Axis >= softmaxAxis) return;
+                handled.Add(0);
+                SetTrace(node, 0, first);
+                return;
+            case "Reshape" when traced is [0]:
+                Reshape(node, first, handled);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Attention's activation × activation MatMuls (Q·Kᵀ, probabilities·V): when both inputs carry heads on the same
+    /// batch axis, head h meets head h only, so their heads are joined and the output keeps them on that axis.
+    /// </summary>
+    private void ActivationMatMul(Node node, HashSet<int> handled)
+    {
+        if (TraceOf(node.Input(0)) is not { } a || TraceOf(node.Input(1)) is not { } b) return;
+        if (a.Rank != b.Rank || a.Axis != b.Axis || a.Axis >= a.Rank - 2 || a.Atoms.Length != b.Atoms.Length) return;
+        for (var i = 0; i < a.Atoms.Length; i++) Atoms.Join(a.Atoms[i], b.Atoms[i]);
+        handled.Add(0);
+        handled.Add(1);
+        SetTrace(node, 0, a);
+    }
+
+    /// <summary>
+    /// A Reshape with a constant target that splits the last (channel) axis into [heads, head size], or merges
+    /// [heads, head size] back into one axis. The channels of one head are joined: a head is removed whole, and the
+    /// target's head (or merged) count is rewritten. Any other Reshape of channels hard-codes them (pinned).
+    /// </summary>
+    private void Reshape(Node node, ChannelTrace t, HashSet<int> handled)
+    {
+        if (Patterns.ConstantInts(node.Input(1)) is not { } target || node.GetInt("allowzero", 0) != 0) return;
+        if (node.Input(0)?.Shape is not { } shape || shape.Rank != t.Rank) return;
+        var r = t.Rank;
+        bool Copies(int k) => target[k] == 0 || (shape[k].Value is { } d && d == target[k]);
+        if (target.Length == r + 1 && t.Axis == r - 1 && target[r - 1] > 0 && target[r] > 0 && target[r - 1] * target[r] == t.Atoms.Length
+            && Enumerable.Range(0, r - 1).All(Copies))
+        {
+            var (heads, size) = ((int)target[r - 1], (int)target[r]);
+            for (var h = 0; h < heads; h++)
+                for (var i = 1; i < size; i++) Atoms.Join(t.Atoms[h * size], t.Atoms[h * size + i]);
+            var headAtoms = Enumerable.Range(0, heads).Select(h => t.Atoms[h * size]).ToArray();
+            Edits.Add(new ReshapeTarget(node, headAtoms, r - 1, 1));
+            Segments.Add(headAtoms);
+            handled.Add(0);
+            SetTrace(node, 0, new ChannelTrace(headAtoms, r - 1, r + 1));
+            return;
+        }
+        if (target.Length == r - 1 && t.Axis == r - 2 && shape[r - 1].Value is { } headSize && target[r - 2] == t.Atoms.Length * headSize
+            && Enumerable.Range(0, r - 2).All(Copies))
+        {
+            Edits.Add(new ReshapeTarget(node, t.Atoms, r - 2, headSize));
+            handled.Add(0);
+            SetTrace(node, 0, new ChannelTrace(t.Atoms.SelectMany(a => Enumerable.Repeat(a, (int)headSize)).ToArray(), r - 2, r - 1));
         }
     }
 

@@ -29,3 +29,6 @@ public sealed record ResizeSplit(Node Node, int[] Atoms, int[] Sizes, int Axis) 
 
 /// <summary>A Slice along the channel axis (entry <paramref name="Entry"/> of its axes), start and end re-counted over kept channels.</summary>
 public sealed record ShiftSlice(Node Node, int[] Atoms, int Entry, int Start, int End) : ChannelEdit(Node, Atoms);
+
+/// <summary>A Reshape splitting channels into heads or merging heads back: entry <paramref name="Entry"/> of its target becomes kept × <paramref name="PerAtom"/>.</summary>
+public sealed record ReshapeTarget(Node Node, int[] Atoms, int Entry, long PerAtom) : ChannelEdit(Node, Atoms);

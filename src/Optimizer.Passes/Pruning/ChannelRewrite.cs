@@ -39,6 +39,10 @@ public static class ChannelRewrite
                         sizes[k] = keep[offset..(offset + r.Sizes[k])].Count(x => x);
                     SetSplitSizes(edit.Node, sizes, model);
                     break;
+                case ReshapeTarget rt:
+                    replaced.Add(edit.Node.Input(1)!);
+                    SetEntry(edit.Node, 1, rt.Entry, keep.Count(k => k) * rt.PerAtom);
+                    break;
                 case ShiftSlice sl:
                     var start = keep[..sl.Start].Count(x => x);
                     var end = start + keep[sl.Start..sl.End].Count(x => x);

@@ -153,4 +153,37 @@ public class StructuredPruningTests
         PassHarness.Run(b.Build(), pass);
         Assert.Equal(24, pass.Result!.Layers[0].ChannelsAfter);
     }
+
+    [Fact]
+    public void AttentionHeadsGoWholeAndTheReshapeTargetsFollow()
+    {
+        var b = new GraphBuilder(opset: 14);
+        var x = b.Input("x", ElementType.Float, 1, 5, 8);
+        Value Projection(string name)
+        {
+            var w = b.RandomFloats([8, 8]);
+            var bias = b.RandomFloats([8]);
+            for (var k = 0; k < 8; k++)
+                for (var c = 4; c < 8; c++) w[k * 8 + c] = 0; // head 1 (channels 4..7) planted as zero
+            Array.Clear(bias, 4, 4);
+            var y = b.Op("Add", [b.Op("MatMul", [x, b.Initializer(name, w, 8, 8)]), b.Initializer(name + "_b", bias, 8)]);
+            return b.Op("Reshape", [y, b.Initializer(name + "_heads", new long[] { 0, 0, 2, 4 }, 4)]);
+        }
+        var q = b.Op("Transpose", [Projection("wq")], ("perm", new[] { 0, 2, 1, 3 }));
+        var k = b.Op("Transpose", [Projection("wk")], ("perm", new[] { 0, 2, 3, 1 }));
+        var v = b.Op("Transpose", [Projection("wv")], ("perm", new[] { 0, 2, 1, 3 }));
+        var scores = b.Op("Softmax", [b.Op("Div", [b.Op("MatMul", [q, k]), b.Initializer("scale", new[] { 2f })])], ("axis", -1));
+        var context = b.Op("Transpose", [b.Op("MatMul", [scores, v])], ("perm", new[] { 0, 2, 1, 3 }));
+        var merged = b.Op("Reshape", [context, b.Initializer("merge", new long[] { 0, 0, 8 }, 3)]);
+        b.Output(b.Op("MatMul", [merged, b.RandomInitializer("wo", 0.5f, 8, 8)]));
+        var pass = new StructuredPruning(new PruningSettings { Threshold = 1e-9 });
+        var run = PassHarness.Run(b.Build(), pass);
+        run.AssertSameOutputs(1e-5);
+        var group = Assert.Single(pass.Result!.Groups, g => g.Removed > 0);
+        Assert.Equal(3, group.Layers.Count); // query, key and value, one head removed from each
+        var reshapes = run.Model.Graph.Nodes.Where(n => n.OpType == "Reshape").Select(n => Patterns.ConstantInts(n.Input(1))!).ToList();
+        Assert.Equal(3, reshapes.Count(t => t.SequenceEqual([0L, 0, 1, 4])));
+        Assert.Contains(reshapes, t => t.SequenceEqual([0L, 0, 4]));
+        Assert.Equal([4L, 8], Patterns.Constant(run.Model.Graph.Nodes.Last().Input(1))!.Dims);
+    }
 }
