@@ -7,8 +7,8 @@ namespace Optimizer.Passes.Pruning;
 /// <summary>
 /// Physically removes the chosen channels: every edit of the analysis is applied with the kept positions of its
 /// atoms (weights, biases, per-channel constants and BatchNormalization parameters sliced into new initializers,
-/// depthwise groups, Split sizes, Slice bounds). The replaced constants are dropped when nothing else uses them, and
-/// intermediate shapes are cleared (they are stale) for shape inference to recompute.
+/// depthwise groups, Split sizes, Slice bounds, Reshape targets). The replaced constants are dropped when nothing else
+/// uses them. Intermediate shapes are stale afterwards: the caller drops them.
 /// </summary>
 public static class ChannelRewrite
 {
@@ -55,9 +55,6 @@ public static class ChannelRewrite
         }
         foreach (var value in replaced)
             if (value.Uses.Count == 0 && value.IsInitializer && !value.IsGraphInput && !value.IsGraphOutput) value.Graph!.RemoveInitializer(value);
-        foreach (var node in model.Graph.Nodes)
-            foreach (var v in node.Outputs)
-                if (v is { IsGraphOutput: false, Type: TensorTypeInfo { Shape: not null } t }) v.Type = t with { Shape = null };
     }
 
     /// <summary>A copy of <paramref name="tensor"/> with only the positions of <paramref name="axis"/> where <paramref name="keep"/> is true.</summary>

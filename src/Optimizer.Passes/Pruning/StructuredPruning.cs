@@ -1,4 +1,5 @@
 using Optimizer.Onnx.IR;
+using Optimizer.Passes.Analysis;
 using Optimizer.Passes.Infrastructure;
 using Optimizer.Passes.Quantization;
 
@@ -49,12 +50,15 @@ public sealed class StructuredPruning(PruningSettings settings) : IPass
 
     public PassKind Kind => PassKind.Pruning;
 
+    private static readonly DropIntermediateShapes DropShapes = new();
+
     public StructuredPruningResult? Result { get; private set; }
 
     public PassResult Run(Model model, PassContext context)
     {
         NodeNaming.EnsureNames(model);
-        ClearIntermediateShapes(model);
+        // Shapes written earlier may be partial; inference starts afresh, and again after the rewrite (then they are stale).
+        DropShapes.Run(model, context);
         context.RefreshShapes(model);
         var before = LayerCosts.Of(model);
         var parametersBefore = LayerCosts.Parameters(model);
@@ -69,6 +73,7 @@ public sealed class StructuredPruning(PruningSettings settings) : IPass
                 foreach (var layer in analysis.Layers.Where(l => g.Layers.Contains(l.Node.Name)))
                     steps += context.Step($"removed {layer.Atoms.Count(a => removed.Contains(analysis.Atoms.Find(a)))} of {layer.Atoms.Length} output channels (group {g.Id})", layer.Node);
             ChannelRewrite.Apply(model, analysis, removed);
+            DropShapes.Run(model, context);
             context.RefreshShapes(model);
         }
         var after = LayerCosts.Of(model).ToDictionary(l => l.Name);
@@ -102,12 +107,5 @@ public sealed class StructuredPruning(PruningSettings settings) : IPass
             FlopsAfter = after.Values.Sum(l => l.Flops),
         };
         return PassResult.FromRewrites(steps);
-    }
-
-    private static void ClearIntermediateShapes(Model model)
-    {
-        foreach (var node in model.Graph.Nodes)
-            foreach (var v in node.Outputs)
-                if (v is { IsGraphOutput: false, Type: TensorTypeInfo { Shape: not null } t }) v.Type = t with { Shape = null };
     }
 }
