@@ -64,6 +64,24 @@ public class SharedModelPruningTests
         }
     }
 
+    /// <summary>The other shared models pruned by 30 % pass the verifier, read back, and run in ONNX Runtime on their reference inputs with their output shapes.</summary>
+    [Theory]
+    [InlineData("mobilenet_v2_bn")]
+    [InlineData("arctic_embed_xs")]
+    [InlineData("ch_ppocr_mobile_v2.0_cls_infer")]
+    [InlineData("ch_PP-OCRv4_det_infer")]
+    [InlineData("silero_vad_legacy")]
+    public void PrunedModelsVerifyAndRun(string stem)
+    {
+        var model = ModelReader.Read(TestPaths.SharedModel(stem + ".onnx"));
+        Pipelines.RunDefault(model);
+        var inputs = ReferenceData.SharedModelCase(stem).Inputs;
+        var pass = new StructuredPruning(new PruningSettings { Amount = 0.3, ChannelMultiple = 8 });
+        var run = PassHarness.Run(model, pass);
+        Assert.True(double.IsFinite(run.MaxRelativeError(inputs: inputs)));
+        if (stem != "silero_vad_legacy") Assert.True(pass.Result!.ParametersAfter < pass.Result.ParametersBefore);
+    }
+
     /// <summary>Sets the slices of the planted atoms to zero in the constant the edit names.</summary>
     private static void Zero(SliceConstant edit, Func<int, bool> planted)
     {
