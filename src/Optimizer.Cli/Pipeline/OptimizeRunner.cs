@@ -139,6 +139,7 @@ public static class OptimizeRunner
             text.AppendLine(r.Declines.Count == 0 ? "no rewrite was declined" : $"declined ({r.Declines.Count}):");
             foreach (var d in r.Declines) text.AppendLine($"  {d.Pass}: {d.Node}: {d.Reason}");
         }
+        if (r.Pruning is { } pruning) text.AppendLine(PruningMarkdown.Summary(pruning));
         text.AppendLine($"wrote {r.Output} ({SummaryText.Bytes(r.OutputBytes)}, {r.After.TotalNodeCount} nodes; input had {r.Before.TotalNodeCount})");
         return text.ToString();
     }

@@ -6,6 +6,13 @@ namespace Optimizer.Cli.Pipeline;
 /// <summary>The pruning section of OUT/report.md.</summary>
 public static class PruningMarkdown
 {
+    /// <summary>One line for the command's summary on stdout.</summary>
+    public static string Summary(PruningReport p) => p.ChannelsRemoved is { } removed
+        ? $"pruned {removed} of {p.ChannelsPrunable} prunable channels: parameters {p.ParametersBefore:N0} -> {p.ParametersAfter:N0}, "
+          + $"FLOPs {p.FlopsBefore:N0} -> {p.FlopsAfter:N0}, {SummaryText.Bytes(p.BytesBefore)} -> {SummaryText.Bytes(p.BytesAfter)}"
+        : $"pruned to {p.Sparsity?.Sum(l => l.ZerosAfter) * 100.0 / Math.Max(1, p.Sparsity?.Sum(l => l.Weights) ?? 1):0.0} % zero weights: "
+          + $"deflate-compressed {SummaryText.Bytes(p.DeflateBytesBefore)} -> {SummaryText.Bytes(p.DeflateBytesAfter)} (no faster on dense CPU kernels)";
+
     public static void Render(StringBuilder sb, PruningReport p)
     {
         sb.AppendLine();
