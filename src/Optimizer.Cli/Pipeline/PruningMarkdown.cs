@@ -37,14 +37,26 @@ public static class PruningMarkdown
         if (p.Budget is { } b)
         {
             sb.AppendLine();
-            sb.AppendLine(b.Passed ? $"Accuracy budget held at {(b.AmountReached is { } r ? $"amount {r:0.####}" : $"threshold {b.ThresholdReached:G4}")}." : "Accuracy budget missed at every amount tried: nothing was pruned.");
+            sb.AppendLine(b.Passed
+                ? $"Accuracy budget held with {b.Reached:P1} of the prunable {(p.ChannelsRemoved is null ? "weights" : "channels")} removed"
+                  + (b.SparedGroups.Count > 0 ? $"; {b.SparedGroups.Count} sensitive groups kept whole (groups {string.Join(", ", b.SparedGroups)})." : ".")
+                : "Accuracy budget missed at every amount tried: nothing was pruned.");
             sb.AppendLine();
-            sb.AppendLine("| round | amount | threshold | channels removed | gates | passed |");
-            sb.AppendLine("| ---: | ---: | ---: | ---: | --- | --- |");
+            sb.AppendLine("| round | amount | threshold | layers spared | channels removed | gates | passed |");
+            sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | --- | --- |");
             for (var i = 0; i < b.Steps.Count; i++)
             {
                 var st = b.Steps[i];
-                sb.AppendLine($"| {i + 1} | {st.Amount:0.####} | {st.Threshold:G4} | {st.ChannelsRemoved} | {string.Join(", ", st.Gates)} | {(st.Passed ? "yes" : "no")} |");
+                sb.AppendLine($"| {i + 1} | {st.Amount:0.####} | {st.Threshold:G4} | {st.LayersSpared} | {st.ChannelsRemoved} | {string.Join(", ", st.Gates)} | {(st.Passed ? "yes" : "no")} |");
+            }
+            if (b.Sensitivity.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("Sensitivity (the output's SQNR against the unpruned model when only that group is pruned), most sensitive first:");
+                sb.AppendLine();
+                sb.AppendLine("| group | layers | output SQNR (dB) |");
+                sb.AppendLine("| ---: | --- | ---: |");
+                foreach (var g in b.Sensitivity.Take(20)) sb.AppendLine($"| {g.Group} | {string.Join(", ", g.Layers.Take(3).Select(l => $"`{l}`"))}{(g.Layers.Count > 3 ? ", …" : "")} | {g.OutputSqnrDb:0.0} |");
             }
         }
         if (p.Layers is { Count: > 0 } layers)

@@ -65,7 +65,11 @@ public static class ChannelSelection
             var prunable = all.Where(u => atoms.PinReason(u.Key) is null)
                 .Select(u => (Root: u.Key, Atoms: u.Value, Score: atoms.Norm(u.Key, settings.Norm)))
                 .OrderBy(u => u.Score).ThenBy(u => u.Root).ToList();
-            var count = settings.Threshold is { } t ? prunable.Count(u => u.Score < t)
+            var names = group.SelectMany(u => u.Value).Where(layerOf.ContainsKey).Select(a => layerOf[a]).Distinct().Order()
+                .Select(l => layers[l].Node.Name).ToList();
+            var spared = names.Any(settings.Spared.Contains);
+            var count = spared ? 0
+                : settings.Threshold is { } t ? prunable.Count(u => u.Score < t)
                 : (int)Math.Round((settings.Amount ?? 0) * prunable.Count, MidpointRounding.AwayFromZero);
             var wanted = prunable.Take(RoundToMultiple(count, all.Count, settings.ChannelMultiple)).ToList();
             var taken = 0;
@@ -87,9 +91,8 @@ public static class ChannelSelection
                 highest = unit.Score;
                 taken++;
             }
-            var names = group.SelectMany(u => u.Value).Where(layerOf.ContainsKey).Select(a => layerOf[a]).Distinct().Order()
-                .Select(l => layers[l].Node.Name).ToList();
             var reason = prunable.Count == 0 ? atoms.PinReason(all[0].Key)
+                : spared ? "kept whole: the accuracy budget spares it (among the most sensitive groups)"
                 : taken == 0 && wanted.Count == 0 ? (settings.Threshold is { } th ? $"no channel's norm is below {th:G4}" : "the amount rounds to no channel")
                 : limit;
             groups.Add(new ChannelGroup

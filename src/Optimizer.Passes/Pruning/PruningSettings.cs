@@ -44,5 +44,8 @@ public sealed record PruningSettings
     /// </summary>
     public int ChannelMultiple { get; init; } = 1;
 
+    /// <summary>Structured only: layers whose groups are kept whole (the accuracy budget spares the most sensitive groups).</summary>
+    public IReadOnlySet<string> Spared { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public bool Excludes(Onnx.IR.Node node) => Exclude.Contains(node.OpType) || (node.Name.Length > 0 && Exclude.Contains(node.Name));
 }

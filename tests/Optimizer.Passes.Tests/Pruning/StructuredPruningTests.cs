@@ -139,6 +139,12 @@ public class StructuredPruningTests
         var bounded = new StructuredPruning(new PruningSettings { Amount = 0.75, MaxPerLayer = 0.25 });
         PassHarness.Run(ConvChain(plant: false), bounded).AssertDeclined("--prune-max-per-layer");
         Assert.Equal(6, bounded.Result!.Layers[0].ChannelsAfter);
+
+        var sparedModel = ConvChain(plant: false);
+        var spared = new StructuredPruning(new PruningSettings { Amount = 0.5, Spared = new HashSet<string> { sparedModel.Graph.Nodes[0].Name } });
+        var run = PassHarness.Run(sparedModel, spared);
+        run.AssertDeclined("the accuracy budget spares it");
+        Assert.Equal(0, run.MaxRelativeError());
     }
 
     [Fact]
