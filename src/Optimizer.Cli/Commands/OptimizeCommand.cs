@@ -33,12 +33,14 @@ public static class OptimizeCommand
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
         var wait = new Option<bool>("--wait") { Description = "When another run is writing the output folder, wait for it to finish instead of refusing." };
         var quantize = new QuantizeOptionSet();
+        var prune = new PruneOptionSet();
         var engine = new EngineOptions(forRoot: true);
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
             model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait,
         };
         quantize.AddTo(root);
+        prune.AddTo(root);
         engine.AddTo(root);
         root.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
@@ -54,13 +56,15 @@ public static class OptimizeCommand
                 Opset = parse.GetValue(opset),
                 Shapes = parse.GetValue(shapes),
                 Json = parse.GetValue(json),
-                Quantize = quantize.Read(parse),
+                Quantize = quantize.Read(parse, pruning: prune.IsRequested(parse)),
+                Prune = prune.Read(parse, quantize.Exclude(parse)),
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
             validation?.Check();
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
+            if (engineRun is not null) engineRun = engineRun with { Settings = PruningStep.EngineSettings(engineRun.Settings, options.Prune) };
             // Every file of the run is staged and published into OUT at the end (see OutputTransaction); what the run prints
             // names the files in OUT, and its results on stdout appear once they are published.
             using var transaction = new OutputTransaction(outDir, parse.GetValue(wait), parse.InvocationConfiguration.Error);

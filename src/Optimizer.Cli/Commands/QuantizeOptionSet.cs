@@ -73,14 +73,18 @@ public sealed class QuantizeOptionSet
             command.Options.Add(option);
     }
 
+    /// <summary>The --exclude list, which --prune also reads (layers left alone).</summary>
+    public IReadOnlyList<string> Exclude(ParseResult parse) => (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>The options read, or null without <c>--quantize</c> (then the others are refused).</summary>
-    public QuantizeOptions? Read(ParseResult parse)
+    /// <param name="pruning">--prune is given: --exclude is then its too, not a stray.</param>
+    public QuantizeOptions? Read(ParseResult parse, bool pruning = false)
     {
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
             var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }
-                .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+                .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false } && !(pruning && o == _exclude));
             if (_half.Stray(parse) is { } half) throw new InvalidInputException($"{half.Name} needs --quantize fp16 or bf16");
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8, fp16 or bf16");
         }
@@ -115,7 +119,7 @@ public sealed class QuantizeOptionSet
             Target = target,
             PerTensor = parse.GetValue(_perTensor),
             SmoothQuant = smooth,
-            Exclude = (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Exclude = Exclude(parse),
         };
     }
 

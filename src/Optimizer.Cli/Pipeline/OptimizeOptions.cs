@@ -31,6 +31,9 @@ public sealed record OptimizeOptions
     /// <summary><c>--quantize int8</c> and its options; null when not asked.</summary>
     public QuantizeOptions? Quantize { get; init; }
 
+    /// <summary><c>--prune</c> and its options; null when not asked.</summary>
+    public PruneOptions? Prune { get; init; }
+
     public static string DefaultOutDir(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".opt");
 }

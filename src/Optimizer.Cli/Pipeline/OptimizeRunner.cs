@@ -29,6 +29,9 @@ public static class OptimizeRunner
     /// <summary>TensorRT's calibration cache (implicit INT8 on TensorRT 8.x), written for <c>--target tensorrt</c>.</summary>
     public const string TensorRtCacheFileName = "calibration.cache";
 
+    /// <summary>Output channels kept per layer (with --prune structured).</summary>
+    public const string PruningPlotFileName = "pruning_channels.png";
+
     /// <param name="beforeWrite">
     /// Checks that must pass before anything is written (the --validate data, the --engine options), given the model as
     /// it will be written; it throws to refuse.
@@ -50,6 +53,9 @@ public static class OptimizeRunner
         var context = new PassContext(PassSelection.Settings(passOptions), cancellation: cancel);
         var records = PassRunner.Run(model, passes, context).ToList();
         cancel.ThrowIfCancellationRequested();
+        // 3. prune the optimized FP32 model (BatchNormalization folded, shapes known), before quantizing it
+        var pruned = options.Prune is { } prune ? PruningBudget.Run(model, prune, options, context, stderr ?? TextWriter.Null, validation) : null;
+        if (pruned is not null) records.AddRange(pruned.Records);
         // 3. quantize the optimized FP32 model
         QuantizationOutcome? quantized = null;
         var half = options.Quantize is { Half: not null } hq ? HalfPrecisionBudget.Run(model, hq, options, context, stderr ?? TextWriter.Null, validation) : null;
@@ -74,6 +80,8 @@ public static class OptimizeRunner
             if (options.Quantize!.Target == Passes.Quantization.QuantizationTarget.TensorRt)
                 TensorRtCalibrationCache.Write(Path.Combine(outDir, TensorRtCacheFileName), table.Ranges);
         }
+        if (pruned?.Report.Layers is { Count: > 0 } prunedLayers)
+            Runtime.Plots.ChannelsKeptPlot.SavePng(prunedLayers.Select(l => (l.Layer, l.ChannelsBefore, l.ChannelsAfter)).ToList(), Path.Combine(outDir, PruningPlotFileName));
         if (quantized?.Report.LayerErrors is { Count: > 0 } layers)
             Runtime.Validation.LayerErrorPlot.SavePng(layers, Path.Combine(outDir, LayerPlotFileName));
         // 4. report and manifest
@@ -91,10 +99,11 @@ public static class OptimizeRunner
             Seconds = clock.Elapsed.TotalSeconds,
             Quantization = quantized?.Report,
             HalfPrecision = half?.Report,
+            Pruning = pruned?.Report,
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), Json.Serialize(report) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), ReportMarkdown.Render(report));
-        WriteManifest(options, outDir, outModel, quantized?.Report);
+        WriteManifest(options, outDir, outModel, quantized?.Report, pruned?.Report);
         if (half is not null) HalfPrecisionManifest.Write(outDir, half.Report);
         // 5. tell the user
         stdout.Write(options.Json ? Json.Serialize(report) + "\n" : Summary(report, options.Explain));
@@ -111,7 +120,7 @@ public static class OptimizeRunner
             throw new InvalidInputException($"refusing to write over the input model '{source}'; choose another output");
     }
 
-    private static void WriteManifest(OptimizeOptions options, string outDir, string outModel, QuantizationReport? quantization)
+    private static void WriteManifest(OptimizeOptions options, string outDir, string outModel, QuantizationReport? quantization, PruningReport? pruning)
     {
         var manifest = Manifest.LoadOrCreate(outDir);
         manifest.AddFile("input", options.ModelPath);
@@ -120,6 +129,7 @@ public static class OptimizeRunner
         foreach (var (key, file) in new[] { ("calibrationTable", CalibrationFileName), ("calibrationCache", TensorRtCacheFileName) })
             if (quantization is not null && File.Exists(Path.Combine(outDir, file))) manifest.AddFile(key, Path.Combine(outDir, file));
         if (quantization is not null) manifest.SetSection("quantization", JsonNode.Parse(Json.Serialize(quantization)));
+        if (pruning is not null) manifest.SetSection("pruning", JsonNode.Parse(Json.Serialize(pruning)));
         manifest.SetSection("options", JsonNode.Parse(Json.Serialize(options with { ModelPath = Path.GetFullPath(options.ModelPath), OutDir = outDir })));
         manifest.Save();
     }
@@ -134,6 +144,7 @@ public static class OptimizeRunner
             text.AppendLine(r.Declines.Count == 0 ? "no rewrite was declined" : $"declined ({r.Declines.Count}):");
             foreach (var d in r.Declines) text.AppendLine($"  {d.Pass}: {d.Node}: {d.Reason}");
         }
+        if (r.Pruning is { } pruning) text.AppendLine(PruningMarkdown.Summary(pruning));
         text.AppendLine($"wrote {r.Output} ({SummaryText.Bytes(r.OutputBytes)}, {PassSummaryText.Nodes(r.After.TotalNodeCount, r.After.Constants.Tensors)}; " +
                         $"input had {PassSummaryText.Nodes(r.Before.TotalNodeCount, r.Before.Constants.Tensors)})");
         return text.ToString();

@@ -22,4 +22,6 @@ public sealed record PipelineReport
     public QuantizationReport? Quantization { get; init; }
     /// <summary>What <c>--quantize fp16|bf16</c> did; null when not asked.</summary>
     public HalfPrecisionReport? HalfPrecision { get; init; }
+    /// <summary>What <c>--prune</c> did; null when not asked.</summary>
+    public PruningReport? Pruning { get; init; }
 }

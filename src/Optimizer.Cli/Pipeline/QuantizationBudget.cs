@@ -67,6 +67,7 @@ public static class QuantizationBudget
         return (candidate, outcome);
     }
 
+    /// <summary>The candidate against the input model on the --validate data, with its gates (the pruning budget uses it too).</summary>
     internal static ValidationReport Validate(Model candidate, ScratchFile scratch, OptimizeOptions options, PipelineValidation validation, CancellationToken cancel)
     {
         File.WriteAllBytes(scratch.Path, ModelWriter.ToBytes(candidate));

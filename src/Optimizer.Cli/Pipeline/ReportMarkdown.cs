@@ -30,6 +30,7 @@ public static class ReportMarkdown
             foreach (var p in r.PassResults)
                 sb.AppendLine($"| {p.Name} | {p.Iterations} | {p.NodesRewritten} | {(p.Changed ? PassSummaryText.Describe(p) : "nothing")} | {p.Declines} | {p.Seconds * 1000:0} |");
         }
+        if (r.Pruning is { } pruning) PruningMarkdown.Render(sb, pruning);
         if (r.Quantization is { } q) Quantization(sb, q);
         if (r.HalfPrecision is { } h) HalfPrecisionMarkdown.Render(sb, h);
         if (r.Declines.Count > 0)

@@ -17,6 +17,8 @@ public enum PassKind
     Fusion,
     /// <summary>Lowers precision (int8 weights and activations): changes the model's numbers within a tolerance.</summary>
     Quantization,
+    /// <summary>Removes weights or whole channels: changes the model's numbers, by as much as the user asks.</summary>
+    Pruning,
 }
 
 /// <summary>
