@@ -63,9 +63,14 @@ public sealed class QuantizeOptionSet
                       + "and fold the scale into the weight and the LayerNorm or MatMul before it (exact in FP32). ALPHA in [0, 1], e.g. 0.5; needs --calibrate.",
     };
 
+    private readonly Option<bool> _biasCorrection = new("--bias-correction")
+    {
+        Description = BiasCorrectionHelp.Text,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant })
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection })
             command.Options.Add(option);
     }
 
@@ -75,7 +80,7 @@ public sealed class QuantizeOptionSet
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
-            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }
+            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection }
                 .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8");
         }
@@ -97,6 +102,7 @@ public sealed class QuantizeOptionSet
         var smooth = parse.GetValue(_smoothQuant);
         if (smooth is { } alpha && !(alpha >= 0 && alpha <= 1)) throw new InvalidInputException($"--smooth-quant {alpha.ToString(CultureInfo.InvariantCulture)}: expected a value from 0 to 1");
         if (smooth is not null && calibrate is null) throw new InvalidInputException("--smooth-quant needs --calibrate DIR (it measures per-channel maxima on the calibration data)");
+        if (parse.GetValue(_biasCorrection) && calibrate is null) throw new InvalidInputException("--bias-correction needs --calibrate DIR (it measures the quantized layers' mean error on the calibration data)");
         var target = ParseTarget(parse.GetValue(_target));
         if (!isStatic && target == QuantizationTarget.TensorRt)
             throw new InvalidInputException("--target tensorrt needs --calibrate DIR: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization");
@@ -110,6 +116,7 @@ public sealed class QuantizeOptionSet
             Target = target,
             PerTensor = parse.GetValue(_perTensor),
             SmoothQuant = smooth,
+            BiasCorrection = parse.GetValue(_biasCorrection),
             Exclude = (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
     }

@@ -98,6 +98,7 @@ public static class PipelineFile
         new("per-tensor", Kind.Flag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
         new("smooth-quant", Kind.Number, "--smooth-quant"),
+        new("bias-correction", Kind.Flag, "--bias-correction"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
     ];

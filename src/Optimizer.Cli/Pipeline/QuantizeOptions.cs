@@ -27,6 +27,9 @@ public sealed record QuantizeOptions
     /// <summary>SmoothQuant's migration strength α in [0, 1] (<c>--smooth-quant</c>); null leaves the activations as they are.</summary>
     public double? SmoothQuant { get; init; }
 
+    /// <summary>Empirical bias correction of int8 Conv/Gemm on the calibration data (<c>--bias-correction</c>).</summary>
+    public bool BiasCorrection { get; init; }
+
     public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
 
     public string Mode => IsStatic ? "static" : "dynamic";
