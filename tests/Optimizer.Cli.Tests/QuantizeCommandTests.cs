@@ -53,6 +53,8 @@ public class QuantizeCommandTests
         var q = report.RootElement.GetProperty("quantization");
         Assert.Equal("auto", q.GetProperty("method").GetString());
         Assert.True(q.GetProperty("calibrationSeconds").GetDouble() > 0);
+        Assert.InRange(q.GetProperty("calibrationDataWaitSeconds").GetDouble(), 0, q.GetProperty("calibrationSeconds").GetDouble());
+        Assert.Contains("s of it waiting for data)", result.Stderr);
         var chosen = q.GetProperty("chosenMethods").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
         Assert.Equal(["minmax", "percentile", "entropy"], chosen.Keys);
         using var table = JsonDocument.Parse(File.ReadAllText(dir.File("calibration.json")));

@@ -80,6 +80,7 @@ public static class QuantizationStep
             BiasCorrection = bias,
             Samples = table.Samples,
             CalibrationSeconds = table.CalibrationSeconds is { } seconds ? Math.Round(seconds, 3) : null,
+            CalibrationDataWaitSeconds = table.DataWaitSeconds is { } wait ? Math.Round(wait, 3) : null,
             CalibrationData = q.CalibrateDir,
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
@@ -156,7 +157,7 @@ public static class QuantizationStep
             progress => Calibrator.Collect(bytes, plan.TensorsToCalibrate, data, settings, (done, all) => progress.Report((done, all)), cancel));
         if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
         var seconds = statistics.Elapsed.TotalSeconds;
-        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s)");
+        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s; {statistics.DataWait.TotalSeconds:0.00} s of it waiting for data)");
         return CalibrationTable.From(statistics, settings, bytes, FileHash.FolderSha256(folder));
     }
 }
@@ -181,6 +182,8 @@ public sealed record QuantizationReport
     public int? Samples { get; init; }
     /// <summary>Seconds calibration took (null when the ranges came from --calibration-table).</summary>
     public double? CalibrationSeconds { get; init; }
+    /// <summary>The part of <see cref="CalibrationSeconds"/> spent waiting for samples to be read (image decoding, say).</summary>
+    public double? CalibrationDataWaitSeconds { get; init; }
     /// <summary>With --calibration-method auto: how many tensors got each method.</summary>
     public IReadOnlyDictionary<string, int>? ChosenMethods { get; init; }
     public string? CalibrationData { get; init; }
