@@ -53,6 +53,8 @@ public class QuantizeCommandTests
         var q = report.RootElement.GetProperty("quantization");
         Assert.Equal("auto", q.GetProperty("method").GetString());
         Assert.True(q.GetProperty("calibrationSeconds").GetDouble() > 0);
+        Assert.InRange(q.GetProperty("calibrationDataWaitSeconds").GetDouble(), 0, q.GetProperty("calibrationSeconds").GetDouble());
+        Assert.Contains("s of it waiting for data)", result.Stderr);
         var chosen = q.GetProperty("chosenMethods").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
         Assert.Equal(["minmax", "percentile", "entropy"], chosen.Keys);
         using var table = JsonDocument.Parse(File.ReadAllText(dir.File("calibration.json")));
@@ -141,6 +143,9 @@ public class QuantizeCommandTests
     [InlineData("choose one", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-table", "TABLE")]
     [InlineData("at most 100", "--quantize", "int8", "--calibrate", "CALIB", "--percentile", "120")]
     [InlineData("does not exist", "--quantize", "int8", "--calibrate", "/nonexistent/calibration")]
+    [InlineData("--bias-correction needs --calibrate DIR", "--quantize", "int8", "--bias-correction")]
+    [InlineData("--bias-correction needs --calibrate DIR", "--quantize", "int8", "--calibration-table", "TABLE", "--bias-correction")]
+    [InlineData("--bias-correction needs --quantize int8", "--bias-correction")]
     public void BadQuantizationOptionsAreRefusedWithExitTwoAndNothingWritten(string message, params string[] options)
     {
         using var dir = TestPaths.NewTempDir();
@@ -153,6 +158,24 @@ public class QuantizeCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Stderr);
         Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    [Fact]
+    public void BiasCorrectionReportsTheChannelErrorItRemovedAndKeepsTheModelClose()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib, "--bias-correction",
+            "--validate", Held, "--max-accuracy-drop", "cosine=0.99");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
+        var bc = report.RootElement.GetProperty("quantization").GetProperty("biasCorrection");
+        Assert.True(bc.GetProperty("nodes").GetInt32() >= 2);
+        var (before, after) = (bc.GetProperty("meanAbsChannelErrorBefore").GetDouble(), bc.GetProperty("meanAbsChannelErrorAfter").GetDouble());
+        Assert.True(after < before, $"{before} -> {after}");
+        Assert.Contains(report.RootElement.GetProperty("passResults").EnumerateArray(), p => p.GetProperty("name").GetString() == "bias-correction" && p.GetProperty("changed").GetBoolean());
+        AssertCosineGatePassed(report.RootElement, 0.99);
+        Assert.Contains("bias correction:", File.ReadAllText(dir.File("report.md")));
     }
 
     [Fact]

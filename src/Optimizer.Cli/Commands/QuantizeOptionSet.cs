@@ -67,9 +67,14 @@ public sealed class QuantizeOptionSet
 
     private readonly HalfPrecisionOptionSet _half = new();
 
+    private readonly Option<bool> _biasCorrection = new("--bias-correction")
+    {
+        Description = BiasCorrectionHelp.Text,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }.Concat(_half.Options))
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection }.Concat(_half.Options))
             command.Options.Add(option);
     }
 
@@ -83,13 +88,13 @@ public sealed class QuantizeOptionSet
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
-            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant }
+            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection }
                 .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false } && !(pruning && o == _exclude));
             if (_half.Stray(parse) is { } half) throw new InvalidInputException($"{half.Name} needs --quantize fp16 or bf16");
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8, fp16 or bf16");
         }
         if (mode is "fp16" or "bf16")
-            return _half.Read(parse, mode, [_method, _percentile, _table, _target, _perTensor, _smoothQuant], () => ReadHalfCommon(parse));
+            return _half.Read(parse, mode, [_method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection], () => ReadHalfCommon(parse));
         if (mode != "int8") throw new InvalidInputException($"--quantize '{mode}': expected int8, fp16 or bf16");
         if (_half.Stray(parse) is { } o8) throw new InvalidInputException($"{o8.Name} needs --quantize fp16 or bf16");
         var calibrate = parse.GetValue(_calibrate)?.FullName;
@@ -106,6 +111,7 @@ public sealed class QuantizeOptionSet
         var smooth = parse.GetValue(_smoothQuant);
         if (smooth is { } alpha && !(alpha >= 0 && alpha <= 1)) throw new InvalidInputException($"--smooth-quant {alpha.ToString(CultureInfo.InvariantCulture)}: expected a value from 0 to 1");
         if (smooth is not null && calibrate is null) throw new InvalidInputException("--smooth-quant needs --calibrate DIR (it measures per-channel maxima on the calibration data)");
+        if (parse.GetValue(_biasCorrection) && calibrate is null) throw new InvalidInputException("--bias-correction needs --calibrate DIR (it measures the quantized layers' mean error on the calibration data)");
         var target = ParseTarget(parse.GetValue(_target));
         if (!isStatic && target == QuantizationTarget.TensorRt)
             throw new InvalidInputException("--target tensorrt needs --calibrate DIR: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization");
@@ -119,6 +125,7 @@ public sealed class QuantizeOptionSet
             Target = target,
             PerTensor = parse.GetValue(_perTensor),
             SmoothQuant = smooth,
+            BiasCorrection = parse.GetValue(_biasCorrection),
             Exclude = Exclude(parse),
         };
     }

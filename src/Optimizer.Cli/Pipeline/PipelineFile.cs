@@ -108,6 +108,7 @@ public static class PipelineFile
         new("prune-pattern", Kind.Text, "--prune-pattern"),
         new("prune-max-per-layer", Kind.Number, "--prune-max-per-layer"),
         new("prune-channel-multiple", Kind.Integer, "--prune-channel-multiple"),
+        new("bias-correction", Kind.Flag, "--bias-correction"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
     ];

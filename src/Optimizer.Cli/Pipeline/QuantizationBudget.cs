@@ -90,7 +90,8 @@ public static class QuantizationBudget
         stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone)");
         foreach (var node in nodes)
         {
-            var (alone, _) = Quantize(fp32, q, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
+            // ranked without bias correction: it would cost a correction per node, and moves the ranking little
+            var (alone, _) = Quantize(fp32, q with { BiasCorrection = false }, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
             var errors = Measure(fp32, alone, outputs, new Dictionary<string, (string, string)>(), data, context.Cancellation);
             result.Add(new Sensitivity(node, errors.Count == 0 ? double.PositiveInfinity : errors.Min(e => e.SqnrDb)));
         }

@@ -62,10 +62,13 @@ public static class QuantizationStep
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
         // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
         plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));
+        var (bias, corrections) = q.BiasCorrection && q.CalibrateDir is { } folder
+            ? BiasCorrectionStep.Run(model, q.Settings(ranges, keepFloat), InputData.Open(folder, options).Read, q.CalibrationSamples, context, stderr)
+            : (null, []);
         IPass[] passes = q.Target == QuantizationTarget.Cpu
             ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes(), new DropIntermediateShapes()]
             : [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()];
-        var passRecords = PassRunner.Run(model, passes, context);
+        var passRecords = corrections.Concat(PassRunner.Run(model, passes, context)).ToList();
         var report = new QuantizationReport
         {
             Mode = q.Mode,
@@ -74,8 +77,10 @@ public static class QuantizationStep
             Percentile = table.Method is "percentile" or "auto" ? q.Percentile : null,
             ChosenMethods = table.ChosenCounts,
             SmoothQuant = q.SmoothQuant,
+            BiasCorrection = bias,
             Samples = table.Samples,
             CalibrationSeconds = table.CalibrationSeconds is { } seconds ? Math.Round(seconds, 3) : null,
+            CalibrationDataWaitSeconds = table.DataWaitSeconds is { } wait ? Math.Round(wait, 3) : null,
             CalibrationData = q.CalibrateDir,
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
@@ -152,7 +157,7 @@ public static class QuantizationStep
             progress => Calibrator.Collect(bytes, plan.TensorsToCalibrate, data, settings, (done, all) => progress.Report((done, all)), cancel));
         if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
         var seconds = statistics.Elapsed.TotalSeconds;
-        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s)");
+        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s; {statistics.DataWait.TotalSeconds:0.00} s of it waiting for data)");
         return CalibrationTable.From(statistics, settings, bytes, FileHash.FolderSha256(folder));
     }
 }
@@ -172,9 +177,13 @@ public sealed record QuantizationReport
     public double? Percentile { get; init; }
     /// <summary>SmoothQuant's alpha (<c>--smooth-quant</c>), when the activations were smoothed first.</summary>
     public double? SmoothQuant { get; init; }
+    /// <summary>With <c>--bias-correction</c>: the Conv/Gemm biases corrected and the mean channel error each round.</summary>
+    public BiasCorrectionReport? BiasCorrection { get; init; }
     public int? Samples { get; init; }
     /// <summary>Seconds calibration took (null when the ranges came from --calibration-table).</summary>
     public double? CalibrationSeconds { get; init; }
+    /// <summary>The part of <see cref="CalibrationSeconds"/> spent waiting for samples to be read (image decoding, say).</summary>
+    public double? CalibrationDataWaitSeconds { get; init; }
     /// <summary>With --calibration-method auto: how many tensors got each method.</summary>
     public IReadOnlyDictionary<string, int>? ChosenMethods { get; init; }
     public string? CalibrationData { get; init; }

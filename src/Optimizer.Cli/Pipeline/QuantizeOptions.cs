@@ -30,6 +30,9 @@ public sealed record QuantizeOptions
     /// <summary><c>--quantize fp16|bf16</c>: half precision instead of INT8; null for INT8.</summary>
     public HalfPrecisionOptions? Half { get; init; }
 
+    /// <summary>Empirical bias correction of int8 Conv/Gemm on the calibration data (<c>--bias-correction</c>).</summary>
+    public bool BiasCorrection { get; init; }
+
     public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
 
     public string Mode => IsStatic ? "static" : "dynamic";

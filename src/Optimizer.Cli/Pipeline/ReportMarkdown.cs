@@ -58,7 +58,10 @@ public static class ReportMarkdown
         if (q.ChosenMethods is { } chosen)
             sb.AppendLine($"- auto chose per tensor: {string.Join(", ", chosen.Select(kv => $"{kv.Key} {kv.Value}"))}");
         if (q.CalibrationSeconds is { } seconds && q.Samples is { } samples)
-            sb.AppendLine($"- calibration took {seconds:0.00} s ({(seconds > 0 ? samples / seconds : 0):0.0} samples/s)");
+            sb.AppendLine($"- calibration took {seconds:0.00} s ({(seconds > 0 ? samples / seconds : 0):0.0} samples/s)"
+                          + (q.CalibrationDataWaitSeconds is { } wait ? $", {wait:0.00} s of it waiting for data" : ""));
+        if (q.BiasCorrection is { } bc)
+            sb.AppendLine($"- bias correction: {bc.Nodes} Conv/Gemm biases corrected; mean |channel error| on the calibration data {bc.MeanAbsChannelErrorBefore:G4} -> {bc.MeanAbsChannelErrorAfter:G4}");
         if (q.Budget is { } b)
         {
             sb.AppendLine();

@@ -21,6 +21,12 @@ public sealed class CalibrationStatistics
     /// <summary>How long collecting took (session creation, runs and folding); zero when not measured.</summary>
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="Elapsed"/> spent waiting for the next sample to be read (data reading that the runs
+    /// did not hide, such as image decoding); zero when not measured.
+    /// </summary>
+    public TimeSpan DataWait { get; init; }
+
     public IReadOnlyDictionary<string, TensorStatistics> Tensors { get; }
 
     /// <summary>The tensors in the order they were asked for.</summary>

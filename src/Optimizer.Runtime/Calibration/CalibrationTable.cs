@@ -43,6 +43,9 @@ public sealed class CalibrationTable
     /// <summary>Seconds the collection took, for the report (null for a table read from a file; not written to it).</summary>
     public double? CalibrationSeconds { get; init; }
 
+    /// <summary>The part of <see cref="CalibrationSeconds"/> spent waiting for samples to be read (not written to the file).</summary>
+    public double? DataWaitSeconds { get; init; }
+
     /// <summary>
     /// For method auto: the method chosen for each tensor (written as each range's "method"); null otherwise.
     /// </summary>
@@ -59,6 +62,7 @@ public sealed class CalibrationTable
         return new(MethodName(settings.Method), statistics.SampleCount, HashOf(modelBytes), dataHash, chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Range, StringComparer.Ordinal))
         {
             CalibrationSeconds = statistics.Elapsed > TimeSpan.Zero ? statistics.Elapsed.TotalSeconds : null,
+            DataWaitSeconds = statistics.Elapsed > TimeSpan.Zero ? statistics.DataWait.TotalSeconds : null,
             ChosenMethods = settings.Method == CalibrationMethod.Auto
                 ? chosen.ToDictionary(kv => kv.Key, kv => MethodName(kv.Value.Method), StringComparer.Ordinal)
                 : null,

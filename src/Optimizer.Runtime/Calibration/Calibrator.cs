@@ -49,6 +49,8 @@ public static class Calibrator
         using var session = new ObservingSession(model, byName, settings.Session with { Spinning = false });
         var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
         var done = 0;
+        // time spent waiting for the reader (decoding images, say): reported apart, since plain inference is timed on samples already read
+        var waiting = new Stopwatch();
         using var reader = samples.GetEnumerator();
         // A pipeline of three: the next sample is read while this one runs, and this one's outputs are folded while
         // the next one runs. Each stage is one task at a time, so the reader and every statistics object see one thread.
@@ -59,7 +61,9 @@ public static class Calibrator
             while (settings.MaxSamples is not { } limit || done < limit)
             {
                 cancel.ThrowIfCancellationRequested();
+                waiting.Start();
                 var more = reading!.GetAwaiter().GetResult();
+                waiting.Stop();
                 reading = null;
                 if (!more) break;
                 var sample = reader.Current;
@@ -92,7 +96,7 @@ public static class Calibrator
         if (done == 0) throw new InvalidInputException("calibration needs at least one sample; the data set has none");
         // a tensor observed through its source gets a copy of the source's statistics under its own name
         var stats = names.Select(n => model.Sources[n] == n ? byName[n] : byName[model.Sources[n]].CopyAs(n)).ToList();
-        return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed };
+        return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed, DataWait = waiting.Elapsed };
     }
 
     private static void Check(CalibrationSettings settings)
