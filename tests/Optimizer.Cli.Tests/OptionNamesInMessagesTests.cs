@@ -15,6 +15,7 @@ public sealed partial class OptionNamesInMessagesTests
     private static readonly Dictionary<string, string> NotOurs = new(StringComparer.Ordinal)
     {
         ["--engine-"] = "the prefix the root command puts before engine options (EngineOptions.Name)",
+        ["--sparsity"] = "trtexec's flag (--sparsity=enable), which --engine passes for a 2:4-pruned model",
     };
 
     [Fact]
