@@ -45,4 +45,43 @@ Task("Publish")
     DotNetPack("src/Optimizer.Cli", new DotNetPackSettings { Configuration = configuration, OutputDirectory = "artifacts/packages" });
 });
 
+// The GPU flavour: the same sources linked against ONNX Runtime's GPU package (CUDA and TensorRT providers).
+Task("PublishGpu")
+    .Does(() =>
+{
+    DotNetPublish("src/Optimizer.Cli", new DotNetPublishSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = "artifacts/optimize-gpu",
+        MSBuildSettings = new DotNetMSBuildSettings().WithProperty("OnnxRuntimeFlavour", "gpu"),
+    });
+});
+
+// What CI checks of the GPU flavour on a machine without a GPU: it runs bench and validate on the CPU provider, and
+// asking for CUDA is exit 3 naming the library that is missing.
+Task("SmokeGpu")
+    .IsDependentOn("PublishGpu")
+    .Does(() =>
+{
+    var tool = "artifacts/optimize-gpu/optimize.dll";
+    var model = "models/tiny_cnn.onnx";
+    var data = "models/tiny_cnn_data/validate";
+    int Run(string arguments, out string output)
+    {
+        var code = StartProcess("dotnet", new ProcessSettings { Arguments = $"{tool} {arguments}", RedirectStandardOutput = true, RedirectStandardError = true },
+            out var stdout, out var stderr);
+        output = string.Join("\n", stdout.Concat(stderr));
+        return code;
+    }
+    string text;
+    if (Run("--version", out text) != 0 || !text.Contains("gpu flavour")) throw new Exception($"GPU flavour --version: {text}");
+    if (Run($"bench {model} --runs 5 --data {data}", out text) != 0) throw new Exception($"GPU flavour bench on the CPU provider failed: {text}");
+    if (Run($"validate --baseline {model} --candidate {model} --data {data} --report artifacts/smoke-gpu-validate --max-accuracy-drop max-abs=0", out text) != 0)
+        throw new Exception($"GPU flavour validate on the CPU provider failed: {text}");
+    var cuda = Run($"bench {model} --runs 5 --provider cuda", out text);
+    if (cuda == 0) Information("GPU flavour: the CUDA provider loaded (a GPU machine)");
+    else if (cuda != 3 || !text.Contains(" is missing")) throw new Exception($"GPU flavour --provider cuda: expected exit 3 naming the missing library, got {cuda}: {text}");
+    else Information($"GPU flavour --provider cuda without CUDA: exit 3, {text.Trim()}");
+});
+
 RunTarget(target);

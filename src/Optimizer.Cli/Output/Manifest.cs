@@ -35,7 +35,7 @@ public sealed class Manifest
         {
             root = new JsonObject();
         }
-        root["tool"] = new JsonObject { ["name"] = "optimize", ["version"] = ToolVersion };
+        root["tool"] = new JsonObject { ["name"] = "optimize", ["version"] = ToolVersion, ["flavour"] = Runtime.Sessions.BuildFlavour.Name };
         return new Manifest(path, root);
     }
 

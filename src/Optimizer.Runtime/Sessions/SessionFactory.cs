@@ -57,6 +57,8 @@ public static class SessionFactory
 
     private static SessionOptions MakeOptions(SessionSettings settings)
     {
+        // ONNX Runtime's own log goes to stderr; failures reach the user as one line through the exceptions instead.
+        OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
         var options = new SessionOptions
         {
             GraphOptimizationLevel = settings.OptimizationLevel,
@@ -89,9 +91,9 @@ public static class SessionFactory
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
+            // The package has the provider, but the machine lacks what it loads (CUDA, cuDNN, TensorRT): exit 3, naming it.
             options.Dispose();
-            throw new InvalidInputException(
-                $"execution provider '{settings.Provider.ToString().ToLowerInvariant()}' is not available in this ONNX Runtime build: {OrtMessages.Clean(e.Message)}", e);
+            throw new ExternalToolException(ProviderLoadFailure(settings.Provider, OrtMessages.Clean(e.Message)), e);
         }
         return options;
     }
@@ -103,8 +105,43 @@ public static class SessionFactory
         var available = OrtEnv.Instance().GetAvailableProviders();
         if (available.Contains(ortName)) return null;
         var name = provider.ToString().ToLowerInvariant();
-        return $"--provider {name}: this build of optimize runs ONNX Runtime's CPU package, which has no {name} execution provider " +
-               $"(it has {string.Join(", ", available.Select(p => p.Replace("ExecutionProvider", "").ToLowerInvariant()))})";
+        return $"--provider {name}: this build of optimize is the {BuildFlavour.Name} flavour, whose ONNX Runtime package has no {name} execution provider " +
+               $"(it has {string.Join(", ", available.Select(p => p.Replace("ExecutionProvider", "").ToLowerInvariant()))}); " +
+               (BuildFlavour.IsGpu ? "see the README's GPU section" : BuildFlavour.GpuBuildHint);
+    }
+
+    /// <summary>One line: which provider could not load and the library it missed, with what the GPU package needs.</summary>
+    internal static string ProviderLoadFailure(ExecutionProvider provider, string ortMessage)
+    {
+        var name = provider.ToString().ToLowerInvariant();
+        // The first library named that is not ONNX Runtime's own provider library: the dependency it could not find.
+        var library = System.Text.RegularExpressions.Regex.Matches(MissingLibrary(provider) ?? ortMessage, @"lib[\w.+-]+\.so(\.\d+)*")
+            .FirstOrDefault(m => !m.Value.StartsWith("libonnxruntime", StringComparison.Ordinal));
+        return $"--provider {name}: ONNX Runtime's {name} execution provider cannot load on this machine" +
+               (library is not null ? $": {library.Value} is missing" : $": {FirstLine(ortMessage)}") +
+               " (the GPU package, Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31, needs an NVIDIA driver and CUDA 13 with its cuDNN" +
+               (provider == ExecutionProvider.TensorRt ? ", and TensorRT for the tensorrt provider" : "") + ", on the library path)";
+    }
+
+    /// <summary>
+    /// What the provider's library fails to load for, asked of the system loader directly (ONNX Runtime names it only
+    /// in its own log, which the tool keeps off the console): e.g. "libcublasLt.so.13: cannot open shared object file".
+    /// </summary>
+    private static string? MissingLibrary(ExecutionProvider provider)
+    {
+        var file = provider == ExecutionProvider.Cuda ? "libonnxruntime_providers_cuda.so" : "libonnxruntime_providers_tensorrt.so";
+        var path = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", file), Path.Combine(AppContext.BaseDirectory, file) }
+            .FirstOrDefault(File.Exists);
+        if (path is null) return null;
+        try
+        {
+            System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(path));
+            return null;
+        }
+        catch (DllNotFoundException e)
+        {
+            return e.Message;
+        }
     }
 
     internal static string FirstLine(string message) => message.Split('\n')[0].Trim();

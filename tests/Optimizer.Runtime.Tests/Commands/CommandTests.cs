@@ -68,7 +68,8 @@ public sealed class CommandTests
         var (exit, _, stderr) = Run("bench", ModelFixtures.MobileNet, "--runs", "1", "--warmup", "0", "--provider", provider);
         Assert.Equal(ExitCodes.InvalidInput, exit);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: "));
-        Assert.Equal($"error: --provider {provider}: this build of optimize runs ONNX Runtime's CPU package, which has no {provider} execution provider (it has cpu)", line);
+        Assert.Equal($"error: --provider {provider}: this build of optimize is the cpu flavour, whose ONNX Runtime package has no {provider} execution provider " +
+                     "(it has cpu); build the GPU flavour: dotnet publish src/Optimizer.Cli -c Release -p:OnnxRuntimeFlavour=gpu (or dotnet cake --target=PublishGpu)", line);
         Assert.DoesNotContain("entry point", stderr);
     }
 
