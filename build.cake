@@ -45,6 +45,39 @@ Task("Publish")
     DotNetPack("src/Optimizer.Cli", new DotNetPackSettings { Configuration = configuration, OutputDirectory = "artifacts/packages" });
 });
 
+// Self-contained single-file builds for edge devices and other desktops (no .NET needed there), each checked to
+// carry its platform's ONNX Runtime library inside the bundle: dotnet cake --target=PublishEdge
+Task("PublishEdge")
+    .Does(() =>
+{
+    var platforms = new Dictionary<string, string>
+    {
+        ["linux-x64"] = "libonnxruntime.so",
+        ["linux-arm64"] = "libonnxruntime.so",
+        ["win-x64"] = "onnxruntime.dll",
+        ["osx-arm64"] = "libonnxruntime.dylib",
+    };
+    foreach (var (rid, library) in platforms)
+    {
+        var output = $"artifacts/edge/{rid}";
+        DotNetPublish("src/Optimizer.Cli", new DotNetPublishSettings
+        {
+            Configuration = configuration,
+            Runtime = rid,
+            SelfContained = true,
+            PublishSingleFile = true,
+            OutputDirectory = output,
+            MSBuildSettings = new DotNetMSBuildSettings().WithProperty("IncludeNativeLibrariesForSelfExtract", "true").WithProperty("DebugType", "none"),
+        });
+        var executable = System.IO.Path.Combine(output, rid.StartsWith("win") ? "optimize.exe" : "optimize");
+        // The bundle's manifest names every file it carries: the platform's ONNX Runtime library must be among them.
+        var bytes = System.IO.File.ReadAllBytes(executable);
+        var name = System.Text.Encoding.UTF8.GetBytes(library);
+        if (bytes.AsSpan().IndexOf(name) < 0) throw new Exception($"{executable} does not carry {library}");
+        Information($"{rid}: {executable}, {bytes.Length / 1048576.0:0.0} MiB, carries {library}");
+    }
+});
+
 // The GPU flavour: the same sources linked against ONNX Runtime's GPU package (CUDA and TensorRT providers).
 Task("PublishGpu")
     .Does(() =>

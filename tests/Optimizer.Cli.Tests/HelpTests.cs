@@ -54,4 +54,12 @@ public class HelpTests
         if (command is "" or "engine" or "bench")
             Assert.Contains("(default: $TRTEXEC, then PATH, then /usr/src/tensorrt/bin and /opt/tensorrt/bin)", result.Stdout);
     }
+
+    [Fact]
+    public void Version_says_the_onnx_runtime_and_the_flavour()
+    {
+        var result = CliRunner.Run("--version");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+ \(onnxruntime 1\.31\.\d+, cpu flavour\)$", result.Stdout.Trim());
+    }
 }
