@@ -187,9 +187,9 @@ public static partial class PipelineFile
                 if (key.Kind == Kind.Section)
                 {
                     // 'engine: true' (or 'engine:' alone) asks for the step with its defaults; 'engine: false' leaves it out.
-                    if (key.Name == "engine" && value is YamlScalarNode s && (IsNull(s) || Bool(s) is not null)) continue;
+                    if (key.Option is not null && value is YamlScalarNode s && (IsNull(s) || Bool(s) is not null)) continue;
                     if (value is not YamlMappingNode section)
-                        throw Error(value, prefix + name, $"expected a mapping of {string.Join(", ", key.Keys!.Select(k => k.Name + ":"))}{(key.Name == "engine" ? " or true/false" : "")}, not {Describe(value)}");
+                        throw Error(value, prefix + name, $"expected a mapping of {string.Join(", ", key.Keys!.Select(k => k.Name + ":"))}{(key.Option is not null ? " or true/false" : "")}, not {Describe(value)}");
                     // validate.data is checked once the job's defaults are merged in (PipelineFile.Zoo.cs).
                     Check(section, key.Keys!, prefix + name + ".");
                 }
