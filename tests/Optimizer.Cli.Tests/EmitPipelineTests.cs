@@ -89,6 +89,18 @@ public class EmitPipelineTests
     }
 
     [Fact]
+    public void AFileThatCannotBeWrittenIsRefusedBeforeTheRun()
+    {
+        using var dir = TestPaths.NewTempDir();
+        Directory.CreateDirectory(dir.File("taken"));
+        var result = CliRunner.Run(TinyCnn, "-o", dir.File("out"), "--emit-pipeline", dir.File("taken"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: --emit-pipeline: {dir.File("taken")} is a folder; give the pipeline file's path", result.Stderr.Trim());
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    [Fact]
     public void ARefusedCommandLineWritesNoFile()
     {
         using var dir = TestPaths.NewTempDir();

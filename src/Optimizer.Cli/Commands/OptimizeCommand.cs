@@ -63,6 +63,7 @@ public static class OptimizeCommand
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
             validation?.Check();
+            PipelineEmitter.Check(parse.GetValue(emitPipeline));
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;

@@ -27,6 +27,15 @@ public static partial class PipelineEmitter
         Description = "Also write the pipeline file (YAML) that reproduces this command line ('optimize run FILE').",
     };
 
+    /// <summary>Refuses, before the run writes anything, a FILE that could not be written: a folder, or under a file.</summary>
+    public static void Check(FileInfo? file)
+    {
+        if (file is null) return;
+        if (Directory.Exists(file.FullName)) throw new InvalidInputException($"--emit-pipeline: {file} is a folder; give the pipeline file's path");
+        for (var folder = file.Directory; folder is not null; folder = folder.Parent)
+            if (File.Exists(folder.FullName)) throw new InvalidInputException($"--emit-pipeline: {folder.FullName} is a file, not a folder");
+    }
+
     /// <summary>Writes the file (whole or not at all) for the root command's <paramref name="parse"/>.</summary>
     public static void Write(ParseResult parse, string modelPath, string file)
     {
