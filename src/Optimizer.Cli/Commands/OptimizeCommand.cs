@@ -35,6 +35,7 @@ public static class OptimizeCommand
         var quantize = new QuantizeOptionSet();
         var prune = new PruneOptionSet();
         var engine = new EngineOptions(forRoot: true);
+        var emitPipeline = PipelineEmitter.Create();
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
             model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait,
@@ -42,6 +43,7 @@ public static class OptimizeCommand
         quantize.AddTo(root);
         prune.AddTo(root);
         engine.AddTo(root);
+        root.Add(emitPipeline);
         root.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
             var modelPath = parse.GetValue(model)!.FullName;
@@ -61,6 +63,7 @@ public static class OptimizeCommand
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
             validation?.Check();
+            PipelineEmitter.Check(parse.GetValue(emitPipeline));
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
@@ -82,6 +85,7 @@ public static class OptimizeCommand
                     .Run(options, transaction.Staging, stdout, stderr, cancel);
             if (engineRun is not null) code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
             Publish(transaction, stdout, stderr, cancel);
+            if (parse.GetValue(emitPipeline) is { } emit) PipelineEmitter.Write(parse, modelPath, emit.FullName);
             return code;
         });
         return root;

@@ -19,9 +19,9 @@ public sealed record PipelineJob(string? Name, int Line, IReadOnlyList<string> A
 /// YAML syntax error, no <c>model:</c>, an empty file) is refused here with the file's line; values the root command
 /// checks itself (a pass name, a metric, a precision) are passed through for it to refuse.
 /// </summary>
-public static class PipelineFile
+public static partial class PipelineFile
 {
-    private enum Kind
+    internal enum Kind
     {
         /// <summary>true emits the option, false nothing.</summary>
         Flag,
@@ -44,7 +44,10 @@ public static class PipelineFile
         Section,
     }
 
-    private sealed record Key(string Name, Kind Kind, string? Option, IReadOnlyList<Key>? Keys = null);
+    internal sealed record Key(string Name, Kind Kind, string? Option, IReadOnlyList<Key>? Keys = null);
+
+    /// <summary>The keys of a job, as the parser takes them (the schema of <c>optimize schema</c> is built from them).</summary>
+    internal static IReadOnlyList<Key> Keys => JobKeys;
 
     // Each list is in the root command's order of options, which is also the order of the arguments written out.
     private static readonly Key[] ValidateKeys =
@@ -164,43 +167,12 @@ public static class PipelineFile
     private static bool IsNull(YamlScalarNode s) =>
         s.Style == ScalarStyle.Plain && s.Value is null or "" or "~" or "null" or "Null" or "NULL";
 
-    private sealed class Reader(string file, string folder)
+    private sealed partial class Reader(string file, string folder)
     {
         public InvalidInputException Error(Mark at, string message) =>
             new($"{file}:{Math.Max(1L, at.Line)}: {message}");
 
         private InvalidInputException Error(YamlNode at, string key, string message) => Error(at.Start, $"{key}: {message}");
-
-        public IReadOnlyList<PipelineJob> Jobs(YamlMappingNode root)
-        {
-            var jobsKey = root.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => k.Value == "jobs");
-            if (jobsKey is null) return [Job(root, named: false)];
-            if (root.Children.Keys.FirstOrDefault(k => k != jobsKey) is { } other)
-                throw Error(other, KeyName(other), "a file with 'jobs:' has no other top-level keys; give it to each job");
-            if (root.Children[jobsKey] is not YamlSequenceNode { Children.Count: > 0 } list)
-                throw Error(root.Children[jobsKey], "jobs", $"expected a list of jobs (- name: ...), not {Describe(root.Children[jobsKey])}");
-            var jobs = new List<PipelineJob>();
-            foreach (var item in list)
-            {
-                if (item is not YamlMappingNode map) throw Error(item, "jobs", $"each job is a mapping of keys (name:, model:, ...), not {Describe(item)}");
-                var job = Job(map, named: true);
-                if (jobs.Any(j => j.Name == job.Name)) throw Error(map.Start, $"name: a second job named '{job.Name}'");
-                jobs.Add(job);
-            }
-            return jobs;
-        }
-
-        private PipelineJob Job(YamlMappingNode map, bool named)
-        {
-            var values = Check(map, JobKeys, "");
-            if (!values.ContainsKey("model")) throw Error(map.Start, "model: missing; it names the ONNX model to optimize");
-            string? name = null;
-            if (values.TryGetValue("name", out var nameNode)) name = Scalar(nameNode, "name", "a name");
-            else if (named) throw Error(map.Start, "name: missing; each job under 'jobs:' has a name");
-            var args = new List<string> { PathValue(Scalar(values["model"], "model", "a path")) };
-            Emit(values, JobKeys, "", args);
-            return new PipelineJob(name, (int)Math.Max(1L, map.Start.Line), args);
-        }
 
         /// <summary>Refuses keys that are not in <paramref name="keys"/>, and values of the wrong kind, before any is used.</summary>
         private Dictionary<string, YamlNode> Check(YamlMappingNode map, IReadOnlyList<Key> keys, string prefix)
@@ -215,12 +187,11 @@ public static class PipelineFile
                 if (key.Kind == Kind.Section)
                 {
                     // 'engine: true' (or 'engine:' alone) asks for the step with its defaults; 'engine: false' leaves it out.
-                    if (key.Name == "engine" && value is YamlScalarNode s && (IsNull(s) || Bool(s) is not null)) continue;
+                    if (key.Option is not null && value is YamlScalarNode s && (IsNull(s) || Bool(s) is not null)) continue;
                     if (value is not YamlMappingNode section)
-                        throw Error(value, prefix + name, $"expected a mapping of {string.Join(", ", key.Keys!.Select(k => k.Name + ":"))}{(key.Name == "engine" ? " or true/false" : "")}, not {Describe(value)}");
-                    var inner = Check(section, key.Keys!, prefix + name + ".");
-                    if (key.Name == "validate" && !inner.ContainsKey("data"))
-                        throw Error(value, "validate.data", "missing; it names the folder of samples to validate on");
+                        throw Error(value, prefix + name, $"expected a mapping of {string.Join(", ", key.Keys!.Select(k => k.Name + ":"))}{(key.Option is not null ? " or true/false" : "")}, not {Describe(value)}");
+                    // validate.data is checked once the job's defaults are merged in (PipelineFile.Zoo.cs).
+                    Check(section, key.Keys!, prefix + name + ".");
                 }
                 else
                     CheckKind(value, key, prefix + name);
@@ -330,6 +301,7 @@ public static class PipelineFile
 
         private string PathValue(string value)
         {
+            value = WithModel(value);
             if (value == "~" || value.StartsWith("~/", StringComparison.Ordinal))
                 value = System.IO.Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), value[1..].TrimStart('/'));
             return System.IO.Path.GetFullPath(value, folder);
