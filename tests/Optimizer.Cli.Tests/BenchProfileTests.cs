@@ -80,4 +80,12 @@ public sealed class BenchProfileTests
         Assert.False(Directory.Exists(folder));
         Assert.Equal("", result.Stdout);
     }
+
+    [Fact]
+    public void AnEnginesProfileRunCountIsTrtexecsOwn()
+    {
+        var result = CliRunner.Run("bench", "--engine", "/nonexistent/model.plan", "--profile", "--profile-runs", "3");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--profile-runs does not go with --engine", Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
 }

@@ -69,7 +69,7 @@ public static class BenchCommand
             var levels = parse.GetValue(concurrency) is { } levelText ? ParseBatches(levelText, "--concurrency") : null;
             if (levels is not null && (engineFile is not null || parse.GetValue(baseline) is not null || search))
                 throw new InvalidInputException("--concurrency measures one ONNX model under ONNX Runtime; it does not go with --engine, --baseline or --batch auto");
-            var profileRuns = profile.Parse(parse, search, levels is not null, parse.GetValue(overhead));
+            var profileRuns = profile.Parse(parse, search, levels is not null, parse.GetValue(overhead), engineFile is not null);
             BenchOptions OrtOptions() => new()
             {
                     ModelPath = modelFile!.FullName,
@@ -84,7 +84,8 @@ public static class BenchCommand
             if (parse.GetValue(baseline) is { } against)
                 return await SideBySide(OrtOptions(), against.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), stdout, stderr, cancel, profileRuns);
             var result = engineFile is not null
-                ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
+                ? profileRuns is not null ? await EngineProfileRun.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), durationSeconds, cancel)
+                : await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
                 : search ? RunSearch(OrtOptions(), parse.GetValue(maxP95)!.Value, stderr, cancel)
                 : RunOnnxRuntime(OrtOptions(), stderr, cancel);
             if (levels is not null && !result.Interrupted)
@@ -93,8 +94,8 @@ public static class BenchCommand
                     p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
                 result = result with { Concurrency = levelResults, ConcurrencyNote = ConcurrencyBench.WhereGrowthStops(levelResults) ?? "throughput grew at every level" };
             }
-            if (profileRuns is { } profiled && !result.Interrupted)
-                result = result with { Profile = engineFile is null ? BenchProfileOptions.RunOrt(OrtOptions(), profiled, stderr, cancel) : throw new InvalidInputException("--profile with --engine is not built yet") };
+            if (profileRuns is { } profiled && !result.Interrupted && engineFile is null)
+                result = result with { Profile = BenchProfileOptions.RunOrt(OrtOptions(), profiled, stderr, cancel) };
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
             // Interrupted after some batch sizes finished: their figures are kept (printed and written), then exit 130.

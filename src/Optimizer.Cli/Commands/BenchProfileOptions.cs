@@ -24,11 +24,13 @@ public sealed class BenchProfileOptions
     }
 
     /// <summary>The number of profiled runs, or null without --profile; refuses what does not go with it.</summary>
-    public int? Parse(ParseResult parse, bool search, bool concurrency, bool overhead)
+    public int? Parse(ParseResult parse, bool search, bool concurrency, bool overhead, bool engine)
     {
         var runs = parse.GetValue(Runs);
         if (!parse.GetValue(Profile))
             return runs is null ? null : throw new InvalidInputException("--profile-runs goes with --profile (it is how many runs are profiled)");
+        if (engine && runs is not null)
+            throw new InvalidInputException("--profile-runs does not go with --engine: trtexec's profile run follows its own iterations and --duration");
         if (runs is <= 0) throw new InvalidInputException("--profile-runs must be 1 or more");
         if (search) throw new InvalidInputException("--profile does not go with --batch auto: profile the batch size the search chose, with --batch N");
         if (concurrency) throw new InvalidInputException("--profile does not go with --concurrency: the profiler times one run at a time");

@@ -13,12 +13,14 @@ public static class ProfileSummary
     public static void Print(ModelProfile profile, TextWriter output)
     {
         output.WriteLine($"profile: {ProfileReportWriter.Header(profile)}");
-        output.WriteLine($"{"op type",-28} {"ms/run",10} {"share",7} {"calls",7} {"mean ms",10}");
+        if (profile.Table.OpTypes.Count == 0) output.WriteLine(ProfileReportWriter.NoOpTypes);
+        else output.WriteLine($"{"op type",-28} {"ms/run",10} {"share",7} {"calls",7} {"mean ms",10}");
         foreach (var o in profile.Table.OpTypes.Take(TopOpTypes))
             output.WriteLine(Line($"{Cut(o.Name, 28),-28} {o.MsPerRun,10:0.0000} {o.Share * 100,6:0.0}% {o.Calls,7} {o.MeanMs,10:0.0000}"));
         if (profile.Table.OpTypes.Count > TopOpTypes) output.WriteLine($"... and {profile.Table.OpTypes.Count - TopOpTypes} more op types (all in --report)");
-        output.WriteLine($"slowest nodes (top {Math.Min(TopNodes, profile.Table.Nodes.Count)} of {profile.Table.Nodes.Count}):");
-        output.WriteLine($"{"node",-44} {"op type",-20} {"ms/run",10} {"share",7} {"calls",7}");
+        var (rows, row) = profile.Table.OpTypes.Count == 0 ? ("layers", "layer") : ("nodes", "node");
+        output.WriteLine($"slowest {rows} (top {Math.Min(TopNodes, profile.Table.Nodes.Count)} of {profile.Table.Nodes.Count}):");
+        output.WriteLine($"{row,-44} {"op type",-20} {"ms/run",10} {"share",7} {"calls",7}");
         foreach (var n in profile.Table.Nodes.Take(TopNodes))
             output.WriteLine(Line($"{Cut(n.Name, 44),-44} {Cut(n.OpType, 20),-20} {n.MsPerRun,10:0.0000} {n.Share * 100,6:0.0}% {n.Calls,7}"));
     }

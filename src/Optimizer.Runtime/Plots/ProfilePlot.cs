@@ -18,7 +18,9 @@ public static class ProfilePlot
         var name = Path.GetFileName(profile.Model);
         using var opTypes = Bars(profile.Table.OpTypes.Take(Top).ToList(), $"{name}: top op types", "#2171b5");
         using var nodes = Bars(profile.Table.Nodes.Take(Top).ToList(), $"{name}: slowest nodes", "#cb181d");
-        PlotFile.SavePngSideBySide(opTypes, nodes, path);
+        // An engine's profile (trtexec) names layers only: then the layers alone.
+        if (profile.Table.OpTypes.Count == 0) PlotFile.SavePng(nodes, path);
+        else PlotFile.SavePngSideBySide(opTypes, nodes, path);
     }
 
     public static void SavePng(ProfileComparison comparison, string path)

@@ -14,6 +14,7 @@ public static class ProfileReportWriter
 {
     public const string PlotFileName = "profile.png";
     public const int TopNodes = 20;
+    public const string NoOpTypes = "(the profile names layers, not op types: see the layers below)";
 
     /// <summary>Writes the trace copy(ies) and the plot; returns the file names written.</summary>
     public static IReadOnlyList<string> WriteFiles(ModelProfile profile, string folder)
@@ -38,9 +39,10 @@ public static class ProfileReportWriter
     {
         var text = new StringBuilder();
         text.AppendLine($"## Profile: where the time goes ({Header(profile)})").AppendLine();
+        if (profile.Table.OpTypes.Count == 0) text.AppendLine(NoOpTypes).AppendLine();
         var opTypes = new MarkdownTable("op type", "ms per run", "share", "calls", "mean per call (ms)", "total (ms)");
         foreach (var o in profile.Table.OpTypes) opTypes.Row(o.Name, o.MsPerRun, Percent(o.Share), o.Calls, o.MeanMs, o.TotalMs);
-        opTypes.AppendTo(text);
+        if (profile.Table.OpTypes.Count > 0) opTypes.AppendTo(text);
         text.AppendLine($"Slowest nodes (top {Math.Min(TopNodes, profile.Table.Nodes.Count)} of {profile.Table.Nodes.Count}):").AppendLine();
         var nodes = new MarkdownTable("node", "op type", "provider", "ms per run", "share", "calls", "mean per call (ms)");
         foreach (var n in profile.Table.Nodes.Take(TopNodes)) nodes.Row(n.Name, n.OpType, n.Provider, n.MsPerRun, Percent(n.Share), n.Calls, n.MeanMs);
@@ -68,7 +70,8 @@ public static class ProfileReportWriter
     public static string Header(ModelProfile p)
     {
         var coverage = p.Table.KernelCoverage is { } c ? string.Create(CultureInfo.InvariantCulture, $", kernels {c * 100:0.#} % of the run time") : "";
-        return $"{Path.GetFileName(p.Model)}, batch {p.BatchSize}, {p.Table.Runs} profiled runs after {p.Warmup} warm-up, {p.Table.Source}{coverage}";
+        var warmup = p.Warmup > 0 ? $" after {p.Warmup} warm-up" : "";
+        return $"{Path.GetFileName(p.Model)}, batch {p.BatchSize}, {p.Table.Runs} profiled runs{warmup}, {p.Table.Source}{coverage}";
     }
 
     private static string Percent(double share) => string.Create(CultureInfo.InvariantCulture, $"{share * 100:0.0} %");
