@@ -42,7 +42,8 @@ public sealed class BenchProfileOptions
         BenchProgressDisplay.Run<BenchProgress, ModelProfile>(stderr,
             p => ($"{Path.GetFileName(options.ModelPath)} batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => OrtProfiler.Run(options, runs, progress, cancel));
 
-    /// <summary>Both models profiled one after the other, with the same settings, op types side by side.</summary>
+    /// <summary>Both models profiled in alternating rounds, with the same settings and inputs, op types side by side.</summary>
     public static ProfileComparison RunBoth(BenchOptions candidate, string baseline, int runs, TextWriter stderr, CancellationToken cancel) =>
-        ProfileComparison.Of(RunOrt(candidate with { ModelPath = baseline }, runs, stderr, cancel), RunOrt(candidate, runs, stderr, cancel));
+        BenchProgressDisplay.Run<BenchProgress, ProfileComparison>(stderr,
+            p => ($"both models batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => OrtProfiler.RunPair(candidate, baseline, runs, progress, cancel));
 }
