@@ -13,7 +13,7 @@ public sealed class BenchProfileOptions
 {
     public Option<bool> Profile { get; } = new("--profile")
     {
-        Description = "Also show where the time goes: ONNX Runtime's profiler per node and op type (time, share, calls), in a separate run after the timed ones (for --engine: trtexec's per-layer profile).",
+        Description = "Also show where the time goes: ONNX Runtime's profiler per node and op type (time, share, calls), in a separate run after the timed ones, at the first --batch size (for --engine: trtexec's per-layer profile).",
     };
     public Option<int?> Runs { get; } = new("--profile-runs") { HelpName = "N", Description = "With --profile: profiled runs after the warm-up (default 20)." };
 
