@@ -76,6 +76,7 @@ if ((options.Has("--dumpProfile") || options.Has("--exportProfile")) && !options
 else
     PerformanceReport.Print(timed, options, log);
 if (options.Get("--exportTimes") is { } timesPath) PerformanceReport.ExportTimes(timesPath, timed);
+if (options.Has("--dumpProfile") || options.Has("--exportProfile")) LayerProfile.Report(plan, options, timed.Count, log);
 return log.Passed();
 
 FakePlan? LoadEngine(string path)

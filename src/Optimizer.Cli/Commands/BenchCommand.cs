@@ -42,6 +42,8 @@ public static class BenchCommand
         var overhead = new Option<bool>("--measure-overhead") { Description = "Also compare the timing loop with a bare ONNX Runtime Run loop." };
         var command = new Command("bench", "Measure latency and throughput of a model under ONNX Runtime (or of a TensorRT engine with trtexec).") { model, engine, trtexec, warmup, runs, duration, batch, json, report, level, overhead, baseline, maxP95, concurrency };
         shared.AddTo(command);
+        var profile = new BenchProfileOptions();
+        profile.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
             var (modelFile, engineFile) = (parse.GetValue(model), parse.GetValue(engine));
@@ -67,6 +69,7 @@ public static class BenchCommand
             var levels = parse.GetValue(concurrency) is { } levelText ? ParseBatches(levelText, "--concurrency") : null;
             if (levels is not null && (engineFile is not null || parse.GetValue(baseline) is not null || search))
                 throw new InvalidInputException("--concurrency measures one ONNX model under ONNX Runtime; it does not go with --engine, --baseline or --batch auto");
+            var profileRuns = profile.Parse(parse, search, levels is not null, parse.GetValue(overhead), engineFile is not null);
             BenchOptions OrtOptions() => new()
             {
                     ModelPath = modelFile!.FullName,
@@ -79,9 +82,10 @@ public static class BenchCommand
                     MeasureOverhead = parse.GetValue(overhead),
             };
             if (parse.GetValue(baseline) is { } against)
-                return await SideBySide(OrtOptions(), against.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), stdout, stderr, cancel);
+                return await SideBySide(OrtOptions(), against.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), stdout, stderr, cancel, profileRuns);
             var result = engineFile is not null
-                ? await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
+                ? profileRuns is not null ? await EngineProfileRun.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), durationSeconds, cancel)
+                : await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
                 : search ? RunSearch(OrtOptions(), parse.GetValue(maxP95)!.Value, stderr, cancel)
                 : RunOnnxRuntime(OrtOptions(), stderr, cancel);
             if (levels is not null && !result.Interrupted)
@@ -90,6 +94,8 @@ public static class BenchCommand
                     p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
                 result = result with { Concurrency = levelResults, ConcurrencyNote = ConcurrencyBench.WhereGrowthStops(levelResults) ?? "throughput grew at every level" };
             }
+            if (profileRuns is { } profiled && !result.Interrupted && engineFile is null)
+                result = result with { Profile = BenchProfileOptions.RunOrt(OrtOptions(), profiled, stderr, cancel) };
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
             // Interrupted after some batch sizes finished: their figures are kept (printed and written), then exit 130.
@@ -103,6 +109,7 @@ public static class BenchCommand
             {
                 if (parse.GetValue(json)) output.Write(ReportJson.Serialize(result));
                 else BenchSummary.Print(result, output);
+                if (!parse.GetValue(json) && result.Profile is { } where) ProfileSummary.Print(where, output);
             }
             if (parse.GetValue(report) is not { } folder)
             {
@@ -123,14 +130,16 @@ public static class BenchCommand
     }
 
     /// <summary>bench MODEL --baseline OTHER: both timed in one run; one table (and with --report one folder, one plot).</summary>
-    private static async Task<int> SideBySide(BenchOptions options, string baseline, string? folder, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private static async Task<int> SideBySide(BenchOptions options, string baseline, string? folder, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel, int? profileRuns)
     {
         var comparison = BenchProgressDisplay.Run<BenchProgress, BenchComparison>(stderr,
             p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => SideBySideBench.Run(options, baseline, progress, cancel));
+        if (profileRuns is { } runs) comparison = comparison with { Profile = BenchProfileOptions.RunBoth(options, baseline, runs, stderr, cancel) };
         void Print(TextWriter output)
         {
             if (json) output.Write(ReportJson.Serialize(comparison));
             else BenchSummary.Print(comparison, output);
+            if (!json && comparison.Profile is { } where) ProfileSummary.Print(where, output);
         }
         if (folder is null)
         {

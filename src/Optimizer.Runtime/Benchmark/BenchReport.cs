@@ -29,6 +29,8 @@ public sealed record BenchReport
     /// <summary>With <c>--concurrency</c>: each level's figures (at the first batch size), and where throughput stopped growing.</summary>
     public IReadOnlyList<ConcurrencyResult>? Concurrency { get; init; }
     public string? ConcurrencyNote { get; init; }
+    /// <summary>With <c>--profile</c>: where the time goes, from a separate profiled run.</summary>
+    public Profiling.ModelProfile? Profile { get; init; }
     public string Machine { get; init; } = $"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}";
     public DateTimeOffset Date { get; init; } = DateTimeOffset.UtcNow;
 }

@@ -84,4 +84,6 @@ public sealed record BenchComparison
     public required BenchReport Baseline { get; init; }
     public required BenchReport Candidate { get; init; }
     public required IReadOnlyList<BatchSpeedup> Speedups { get; init; }
+    /// <summary>With <c>--profile</c>: both models profiled, op types side by side.</summary>
+    public Profiling.ProfileComparison? Profile { get; init; }
 }

@@ -29,8 +29,9 @@ public static class BenchComparisonWriter
         });
         AtomicFile.WriteAllText(Path.Combine(folder, "report.json"), ReportJson.Serialize(comparison));
         ComparisonPlot.SavePng(comparison, Path.Combine(folder, PlotFileName));
+        var profileFiles = comparison.Profile is { } profile ? ProfileReportWriter.WriteFiles(profile, folder) : [];
         AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), Markdown(comparison));
-        return (["latency.csv", "report.json", "report.md", PlotFileName], warning);
+        return (["latency.csv", "report.json", "report.md", PlotFileName, .. profileFiles], warning);
     }
 
     /// <summary>One row per batch size: both models' p50 and p95, throughputs, and the speed-up with its interval.</summary>
@@ -60,6 +61,7 @@ public static class BenchComparisonWriter
                         "the speed-up is baseline p50 / candidate p50, with a 95 % bootstrap interval over the rounds").AppendLine();
         Table(c).AppendTo(text);
         text.AppendLine($"![both models]({PlotFileName})").AppendLine();
+        if (c.Profile is { } profile) text.Append(ProfileReportWriter.Markdown(profile));
         return text.ToString();
     }
 }

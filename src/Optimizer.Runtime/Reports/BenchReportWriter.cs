@@ -22,6 +22,7 @@ public static class BenchReportWriter
         AtomicFile.WriteAllText(Path.Combine(folder, "report.json"), ReportJson.Serialize(report));
         var plots = BenchPlots.Write(report, folder);
         files.AddRange(plots);
+        if (report.Profile is { } profile) files.AddRange(ProfileReportWriter.WriteFiles(profile, folder));
         AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), Markdown(report, plots));
         return (files, warning);
     }
@@ -70,6 +71,7 @@ public static class BenchReportWriter
                 $"Bare ONNX Runtime `Run` loop {o.BareRunMs:0.0000} ms/run, bare `RunWithBinding` loop {o.BareBindingRunMs:0.0000} ms/run, bench timing loop {o.TimingLoopMs:0.0000} ms/run: {o.OverheadPercent:+0.00;-0.00} % against `Run`, {o.TimingCostPercent:+0.00;-0.00} % against `RunWithBinding` (median of {o.Rounds} alternating rounds of {o.RunsPerLoop} runs)."));
             text.AppendLine();
         }
+        if (report.Profile is { } profile) text.Append(ProfileReportWriter.Markdown(profile));
         var list = plots.ToList();
         if (list.Count > 0)
         {

@@ -65,6 +65,12 @@ public static class SessionFactory
             // Load errors reach the user through the exception message; ORT's own log would print them twice.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
         };
+        if (settings.ProfilePrefix is { } prefix)
+        {
+            // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix it holds at that moment.
+            options.ProfileOutputPathPrefix = prefix;
+            options.EnableProfiling = true;
+        }
         if (!settings.Spinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (settings.Threads > 0)
         {

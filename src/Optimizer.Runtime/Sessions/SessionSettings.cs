@@ -19,6 +19,8 @@ public sealed record SessionSettings
     public bool Spinning { get; init; } = true;
     /// <summary>GPU device id for the CUDA and TensorRT providers.</summary>
     public int DeviceId { get; init; }
+    /// <summary>When set, ONNX Runtime's profiler is on and writes its trace to a file named from this path prefix.</summary>
+    public string? ProfilePrefix { get; init; }
 
     /// <summary>The optimization level as reports name it: disabled, basic, extended or all.</summary>
     public string OptimizationName => OptimizationLevel switch
