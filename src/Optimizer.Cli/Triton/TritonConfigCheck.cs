@@ -65,7 +65,7 @@ public static class TritonConfigCheck
     private static void CheckTensor(string kind, string name, DataType type, IReadOnlyList<long> dims, TritonTensor tensor, bool batching, int maxBatch, List<string> problems)
     {
         var expected = TritonDataTypes.Of(tensor.Type);
-        if (expected != type) problems.Add($"{kind} '{name}': data_type {type} does not match the model's {tensor.Type} ({expected?.ToString() ?? "no Triton type"})");
+        if (expected != type) problems.Add($"{kind} '{name}': data_type {TritonDataTypes.Name(type)} does not match the model's {tensor.Type} ({(expected is { } e ? TritonDataTypes.Name(e) : "no Triton type")})");
         if (tensor.Dims is null)
         {
             problems.Add($"{kind} '{name}': the model does not give its rank");

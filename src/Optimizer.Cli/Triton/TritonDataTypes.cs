@@ -25,4 +25,9 @@ internal static class TritonDataTypes
         ElementType.BFloat16 => DataType.TypeBf16,
         _ => null,
     };
+
+    /// <summary>The name model_config.proto gives the type (TYPE_FP32, ...), as config.pbtxt spells it.</summary>
+    public static string Name(DataType type) =>
+        ModelConfigReflection.Descriptor.EnumTypes.Single(e => e.Name == nameof(DataType)).FindValueByNumber((int)type)?.Name
+        ?? ((int)type).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
