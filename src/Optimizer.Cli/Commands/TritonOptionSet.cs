@@ -39,7 +39,7 @@ public sealed class TritonOptionSet
     /// <summary>The options, checked; null without --emit (when the other --triton-* options are refused).</summary>
     public TritonOptions? Read(ParseResult parse, string modelPath)
     {
-        if (parse.GetValue(_emit) is not { } emit)
+        if (parse.GetResult(_emit) is null || parse.GetValue(_emit) is not { Length: 2 } emit)
         {
             if (new Option[] { _name, _maxBatch, _batchFrom }.FirstOrDefault(o => parse.GetResult(o) is not null) is { } alone)
                 throw new InvalidInputException($"{alone.Name} goes with --emit triton REPO (it configures the model written there)");
