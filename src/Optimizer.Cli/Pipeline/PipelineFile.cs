@@ -42,6 +42,8 @@ public static class PipelineFile
         Repeated,
         /// <summary>A nested mapping of more keys.</summary>
         Section,
+        /// <summary>A path written after the option's words: <c>--emit triton PATH</c>.</summary>
+        EmitPath,
     }
 
     private sealed record Key(string Name, Kind Kind, string? Option, IReadOnlyList<Key>? Keys = null);
@@ -74,6 +76,14 @@ public static class PipelineFile
         new("skip-inference", Kind.Flag, "--engine-skip-inference"),
         new("timeout", Kind.Number, "--engine-timeout"),
         new("calibration-cache", Kind.Path, "--engine-calibration-cache"),
+    ];
+
+    private static readonly Key[] TritonKeys =
+    [
+        new("repository", Kind.EmitPath, "--emit triton"),
+        new("name", Kind.Text, "--triton-name"),
+        new("max-batch", Kind.Integer, "--triton-max-batch"),
+        new("batch-from", Kind.Path, "--triton-batch-from"),
     ];
 
     /// <summary>The keys of a job. <c>model</c> is the root command's argument; <c>name</c> only names the job.</summary>
@@ -111,6 +121,7 @@ public static class PipelineFile
         new("bias-correction", Kind.Flag, "--bias-correction"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
+        new("triton", Kind.Section, null, TritonKeys),
     ];
 
     /// <summary>
@@ -221,6 +232,8 @@ public static class PipelineFile
                     var inner = Check(section, key.Keys!, prefix + name + ".");
                     if (key.Name == "validate" && !inner.ContainsKey("data"))
                         throw Error(value, "validate.data", "missing; it names the folder of samples to validate on");
+                    if (key.Name == "triton" && !inner.ContainsKey("repository"))
+                        throw Error(value, "triton.repository", "missing; it names the Triton model repository folder");
                 }
                 else
                     CheckKind(value, key, prefix + name);
@@ -243,7 +256,7 @@ public static class PipelineFile
                     if (value is not YamlScalarNode n || IsNull(n) || !double.TryParse(n.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
                         throw Error(value, name, $"expected a number, not {Describe(value)}");
                     break;
-                case Kind.Text or Kind.Path or Kind.Executable:
+                case Kind.Text or Kind.Path or Kind.Executable or Kind.EmitPath:
                     Scalar(value, name, key.Kind == Kind.Text ? "a string" : "a path");
                     break;
                 case Kind.Shapes:
@@ -288,6 +301,10 @@ public static class PipelineFile
                         break;
                     case Kind.Path:
                         Option(args, key.Option!, PathValue(Scalar(value, name, "a path")));
+                        break;
+                    case Kind.EmitPath:
+                        args.AddRange(key.Option!.Split(' '));
+                        args.Add(PathValue(Scalar(value, name, "a path")));
                         break;
                     case Kind.Executable:
                         var program = Scalar(value, name, "a path");
