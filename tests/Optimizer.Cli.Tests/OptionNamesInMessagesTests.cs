@@ -15,6 +15,7 @@ public sealed partial class OptionNamesInMessagesTests
     private static readonly Dictionary<string, string> NotOurs = new(StringComparer.Ordinal)
     {
         ["--engine-"] = "the prefix the root command puts before engine options (EngineOptions.Name)",
+        ["--sparsity"] = "trtexec's own flag, which --engine passes for --prune-pattern 2:4 (PruningStep)",
     };
 
     [Fact]

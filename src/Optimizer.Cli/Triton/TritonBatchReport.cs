@@ -15,6 +15,19 @@ public static class TritonBatchReport
 {
     public static TritonBatching Read(string path)
     {
+        try
+        {
+            return ReadReport(path);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A value of another kind than bench writes (a string for a number, say).
+            throw new InvalidInputException($"--triton-batch-from '{path}' is not a bench report ({e.Message})");
+        }
+    }
+
+    private static TritonBatching ReadReport(string path)
+    {
         const string option = "--triton-batch-from";
         if (Directory.Exists(path)) path = Path.Combine(path, "report.json");
         if (!File.Exists(path)) throw new InvalidInputException($"{option} '{path}': no such file (give the report.json of 'optimize bench --batch auto --max-p95 MS --report DIR')");

@@ -81,11 +81,11 @@ public static partial class TritonRepository
             var written = files.Select(f => Path.Combine(versionFolder, f.Name)).ToList();
             if (!Directory.Exists(modelFolder))
             {
-                Directory.Move(stagedModel, modelFolder);
+                MoveIntoPlace(stagedModel, modelFolder);
                 committed = true;
                 return new TritonEmitted(modelFolder, version, configPath, written, ReplacedConfig: false);
             }
-            Directory.Move(stagedVersion, versionFolder);
+            MoveIntoPlace(stagedVersion, versionFolder);
             try
             {
                 var replaced = File.Exists(configPath);
@@ -103,6 +103,19 @@ public static partial class TritonRepository
         {
             TryDelete(staging);
             if (!committed) created.RemoveIfEmpty();
+        }
+    }
+
+    /// <summary>A rename that finds its target taken means another run wrote the same folder meanwhile.</summary>
+    private static void MoveIntoPlace(string staged, string target)
+    {
+        try
+        {
+            Directory.Move(staged, target);
+        }
+        catch (IOException) when (Directory.Exists(target) || File.Exists(target))
+        {
+            throw new InvalidInputException($"--emit triton: '{target}' appeared while this run wrote it (another run?); nothing was changed, run again");
         }
     }
 

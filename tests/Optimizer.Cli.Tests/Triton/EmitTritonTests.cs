@@ -151,6 +151,23 @@ public sealed class EmitTritonTests : IDisposable
         Assert.False(Directory.Exists(Repo));
     }
 
+    [Theory]
+    [InlineData("{\"model\": \"m.onnx\", \"batches\": []}", "holds no batch search; write it with 'optimize bench MODEL --batch auto --max-p95 MS --report DIR'")]
+    [InlineData("{\"search\": {\"maxP95Ms\": 1, \"reason\": \"even batch 1 has p95 3 ms\"}}", "the search chose no batch size (even batch 1 has p95 3 ms)")]
+    [InlineData("{\"search\": {\"chosen\": \"eight\"}}", "is not a bench report")]
+    [InlineData("not json", "is not JSON")]
+    public void A_report_without_a_chosen_batch_is_refused(string json, string message)
+    {
+        File.WriteAllText(_dir.File("report.json"), json);
+
+        var result = Run("out", "--emit", "triton", Repo, "--triton-batch-from", _dir.File("report.json"));
+
+        Assert.Equal(ExitCodes.InvalidInput, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.False(Directory.Exists(Repo));
+        Assert.False(Directory.Exists(_dir.File("out")));
+    }
+
     [Fact]
     public void A_model_file_name_Triton_cannot_serve_asks_for_a_name()
     {
