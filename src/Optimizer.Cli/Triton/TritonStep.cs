@@ -57,7 +57,7 @@ public static class TritonStep
                 throw new InvalidOperationException($"config.pbtxt in '{folder}' would not load in Triton: {string.Join("; ", problems)}");
         }, cancel);
         var manifest = Manifest.LoadOrCreate(staging);
-        manifest.SetSection("triton", new JsonObject
+        var section = new JsonObject
         {
             ["repository"] = Path.GetFullPath(options.Repository),
             ["name"] = config.Name,
@@ -69,7 +69,9 @@ public static class TritonStep
             ["precisionMode"] = artifact == TritonArtifact.Onnx ? TritonConfigBuilder.PrecisionMode(described.Precision) : null,
             ["config"] = emitted.ConfigPath,
             ["files"] = new JsonArray(emitted.Files.Select(f => (JsonNode)new JsonObject { ["path"] = f, ["sha256"] = Onnx.IO.FileHash.Sha256(f) }).ToArray()),
-        });
+        };
+        foreach (var unset in section.Where(p => p.Value is null).Select(p => p.Key).ToList()) section.Remove(unset);
+        manifest.SetSection("triton", section);
         manifest.Save();
         if (!quiet) stdout.WriteLine(Summary(config, emitted));
         return emitted;
