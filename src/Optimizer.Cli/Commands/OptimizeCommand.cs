@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Optimizer.Cli.Output;
 using Optimizer.Cli.Pipeline;
+using Optimizer.Cli.Triton;
 using Optimizer.Onnx.Errors;
 using Optimizer.Passes.Infrastructure;
 using Optimizer.Runtime.Validation;
@@ -36,6 +37,7 @@ public static class OptimizeCommand
         var prune = new PruneOptionSet();
         var engine = new EngineOptions(forRoot: true);
         var emitPipeline = PipelineEmitter.Create();
+        var triton = new TritonOptionSet();
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
             model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait,
@@ -44,6 +46,7 @@ public static class OptimizeCommand
         prune.AddTo(root);
         engine.AddTo(root);
         root.Add(emitPipeline);
+        triton.AddTo(root);
         root.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
             var modelPath = parse.GetValue(model)!.FullName;
@@ -60,6 +63,7 @@ public static class OptimizeCommand
                 Json = parse.GetValue(json),
                 Quantize = quantize.Read(parse, pruning: prune.IsRequested(parse)),
                 Prune = prune.Read(parse, quantize.Exclude(parse)),
+                Triton = triton.Read(parse, modelPath),
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
             validation?.Check();
@@ -78,12 +82,14 @@ public static class OptimizeCommand
             {
                 validation?.CheckData(options, cancel);
                 if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
+                if (options.Triton is not null) TritonStep.Check(options.Triton, optimized, engineRun?.Settings.Shapes);
             }, stderr, validation);
             // A --junit file outside OUT is staged too, and put in place with OUT's files.
             if (code == 0 && validation is not null)
                 code = (validation with { JUnit = validation.JUnit is { } junitFile ? transaction.StageOutside(junitFile) : null })
                     .Run(options, transaction.Staging, stdout, stderr, cancel);
             if (engineRun is not null) code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
+            if (options.Triton is not null) TritonStep.Run(options.Triton, code, transaction.Staging, engineRun?.Settings.Shapes, stdout, stderr, options.Json, cancel);
             Publish(transaction, stdout, stderr, cancel);
             if (parse.GetValue(emitPipeline) is { } emit) PipelineEmitter.Write(parse, modelPath, emit.FullName);
             return code;

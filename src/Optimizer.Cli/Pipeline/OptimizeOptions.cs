@@ -34,6 +34,9 @@ public sealed record OptimizeOptions
     /// <summary><c>--prune</c> and its options; null when not asked.</summary>
     public PruneOptions? Prune { get; init; }
 
+    /// <summary><c>--emit triton REPO</c> and its options; null when not asked.</summary>
+    public Triton.TritonOptions? Triton { get; init; }
+
     public static string DefaultOutDir(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".opt");
 }

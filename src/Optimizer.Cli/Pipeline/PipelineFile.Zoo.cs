@@ -65,6 +65,8 @@ public static partial class PipelineFile
             var values = defaults is null ? own : Merge(Check(defaults, JobKeys, "defaults."), own);
             if (values.TryGetValue("validate", out var validate) && validate is YamlMappingNode section && TopKey(section, "data") is null)
                 throw Error((own.GetValueOrDefault("validate") ?? map).Start, "validate.data: missing; it names the folder of samples to validate on");
+            if (values.TryGetValue("triton", out var triton) && triton is YamlMappingNode tritonSection && TopKey(tritonSection, "repository") is null)
+                throw Error((own.GetValueOrDefault("triton") ?? map).Start, "triton.repository: missing; it names the Triton model repository folder");
             _stem = null;
             var pattern = Scalar(modelNode, "model", "a path");
             var model = PathValue(pattern);

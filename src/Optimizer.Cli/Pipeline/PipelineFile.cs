@@ -42,6 +42,8 @@ public static partial class PipelineFile
         Repeated,
         /// <summary>A nested mapping of more keys.</summary>
         Section,
+        /// <summary>A path written after the option's words: <c>--emit triton PATH</c>.</summary>
+        EmitPath,
     }
 
     internal sealed record Key(string Name, Kind Kind, string? Option, IReadOnlyList<Key>? Keys = null);
@@ -79,6 +81,14 @@ public static partial class PipelineFile
         new("calibration-cache", Kind.Path, "--engine-calibration-cache"),
     ];
 
+    private static readonly Key[] TritonKeys =
+    [
+        new("repository", Kind.EmitPath, "--emit triton"),
+        new("name", Kind.Text, "--triton-name"),
+        new("max-batch", Kind.Integer, "--triton-max-batch"),
+        new("batch-from", Kind.Path, "--triton-batch-from"),
+    ];
+
     /// <summary>The keys of a job. <c>model</c> is the root command's argument; <c>name</c> only names the job.</summary>
     private static readonly Key[] JobKeys =
     [
@@ -114,6 +124,7 @@ public static partial class PipelineFile
         new("bias-correction", Kind.Flag, "--bias-correction"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
+        new("triton", Kind.Section, null, TritonKeys),
     ];
 
     /// <summary>
@@ -190,7 +201,7 @@ public static partial class PipelineFile
                     if (key.Option is not null && value is YamlScalarNode s && (IsNull(s) || Bool(s) is not null)) continue;
                     if (value is not YamlMappingNode section)
                         throw Error(value, prefix + name, $"expected a mapping of {string.Join(", ", key.Keys!.Select(k => k.Name + ":"))}{(key.Option is not null ? " or true/false" : "")}, not {Describe(value)}");
-                    // validate.data is checked once the job's defaults are merged in (PipelineFile.Zoo.cs).
+                    // validate.data and triton.repository are checked once the job's defaults are merged in (PipelineFile.Zoo.cs).
                     Check(section, key.Keys!, prefix + name + ".");
                 }
                 else
@@ -214,7 +225,7 @@ public static partial class PipelineFile
                     if (value is not YamlScalarNode n || IsNull(n) || !double.TryParse(n.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
                         throw Error(value, name, $"expected a number, not {Describe(value)}");
                     break;
-                case Kind.Text or Kind.Path or Kind.Executable:
+                case Kind.Text or Kind.Path or Kind.Executable or Kind.EmitPath:
                     Scalar(value, name, key.Kind == Kind.Text ? "a string" : "a path");
                     break;
                 case Kind.Shapes:
@@ -259,6 +270,10 @@ public static partial class PipelineFile
                         break;
                     case Kind.Path:
                         Option(args, key.Option!, PathValue(Scalar(value, name, "a path")));
+                        break;
+                    case Kind.EmitPath:
+                        args.AddRange(key.Option!.Split(' '));
+                        args.Add(PathValue(Scalar(value, name, "a path")));
                         break;
                     case Kind.Executable:
                         var program = Scalar(value, name, "a path");
