@@ -67,7 +67,7 @@ public class PipelineSchemaTests
         foreach (var (value, accepted) in new[] { (good, true), (bad, false) })
         {
             var yaml = inner == "" ? $"model: m.onnx\n{key}: {value}\n"
-                : $"model: m.onnx\n{key}:\n  {(key == "validate" && inner != "data" ? "data: d\n  " : "")}{inner}: {value}\n";
+                : $"model: m.onnx\n{key}:\n  {Required(key, inner)}{inner}: {value}\n";
             var (parsed, message) = Parse(yaml);
             var valid = SchemaCheck.Valid(schema, Json(yaml));
             Assert.True(parsed == accepted, $"{key}.{inner} = {value}: the parser {(parsed ? "accepts" : "refuses")} it ({message})");
@@ -100,6 +100,14 @@ public class PipelineSchemaTests
         }
     }
 
+    /// <summary>The key a section cannot go without (validate's data, triton's repository), when the key tried is another.</summary>
+    private static string Required(string section, string inner) => (section, inner) switch
+    {
+        ("validate", not "data") => "data: d\n  ",
+        ("triton", not "repository") => "repository: r\n  ",
+        _ => "",
+    };
+
     /// <summary>A value of each kind that the parser takes, and one of another kind.</summary>
     private static (string Good, string Bad) Samples(PipelineFile.Key key) => key.Kind switch
     {
@@ -108,7 +116,7 @@ public class PipelineSchemaTests
         PipelineFile.Kind.Flag => ("true", "maybe"),
         PipelineFile.Kind.Integer => ("3", "three"),
         PipelineFile.Kind.Number => ("0.5", "half"),
-        PipelineFile.Kind.Text or PipelineFile.Kind.Path or PipelineFile.Kind.Executable => ("some-text", "[a, b]"),
+        PipelineFile.Kind.Text or PipelineFile.Kind.Path or PipelineFile.Kind.Executable or PipelineFile.Kind.EmitPath => ("some-text", "[a, b]"),
         PipelineFile.Kind.Shapes => ("{input: 1x3x8x8, mask: 4}", "[1, 3]"),
         PipelineFile.Kind.Passes or PipelineFile.Kind.Repeated => ("[a, b]", "{a: b}"),
         PipelineFile.Kind.Gates => ("{cosine: 0.99}", "cosine"),

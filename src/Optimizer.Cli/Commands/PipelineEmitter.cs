@@ -84,7 +84,9 @@ public static partial class PipelineEmitter
     /// <summary>The <c>key: value</c> line of an option given on the command line, or null when it was not given.</summary>
     private static string? Entry(PipelineFile.Key key, IEnumerable<Option> options, ParseResult parse, string folder)
     {
-        var option = Find(options, key.Option!) ?? throw new InvalidOperationException($"the pipeline key '{key.Name}' names {key.Option}, which the root command does not have");
+        // An EmitPath key's option is the option and its first word ("--emit triton"): the path is the value after it.
+        var optionName = key.Kind == PipelineFile.Kind.EmitPath ? key.Option!.Split(' ')[0] : key.Option!;
+        var option = Find(options, optionName) ?? throw new InvalidOperationException($"the pipeline key '{key.Name}' names {key.Option}, which the root command does not have");
         if (parse.GetResult(option) is not { Implicit: false } given) return null;
         var values = given.Tokens.Select(t => t.Value).ToList();
         string Path(string value) => Quote(Relative(System.IO.Path.GetFullPath(value), folder));
@@ -93,6 +95,7 @@ public static partial class PipelineEmitter
             PipelineFile.Kind.Flag => option is Option<bool> flag && parse.GetValue(flag) ? "true" : null,
             PipelineFile.Kind.Integer or PipelineFile.Kind.Number => Number(values.Single()),
             PipelineFile.Kind.Path => Path(values.Single()),
+            PipelineFile.Kind.EmitPath => values.Count == 2 && values[0] == key.Option!.Split(' ')[1] ? Path(values[1]) : null,
             PipelineFile.Kind.Executable => values.Single().Contains('/') ? Path(values.Single()) : Quote(values.Single()),
             PipelineFile.Kind.Repeated => "[" + string.Join(", ", values.Select(Quote)) + "]",
             PipelineFile.Kind.Gates => "{" + string.Join(", ", values.Select(Gate)) + "}",

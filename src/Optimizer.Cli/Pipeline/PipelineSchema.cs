@@ -70,7 +70,7 @@ public static class PipelineSchema
         PipelineFile.Kind.Flag => Type("boolean"),
         PipelineFile.Kind.Integer => Type("integer"),
         PipelineFile.Kind.Number => Type("number"),
-        PipelineFile.Kind.Text or PipelineFile.Kind.Path or PipelineFile.Kind.Executable => Type("string"),
+        PipelineFile.Kind.Text or PipelineFile.Kind.Path or PipelineFile.Kind.Executable or PipelineFile.Kind.EmitPath => Type("string"),
         PipelineFile.Kind.Shapes => AnyOf(Type("string"), new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("string", "integer") } }),
         PipelineFile.Kind.Passes or PipelineFile.Kind.Repeated => AnyOf(Type("string"), new JsonObject { ["type"] = "array", ["items"] = Type("string") }),
         PipelineFile.Kind.Gates => new JsonObject { ["type"] = "object", ["additionalProperties"] = Type("number") },
