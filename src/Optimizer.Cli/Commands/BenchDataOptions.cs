@@ -21,12 +21,12 @@ public sealed class BenchDataOptions
     public Option<string?> Std { get; } = new("--std") { HelpName = "R,G,B", Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default)." };
     public Option<bool> Bgr { get; } = new("--bgr") { Description = "Images: feed channels in BGR order (default RGB)." };
     public Option<string?> Layout { get; } = new("--layout") { HelpName = "nchw|nhwc", Description = "Images: nchw or nhwc (default from the model input)." };
-    public Option<string> Provider { get; } = new("--provider") { HelpName = "cpu|cuda|tensorrt", Description = "Execution provider: cpu, cuda or tensorrt.", DefaultValueFactory = _ => "cpu" };
+    public Option<string> Provider { get; } = new("--provider") { HelpName = "cpu|cuda|tensorrt|auto", Description = "Execution provider: cpu, cuda or tensorrt (the GPU flavour), or auto: the best that loads here, said on stderr.", DefaultValueFactory = _ => "cpu" };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (default: ONNX Runtime's choice)." };
 
     public BenchDataOptions()
     {
-        Provider.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt");
+        Provider.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt", "auto");
         Layout.AcceptOnlyFromAmong("nchw", "nhwc");
     }
 
@@ -56,11 +56,13 @@ public sealed class BenchDataOptions
     {
         var threads = parse.GetValue(Threads);
         if (threads < 0) throw new InvalidInputException("--threads must be 0 or more");
-        return defaults with
+        var provider = parse.GetValue(Provider) switch { "cuda" => ExecutionProvider.Cuda, "tensorrt" => ExecutionProvider.TensorRt, _ => ExecutionProvider.Cpu };
+        if (parse.GetValue(Provider) == "auto")
         {
-            Provider = parse.GetValue(Provider) switch { "cuda" => ExecutionProvider.Cuda, "tensorrt" => ExecutionProvider.TensorRt, _ => ExecutionProvider.Cpu },
-            Threads = threads,
-        };
+            (provider, var note) = ProviderChoice.Auto();
+            parse.InvocationConfiguration.Error.WriteLine(note);
+        }
+        return defaults with { Provider = provider, Threads = threads };
     }
 
     private static string? CheckedFolder(DirectoryInfo? folder)

@@ -196,6 +196,17 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Provider_auto_takes_the_best_that_loads_and_says_why_not_the_others()
+    {
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var (exit, stdout, stderr) = Run("bench", tinyCnn, "--provider", "auto", "--runs", "2", "--warmup", "0", "--json");
+        Assert.True(exit == ExitCodes.Success, stderr);
+        // This test run links the CPU package: neither GPU provider is in it.
+        Assert.Contains("--provider auto: cpu (tensorrt: not in the cpu flavour's ONNX Runtime package; cuda: not in the cpu flavour's ONNX Runtime package)", stderr);
+        Assert.Contains("\"provider\": \"cpu\"", stdout);
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
