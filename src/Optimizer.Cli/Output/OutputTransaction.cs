@@ -261,7 +261,8 @@ public sealed partial class OutputTransaction : IDisposable
         Directory.EnumerateDirectories(_outDir, StagingPrefix + "*", Hidden)
             .Select(d => (d, StagingPid().Match(Path.GetFileName(d)) is { Success: true } m && int.TryParse(m.Groups[1].Value, out var pid) ? pid : (int?)null));
 
-    private static bool IsAlive(int pid)
+    /// <summary>Whether process <paramref name="pid"/> still runs (this one always does): what a staging folder's name is checked by.</summary>
+    internal static bool IsAlive(int pid)
     {
         if (pid == Environment.ProcessId) return true;
         try

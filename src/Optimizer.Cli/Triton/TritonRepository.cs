@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Inference;
@@ -122,22 +121,8 @@ public static partial class TritonRepository
     private static void RemoveLeftovers(string repository)
     {
         foreach (var folder in Directory.EnumerateDirectories(repository, StagingPrefix + "*", new EnumerationOptions { AttributesToSkip = 0 }))
-            if (StagingPid().Match(Path.GetFileName(folder)) is { Success: true } m && int.TryParse(m.Groups[1].Value, out var pid) && !IsAlive(pid))
+            if (StagingPid().Match(Path.GetFileName(folder)) is { Success: true } m && int.TryParse(m.Groups[1].Value, out var pid) && !Output.OutputTransaction.IsAlive(pid))
                 TryDelete(folder);
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
     }
 
     private static void TryDelete(string folder)
