@@ -64,7 +64,7 @@ public class EmitPipelineTests
             "--require-int8", "--trtexec", "/usr/src/tensorrt/bin/trtexec", "--trtexec-arg=--useCudaGraph", "--trtexec-arg=--noDataTransfers",
             "--engine-workspace", "1024", "--engine-optimization-level", "5", "--engine-device", "1", "--engine-iterations", "20",
             "--engine-duration", "2.5", "--engine-skip-inference", "--engine-timeout", "600", "--engine-calibration-cache", dir.File("cal.cache"),
-            "--emit", "triton", dir.File("repo"), "--triton-name", "resnet", "--triton-max-batch", "8", "--triton-batch-from", dir.File("bench/report.json"),
+            "--provider", "cpu", "--emit", "triton", dir.File("repo"), "--triton-name", "resnet", "--triton-max-batch", "8", "--triton-batch-from", dir.File("bench/report.json"),
         ];
         var parse = CommandLineApp.BuildRoot().Parse(line);
         Assert.Empty(parse.Errors);

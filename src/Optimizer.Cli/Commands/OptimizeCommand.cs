@@ -38,9 +38,10 @@ public static class OptimizeCommand
         var engine = new EngineOptions(forRoot: true);
         var emitPipeline = PipelineEmitter.Create();
         var triton = new TritonOptionSet();
+        var provider = ProviderOption.Create();
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
-            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait,
+            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait, provider,
         };
         quantize.AddTo(root);
         prune.AddTo(root);
@@ -63,6 +64,7 @@ public static class OptimizeCommand
                 Json = parse.GetValue(json),
                 Quantize = quantize.Read(parse, pruning: prune.IsRequested(parse)),
                 Prune = prune.Read(parse, quantize.Exclude(parse)),
+                Provider = ProviderOption.Read(parse, provider),
                 Triton = triton.Read(parse, modelPath),
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);

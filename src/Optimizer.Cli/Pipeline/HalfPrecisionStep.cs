@@ -89,7 +89,7 @@ public static class HalfPrecisionStep
             .Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0) return new ObservedRanges(new Dictionary<string, ValueRange>(), 0, values.Count);
         var data = InputData.Open(folder, options);
-        var settings = new CalibrationSettings { Method = CalibrationMethod.MinMax, MaxSamples = q.CalibrationSamples };
+        var settings = new CalibrationSettings { Method = CalibrationMethod.MinMax, MaxSamples = q.CalibrationSamples, Session = options.SpeedSession };
         var total = q.CalibrationSamples is { } n ? Math.Min(n, data.Count) : data.Count;
         var statistics = BenchProgressDisplay.Run<(int Done, int? Total), CalibrationStatistics>(stderr,
             p => ($"observing the ranges of {names.Count} float values on {total} samples of {folder}", p.Done, p.Total ?? total),

@@ -37,6 +37,15 @@ public sealed record OptimizeOptions
     /// <summary><c>--emit triton REPO</c> and its options; null when not asked.</summary>
     public Triton.TritonOptions? Triton { get; init; }
 
+    /// <summary>The execution provider of the runs the pipeline makes (<c>--provider</c>): --validate and calibration.</summary>
+    public Runtime.Sessions.ExecutionProvider Provider { get; init; } = Runtime.Sessions.ExecutionProvider.Cpu;
+
+    /// <summary>Sessions that compare accuracy: ONNX Runtime's optimizations off, on <see cref="Provider"/>.</summary>
+    public Runtime.Sessions.SessionSettings ComparisonSession => Runtime.Sessions.SessionSettings.ForComparison with { Provider = Provider };
+
+    /// <summary>Sessions that time or calibrate: ONNX Runtime's optimizations on, on <see cref="Provider"/>.</summary>
+    public Runtime.Sessions.SessionSettings SpeedSession => Runtime.Sessions.SessionSettings.ForSpeed with { Provider = Provider };
+
     public static string DefaultOutDir(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".opt");
 }

@@ -101,6 +101,7 @@ public static partial class PipelineFile
         new("shapes", Kind.Shapes, "--shapes"),
         new("explain", Kind.Flag, "--explain"),
         new("verify", Kind.Flag, "--verify"),
+        new("provider", Kind.Text, "--provider"),
         new("quantize", Kind.Text, "--quantize"),
         new("calibrate", Kind.Path, "--calibrate"),
         new("calibration-method", Kind.Text, "--calibration-method"),

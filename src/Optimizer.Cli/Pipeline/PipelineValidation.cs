@@ -51,7 +51,8 @@ public sealed record PipelineValidation
             Data = DataOptionsFor(options),
             Gates = Gates,
             // Accuracy with ONNX Runtime's optimizations off; latency side by side with them on, as a deployment runs.
-            LatencySession = SessionSettings.ForSpeed,
+            Session = options.ComparisonSession,
+            LatencySession = options.SpeedSession,
         };
         var folder = Path.Combine(outDir, FolderName);
         // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.

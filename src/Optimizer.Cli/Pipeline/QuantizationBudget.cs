@@ -78,6 +78,8 @@ public static class QuantizationBudget
             Data = validation.DataOptionsFor(options),
             Gates = validation.Gates,
             TimeLatency = validation.Gates.Any(g => g.Metric == GateMetric.Speedup),
+            Session = options.ComparisonSession,
+            LatencySession = options.SpeedSession,
         }, cancel: cancel);
     }
 

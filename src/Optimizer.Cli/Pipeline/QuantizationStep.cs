@@ -132,7 +132,7 @@ public static class QuantizationStep
         if (sites.Count > 0)
         {
             stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
-            var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples };
+            var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples, Session = options.SpeedSession };
             maxima = ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, InputData.Open(folder, options), settings, context.Cancellation).ToDictionary();
         }
         return PassRunner.Run(model, [new SmoothQuant((float)alpha, maxima), new InferShapes()], context);
@@ -150,6 +150,7 @@ public static class QuantizationStep
             Percentile = q.Percentile,
             MaxSamples = q.CalibrationSamples,
             Symmetric = q.Target == QuantizationTarget.TensorRt,
+            Session = options.SpeedSession,
         };
         var bytes = ModelWriter.ToBytes(model);
         var statistics = BenchProgressDisplay.Run<(int Done, int? Total), CalibrationStatistics>(stderr,

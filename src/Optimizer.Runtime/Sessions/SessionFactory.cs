@@ -55,6 +55,12 @@ public static class SessionFactory
         }
     }
 
+    /// <summary>Refuses settings whose provider this build or machine cannot load, as a session would (exit 2 or 3), before any work.</summary>
+    public static void CheckProvider(SessionSettings settings)
+    {
+        using var _ = MakeOptions(settings);
+    }
+
     private static SessionOptions MakeOptions(SessionSettings settings)
     {
         // ONNX Runtime's own log goes to stderr; failures reach the user as one line through the exceptions instead.

@@ -207,6 +207,23 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void The_root_commands_provider_is_checked_before_anything_is_written_and_auto_runs_the_validation()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+        var data = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate");
+        var (exit, _, stderr) = Run(tinyCnn, "-o", dir.File("cuda"), "--provider", "cuda", "--validate", data);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.StartsWith("error: --provider cuda: this build of optimize is the cpu flavour", stderr.Trim());
+        Assert.False(Directory.Exists(dir.File("cuda")));
+
+        (exit, _, stderr) = Run(tinyCnn, "-o", dir.File("auto"), "--provider", "auto", "--validate", data);
+        Assert.True(exit == ExitCodes.Success, stderr);
+        Assert.Contains("--provider auto: cpu (", stderr);
+        Assert.True(File.Exists(dir.File("auto/validation/report.json")));
+    }
+
+    [Fact]
     public void ValidateOnItselfExitsZero()
     {
         using var dir = TestPaths.NewTempDir();
