@@ -51,7 +51,7 @@ public class EmitPipelineTests
         string[] line =
         [
             dir.File("models/m.onnx"), "-o", dir.File("out dir"),
-            "--passes", "fold-constants,eliminate-dead-code", "--no-fuse", "--opset", "17", "--shapes", "input:1x3x64x64,mask:1x8", "--explain", "--verify",
+            "--passes", "fold-constants,eliminate-dead-code", "--no-fuse", "--opset", "17", "--shapes", "input:1x3x64x64,mask:1x8", "--explain", "--verify", "--provider", "cpu",
             "--quantize", "int8", "--calibrate", dir.File("calib"), "--calibration-method", "entropy", "--percentile", "99.9",
             "--calibration-samples", "64", "--calibration-table", dir.File("table.json"), "--target", "tensorrt", "--per-tensor", "--exclude", "Softmax,head",
             "--smooth-quant", "0.5", "--keep-io-types", "--no-keep-io-types",
@@ -64,7 +64,7 @@ public class EmitPipelineTests
             "--require-int8", "--trtexec", "/usr/src/tensorrt/bin/trtexec", "--trtexec-arg=--useCudaGraph", "--trtexec-arg=--noDataTransfers",
             "--engine-workspace", "1024", "--engine-optimization-level", "5", "--engine-device", "1", "--engine-iterations", "20",
             "--engine-duration", "2.5", "--engine-skip-inference", "--engine-timeout", "600", "--engine-calibration-cache", dir.File("cal.cache"),
-            "--provider", "cpu", "--emit", "triton", dir.File("repo"), "--triton-name", "resnet", "--triton-max-batch", "8", "--triton-batch-from", dir.File("bench/report.json"),
+            "--emit", "triton", dir.File("repo"), "--triton-name", "resnet", "--triton-max-batch", "8", "--triton-batch-from", dir.File("bench/report.json"),
         ];
         var parse = CommandLineApp.BuildRoot().Parse(line);
         Assert.Empty(parse.Errors);
