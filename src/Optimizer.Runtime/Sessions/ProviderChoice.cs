@@ -22,22 +22,9 @@ public static class ProviderChoice
     /// <summary>Why <paramref name="provider"/> cannot be used here, or null when it loads.</summary>
     public static string? WhyNot(ExecutionProvider provider, int deviceId = 0)
     {
-        var ortName = provider == ExecutionProvider.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
-        if (!OrtEnv.Instance().GetAvailableProviders().Contains(ortName)) return $"not in the {BuildFlavour.Name} flavour's ONNX Runtime package";
-        OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+        if (!SessionFactory.InPackage(provider)) return $"not in the {BuildFlavour.Name} flavour's ONNX Runtime package";
         using var options = new SessionOptions();
-        try
-        {
-            if (provider == ExecutionProvider.Cuda) options.AppendExecutionProvider_CUDA(deviceId);
-            else options.AppendExecutionProvider_Tensorrt(deviceId);
-            return null;
-        }
-        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-        {
-            var line = SessionFactory.ProviderLoadFailure(provider, OrtMessages.Clean(e.Message));
-            var at = line.IndexOf("cannot load on this machine: ", StringComparison.Ordinal);
-            return at < 0 ? line : "cannot load: " + line[(at + "cannot load on this machine: ".Length)..].Split(" (the GPU package")[0];
-        }
+        return SessionFactory.AppendProvider(options, provider, deviceId) is { } failure ? "cannot load: " + SessionFactory.LoadReason(provider, failure) : null;
     }
 
     private static string Name(ExecutionProvider provider) => provider.ToString().ToLowerInvariant();

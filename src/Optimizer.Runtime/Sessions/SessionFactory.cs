@@ -63,12 +63,11 @@ public static class SessionFactory
 
     private static SessionOptions MakeOptions(SessionSettings settings)
     {
-        // ONNX Runtime's own log goes to stderr; failures reach the user as one line through the exceptions instead.
-        OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+        // ONNX Runtime's own log goes to stderr: failures reach the user as one line through the exceptions instead.
+        QuietLog();
         var options = new SessionOptions
         {
             GraphOptimizationLevel = settings.OptimizationLevel,
-            // Load errors reach the user through the exception message; ORT's own log would print them twice.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
         };
         if (settings.ProfilePrefix is { } prefix)
@@ -88,34 +87,45 @@ public static class SessionFactory
             options.Dispose();
             throw new InvalidInputException(missing);
         }
-        try
-        {
-            switch (settings.Provider)
-            {
-                case ExecutionProvider.Cuda:
-                    options.AppendExecutionProvider_CUDA(settings.DeviceId);
-                    break;
-                case ExecutionProvider.TensorRt:
-                    options.AppendExecutionProvider_Tensorrt(settings.DeviceId);
-                    options.AppendExecutionProvider_CUDA(settings.DeviceId);
-                    break;
-            }
-        }
-        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        if (AppendProvider(options, settings.Provider, settings.DeviceId) is { } failure)
         {
             // The package has the provider, but the machine lacks what it loads (CUDA, cuDNN, TensorRT): exit 3, naming it.
             options.Dispose();
-            throw new ExternalToolException(ProviderLoadFailure(settings.Provider, OrtMessages.Clean(e.Message)), e);
+            throw new ExternalToolException(ProviderLoadFailure(settings.Provider, failure));
         }
         return options;
+    }
+
+    private static void QuietLog() => OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+
+    /// <summary>Whether this build's ONNX Runtime package has <paramref name="provider"/> (the CPU provider it always has).</summary>
+    internal static bool InPackage(ExecutionProvider provider) => provider == ExecutionProvider.Cpu
+        || OrtEnv.Instance().GetAvailableProviders().Contains(provider == ExecutionProvider.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider");
+
+    /// <summary>
+    /// Appends <paramref name="provider"/> to <paramref name="options"/> (nothing for the CPU, which is always there; CUDA
+    /// after TensorRT, for the nodes TensorRT does not take). Null when it loaded, else ONNX Runtime's reason.
+    /// </summary>
+    internal static string? AppendProvider(SessionOptions options, ExecutionProvider provider, int deviceId)
+    {
+        QuietLog();
+        try
+        {
+            if (provider == ExecutionProvider.TensorRt) options.AppendExecutionProvider_Tensorrt(deviceId);
+            if (provider != ExecutionProvider.Cpu) options.AppendExecutionProvider_CUDA(deviceId);
+            return null;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            return OrtMessages.Clean(e.Message);
+        }
     }
 
     /// <summary>Why a provider this ONNX Runtime package does not have cannot be used (one line), or null when it has it.</summary>
     private static string? MissingProvider(ExecutionProvider provider)
     {
-        var ortName = provider == ExecutionProvider.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
+        if (InPackage(provider)) return null;
         var available = OrtEnv.Instance().GetAvailableProviders();
-        if (available.Contains(ortName)) return null;
         var name = provider.ToString().ToLowerInvariant();
         return $"--provider {name}: this build of optimize is the {BuildFlavour.Name} flavour, whose ONNX Runtime package has no {name} execution provider " +
                $"(it has {string.Join(", ", available.Select(p => p.Replace("ExecutionProvider", "").ToLowerInvariant()))}); " +
@@ -126,13 +136,18 @@ public static class SessionFactory
     internal static string ProviderLoadFailure(ExecutionProvider provider, string ortMessage)
     {
         var name = provider.ToString().ToLowerInvariant();
+        return $"--provider {name}: ONNX Runtime's {name} execution provider cannot load on this machine: {LoadReason(provider, ortMessage)}" +
+               " (the GPU package, Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31, needs an NVIDIA driver and CUDA 13 with its cuDNN" +
+               (provider == ExecutionProvider.TensorRt ? ", and TensorRT for the tensorrt provider" : "") + ", on the library path)";
+    }
+
+    /// <summary>Why the provider did not load, short: the library it missed ("libcublasLt.so.13 is missing"), else ONNX Runtime's first line.</summary>
+    internal static string LoadReason(ExecutionProvider provider, string ortMessage)
+    {
         // The first library named that is not ONNX Runtime's own provider library: the dependency it could not find.
         var library = System.Text.RegularExpressions.Regex.Matches(MissingLibrary(provider) ?? ortMessage, @"lib[\w.+-]+\.so(\.\d+)*")
             .FirstOrDefault(m => !m.Value.StartsWith("libonnxruntime", StringComparison.Ordinal));
-        return $"--provider {name}: ONNX Runtime's {name} execution provider cannot load on this machine" +
-               (library is not null ? $": {library.Value} is missing" : $": {FirstLine(ortMessage)}") +
-               " (the GPU package, Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31, needs an NVIDIA driver and CUDA 13 with its cuDNN" +
-               (provider == ExecutionProvider.TensorRt ? ", and TensorRT for the tensorrt provider" : "") + ", on the library path)";
+        return library is not null ? $"{library.Value} is missing" : FirstLine(ortMessage);
     }
 
     /// <summary>
