@@ -70,28 +70,29 @@ public static class BenchCommand
             if (levels is not null && (engineFile is not null || parse.GetValue(baseline) is not null || search))
                 throw new InvalidInputException("--concurrency measures one ONNX model under ONNX Runtime; it does not go with --engine, --baseline or --batch auto");
             var profileRuns = profile.Parse(parse, search, levels is not null, parse.GetValue(overhead), engineFile is not null);
-            BenchOptions OrtOptions() => new()
+            // Read once, when an ONNX Runtime run needs them (--provider auto says its choice once, however many runs follow).
+            BenchOptions? ortOptions = null;
+            BenchOptions OrtOptions() => ortOptions ??= new()
             {
-                    ModelPath = modelFile!.FullName,
-                    Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
-                    Session = shared.ParseSession(parse, SessionSettings.ForSpeed) with { OptimizationLevel = ParseLevel(parse.GetValue(level)!) },
-                    Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
-                    Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
-                    Duration = durationSeconds is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
-                    BatchSizes = search ? [1] : ParseBatches(parse.GetValue(batch)!),
-                    MeasureOverhead = parse.GetValue(overhead),
+                ModelPath = modelFile!.FullName,
+                Data = shared.ParseData(parse, parse.GetValue(shared.Data)),
+                Session = shared.ParseSession(parse, SessionSettings.ForSpeed) with { OptimizationLevel = ParseLevel(parse.GetValue(level)!) },
+                Warmup = NonNegative(parse.GetValue(warmup), "--warmup"),
+                Runs = Math.Max(1, NonNegative(parse.GetValue(runs), "--runs")),
+                Duration = durationSeconds is { } s ? s > 0 ? TimeSpan.FromSeconds(s) : throw new InvalidInputException("--duration must be positive") : null,
+                BatchSizes = search ? [1] : ParseBatches(parse.GetValue(batch)!),
+                MeasureOverhead = parse.GetValue(overhead),
             };
             if (parse.GetValue(baseline) is { } against)
                 return await SideBySide(OrtOptions(), against.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), stdout, stderr, cancel, profileRuns);
             var result = engineFile is not null
                 ? profileRuns is not null ? await EngineProfileRun.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), durationSeconds, cancel)
                 : await EngineBenchAdapter.RunAsync(parse.GetValue(trtexec), engineFile.FullName, parse.GetValue(shared.Shapes), 0, durationSeconds, cancel)
-                : search ? RunSearch(OrtOptions(), parse.GetValue(maxP95)!.Value, stderr, cancel)
-                : RunOnnxRuntime(OrtOptions(), stderr, cancel);
+                : search ? WithProgress(stderr, progress => BatchSearch.Run(OrtOptions(), parse.GetValue(maxP95)!.Value, progress, cancel))
+                : WithProgress(stderr, progress => Benchmarker.Run(OrtOptions(), progress, cancel));
             if (levels is not null && !result.Interrupted)
             {
-                var levelResults = BenchProgressDisplay.Run<BenchProgress, IReadOnlyList<ConcurrencyResult>>(stderr,
-                    p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
+                var levelResults = WithProgress(stderr, progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
                 result = result with { Concurrency = levelResults, ConcurrencyNote = ConcurrencyBench.WhereGrowthStops(levelResults) ?? "throughput grew at every level" };
             }
             if (profileRuns is { } profiled && !result.Interrupted && engineFile is null)
@@ -105,25 +106,11 @@ public static class BenchCommand
                 stderr.WriteLine($"interrupted: the report holds the batch sizes that finished ({string.Join(", ", result.Batches.Select(b => b.BatchSize))})");
                 (code, cancel) = (ExitCodes.Cancelled, CancellationToken.None);
             }
-            void Print(TextWriter output)
+            return await Publish(parse.GetValue(report)?.FullName, stdout, stderr, code, cancel, staging => BenchReportWriter.Write(result, staging), output =>
             {
                 if (parse.GetValue(json)) output.Write(ReportJson.Serialize(result));
                 else BenchSummary.Print(result, output);
                 if (!parse.GetValue(json) && result.Profile is { } where) ProfileSummary.Print(where, output);
-            }
-            if (parse.GetValue(report) is not { } folder)
-            {
-                Print(stdout);
-                return code;
-            }
-            // The report folder changes only when all its files are written (see TransactionalRun).
-            return await Output.TransactionalRun.RunAsync(folder.FullName, stdout, stderr, cancel, (transaction, output, errors) =>
-            {
-                var (files, warning) = BenchReportWriter.Write(result, transaction.Staging);
-                if (warning is not null) errors.WriteLine(warning);
-                errors.WriteLine($"wrote {string.Join(", ", files)} to {folder.FullName}");
-                Print(output);
-                return Task.FromResult(code);
             });
         });
         return command;
@@ -132,37 +119,41 @@ public static class BenchCommand
     /// <summary>bench MODEL --baseline OTHER: both timed in one run; one table (and with --report one folder, one plot).</summary>
     private static async Task<int> SideBySide(BenchOptions options, string baseline, string? folder, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel, int? profileRuns)
     {
-        var comparison = BenchProgressDisplay.Run<BenchProgress, BenchComparison>(stderr,
-            p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => SideBySideBench.Run(options, baseline, progress, cancel));
+        var comparison = WithProgress(stderr, progress => SideBySideBench.Run(options, baseline, progress, cancel));
         if (profileRuns is { } runs) comparison = comparison with { Profile = BenchProfileOptions.RunBoth(options, baseline, runs, stderr, cancel) };
-        void Print(TextWriter output)
+        return await Publish(folder, stdout, stderr, ExitCodes.Success, cancel, staging => BenchComparisonWriter.Write(comparison, staging), output =>
         {
             if (json) output.Write(ReportJson.Serialize(comparison));
             else BenchSummary.Print(comparison, output);
             if (!json && comparison.Profile is { } where) ProfileSummary.Print(where, output);
-        }
-        if (folder is null)
-        {
-            Print(stdout);
-            return ExitCodes.Success;
-        }
-        return await Output.TransactionalRun.RunAsync(folder, stdout, stderr, cancel, (transaction, output, errors) =>
-        {
-            var (files, warning) = BenchComparisonWriter.Write(comparison, transaction.Staging);
-            if (warning is not null) errors.WriteLine(warning);
-            errors.WriteLine($"wrote {string.Join(", ", files)} to {folder}");
-            Print(output);
-            return Task.FromResult(ExitCodes.Success);
         });
     }
 
-    private static BenchReport RunSearch(BenchOptions options, double maxP95Ms, TextWriter stderr, CancellationToken cancel) =>
-        BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
-            p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => BatchSearch.Run(options, maxP95Ms, progress, cancel));
+    /// <summary>A benchmark's work with its progress on stderr ("batch N: phase", a bar on a terminal).</summary>
+    private static T WithProgress<T>(TextWriter stderr, Func<IProgress<BenchProgress>, T> work) =>
+        BenchProgressDisplay.Run<BenchProgress, T>(stderr, p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), work);
 
-    private static BenchReport RunOnnxRuntime(BenchOptions options, TextWriter stderr, CancellationToken cancel) =>
-        BenchProgressDisplay.Run<BenchProgress, BenchReport>(stderr,
-            p => ($"batch {p.BatchSize}: {p.Phase}", p.Done, p.Total), progress => Benchmarker.Run(options, progress, cancel));
+    /// <summary>
+    /// Prints the result, and with --report writes its files into the folder as one transaction (the folder changes only
+    /// once all are written, see TransactionalRun) before printing; returns <paramref name="code"/>.
+    /// </summary>
+    private static async Task<int> Publish(string? folder, TextWriter stdout, TextWriter stderr, int code, CancellationToken cancel,
+        Func<string, (IReadOnlyList<string> Files, string? Warning)> write, Action<TextWriter> print)
+    {
+        if (folder is null)
+        {
+            print(stdout);
+            return code;
+        }
+        return await Output.TransactionalRun.RunAsync(folder, stdout, stderr, cancel, (transaction, output, errors) =>
+        {
+            var (files, warning) = write(transaction.Staging);
+            if (warning is not null) errors.WriteLine(warning);
+            errors.WriteLine($"wrote {string.Join(", ", files)} to {folder}");
+            print(output);
+            return Task.FromResult(code);
+        });
+    }
 
     internal static GraphOptimizationLevel ParseLevel(string text) => text switch
     {

@@ -12,8 +12,7 @@ public static class SideBySideBench
     public static BenchComparison Run(BenchOptions candidate, string baselinePath, IProgress<BenchProgress>? progress = null, CancellationToken cancel = default)
     {
         var baseline = candidate with { ModelPath = baselinePath };
-        var (a, speedups) = (new List<BatchResult>(), new List<BatchSpeedup>());
-        var candidateResults = new List<BatchResult>();
+        var (baselineResults, candidateResults, speedups) = (new List<BatchResult>(), new List<BatchResult>(), new List<BatchSpeedup>());
         foreach (var batch in candidate.BatchSizes)
         {
             cancel.ThrowIfCancellationRequested();
@@ -39,13 +38,13 @@ public static class SideBySideBench
             progress?.Report(new BenchProgress(batch, "timed side by side", 0, total));
             var (msA, msB) = Benchmarker.Guard(candidate.ModelPath, batch,
                 () => PairedTiming.Measure(boundA.Run, boundB.Run, settings, cancel, done => progress?.Report(new BenchProgress(batch, "timed side by side", done, total))));
-            a.Add(Result(batch, msA));
+            baselineResults.Add(Result(batch, msA));
             candidateResults.Add(Result(batch, msB));
             speedups.Add(new BatchSpeedup(batch, SpeedupEstimate.FromPairs(msA, msB), Throughput(batch, msB) / Throughput(batch, msA)));
         }
         return new BenchComparison
         {
-            Baseline = Report(baseline, a),
+            Baseline = Report(baseline, baselineResults),
             Candidate = Report(candidate, candidateResults),
             Speedups = speedups,
         };
