@@ -92,7 +92,7 @@ public static class OptimizeCommand
                     .Run(options, transaction.Staging, stdout, stderr, cancel);
             if (engineRun is not null) code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
             if (options.Triton is not null) TritonStep.Run(options.Triton, code, transaction.Staging, engineRun?.Settings.Shapes, stdout, stderr, options.Json, cancel);
-            Publish(transaction, stdout, stderr, cancel);
+            TransactionalRun.Publish(transaction, stdout, stderr, cancel);
             if (parse.GetValue(emitPipeline) is { } emit) PipelineEmitter.Write(parse, modelPath, emit.FullName);
             return code;
         });
@@ -125,13 +125,10 @@ public static class OptimizeCommand
         }
         catch (ExternalToolException)
         {
-            Publish(transaction, stdout, stderr, cancel);
+            TransactionalRun.Publish(transaction, stdout, stderr, cancel);
             throw;
         }
     }
-
-    private static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel) =>
-        TransactionalRun.Publish(transaction, stdout, stderr, cancel);
 
     private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit)
     {
