@@ -36,6 +36,14 @@ public static class BudgetSearch
         return best;
     }
 
+    /// <summary>Each gate of a budget round with the figure it got ("cosine 0.99431"), as the reports record the rounds.</summary>
+    public static List<string> Figures(Runtime.Validation.ValidationReport report) => report.Gates.Select(Figure).ToList();
+
+    /// <summary>The gates a round missed, with their figures, for the line that says so.</summary>
+    public static string Missed(Runtime.Validation.ValidationReport report) => string.Join(", ", report.Gates.Where(g => !g.Passed).Select(Figure));
+
+    private static string Figure(Runtime.Validation.GateResult g) => $"{g.Gate} {g.Actual:G6}";
+
     /// <summary>
     /// The fewest of <paramref name="count"/> ranked items held back with which <paramref name="holds"/> passes, or null
     /// when even all of them do not (for a caller that has already tried holding back none).

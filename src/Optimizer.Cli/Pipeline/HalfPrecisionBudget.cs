@@ -38,9 +38,9 @@ public static class HalfPrecisionBudget
             var outcome = HalfPrecisionStep.Run(candidate, q, options, new PassContext(context.Options, cancellation: context.Cancellation), quiet ? TextWriter.Null : stderr, keep, ranges);
             (quiet, ranges) = (true, ranges ?? outcome.Ranges);
             var report = QuantizationBudget.Validate(candidate, scratch, options, validation, context.Cancellation);
-            steps.Add(new BudgetStep(keep.Count, report.Passed, report.Gates.Select(g => $"{g.Gate} {g.Actual:G6}").ToList()));
+            steps.Add(new BudgetStep(keep.Count, report.Passed, BudgetSearch.Figures(report)));
             if (!report.Passed)
-                stderr.WriteLine($"accuracy budget missed with {keep.Count} nodes in float32 ({string.Join(", ", report.Gates.Where(g => !g.Passed).Select(g => $"{g.Gate} {g.Actual:G6}"))})");
+                stderr.WriteLine($"accuracy budget missed with {keep.Count} nodes in float32 ({BudgetSearch.Missed(report)})");
             return new Round(keep.Count, candidate, outcome, report.Passed, keep);
         }
 

@@ -73,10 +73,10 @@ public static class PruningBudget
             using var scratch = new QuantizationBudget.ScratchFile();
             var report = QuantizationBudget.Validate(candidate, scratch, options, validation, context.Cancellation);
             Steps.Add(new PruningBudgetStep(settings.Amount, settings.Threshold, settings.Spared.Count, outcome.Report.ChannelsRemoved, report.Passed,
-                report.Gates.Select(g => $"{g.Gate} {g.Actual:G6}").ToList()));
+                BudgetSearch.Figures(report)));
             if (!report.Passed)
                 stderr.WriteLine($"accuracy budget missed pruning {Reached(outcome.Report):P1}" + (settings.Spared.Count > 0 ? $" (sparing {settings.Spared.Count} layers)" : "")
-                                 + $" ({string.Join(", ", report.Gates.Where(g => !g.Passed).Select(g => $"{g.Gate} {g.Actual:G6}"))})");
+                                 + $" ({BudgetSearch.Missed(report)})");
             return (outcome, report.Passed);
         }
 

@@ -36,9 +36,9 @@ public static class QuantizationBudget
             var (candidate, outcome) = Quantize(fp32, q, options, context, stderr, keep, table);
             table ??= outcome.Table;
             var report = Validate(candidate, scratch, options, validation, context.Cancellation);
-            steps.Add(new BudgetStep(keep.Count, report.Passed, report.Gates.Select(g => $"{g.Gate} {g.Actual:G6}").ToList()));
+            steps.Add(new BudgetStep(keep.Count, report.Passed, BudgetSearch.Figures(report)));
             if (!report.Passed)
-                stderr.WriteLine($"accuracy budget missed with {keep.Count} nodes in float ({string.Join(", ", report.Gates.Where(g => !g.Passed).Select(g => $"{g.Gate} {g.Actual:G6}"))})");
+                stderr.WriteLine($"accuracy budget missed with {keep.Count} nodes in float ({BudgetSearch.Missed(report)})");
             return new Round(inFloat, candidate, outcome, report.Passed, keep);
         }
 
