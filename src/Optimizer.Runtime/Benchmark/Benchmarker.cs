@@ -46,10 +46,8 @@ public static class Benchmarker
         };
     }
 
-    internal delegate T BatchWork<T>();
-
     /// <summary>ONNX Runtime's failures while running <paramref name="modelPath"/> at a batch size, as one line (exit 2).</summary>
-    internal static T Guard<T>(string modelPath, int batch, BatchWork<T> work)
+    internal static T Guard<T>(string modelPath, int batch, Func<T> work)
     {
         try
         {
