@@ -19,6 +19,9 @@ public static class ValidateSummary
         var l = report.Latency;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  latency ms: baseline p50 {l.BaselineP50Ms:0.000} p95 {l.BaselineP95Ms:0.000}; candidate p50 {l.CandidateP50Ms:0.000} p95 {l.CandidateP95Ms:0.000}; speed-up {l.Estimate?.Describe() ?? $"{l.Speedup:0.00}x"}"));
+        if (l.Estimate is { } e && e.SurelyBelow(1.0))
+            output.WriteLine($"  the candidate is slower than the baseline on this machine (the whole interval is below 1x); " +
+                             $"'optimize bench {report.Candidate} --baseline {report.Baseline} --profile' shows which ops cost more");
         foreach (var g in report.Gates) output.WriteLine($"  {(g.Passed ? "PASS" : "FAIL")} {g.Message}");
         // Without a gate nothing was checked: "passed" would say so of two unrelated models.
         output.WriteLine(report.Gates.Count == 0
