@@ -21,8 +21,10 @@ internal sealed class SubgraphLifter
         var graph = value.Graph ?? throw new InvalidOperationException($"'{value.Name}' belongs to no graph");
         if (graph.ParentNode is not { } holder) return value;
         if (_lifted.TryGetValue(value, out var done)) return done;
-        // A body's formal input (or an initializer) is not a node output: an Identity gives it one.
-        var emitted = value.Producer is null ? Copy(graph, value) : value;
+        // A body's formal input (or an initializer) is not a node output, and a body output is one already (a graph
+        // lists an output once, so adding it again would shift the branches' outputs apart): an Identity gives each
+        // its own new output.
+        var emitted = value.Producer is null || value.IsGraphOutput ? Copy(graph, value) : value;
         var outer = holder.OpType switch
         {
             "If" when holder.IsDefaultDomain => LiftFromIf(holder, graph, emitted),
@@ -76,7 +78,8 @@ internal sealed class SubgraphLifter
     private static Value Copy(Graph graph, Value value)
     {
         var identity = new Node("Identity", [value], [graph.UniqueValueName(value.Name + "_observed")]);
-        graph.InsertBefore(graph.Nodes.Count > 0 ? graph.Nodes[0] : throw new InvalidInputException($"cannot calibrate '{value.Name}': its body has no nodes"), identity);
+        if (value.Producer is not null) graph.Append(identity);
+        else graph.InsertBefore(graph.Nodes.Count > 0 ? graph.Nodes[0] : throw new InvalidInputException($"cannot calibrate '{value.Name}': its body has no nodes"), identity);
         identity.Output().Type = value.Type;
         return identity.Output();
     }
