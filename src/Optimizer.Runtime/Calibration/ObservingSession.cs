@@ -45,6 +45,8 @@ internal sealed class ObservingSession : IDisposable
     public IDisposableReadOnlyCollection<OrtValue> Run(Sample sample)
     {
         foreach (var (name, _) in _inputStats) FloatInput(sample, name);
+        // Every observed tensor is a graph input (a model whose quantized nodes all read inputs): nothing to run.
+        if (_outputNames.Length == 0) return new NoOutputs();
         var values = new OrtValue[_inputNames.Length];
         try
         {
@@ -90,6 +92,11 @@ internal sealed class ObservingSession : IDisposable
         var tensor = FindInput(sample, name);
         return tensor.ElementType == TensorElementType.Float ? tensor
             : throw new InvalidInputException($"{sample.Source}: input '{name}' is {TensorTypes.Name(tensor.ElementType)}; calibration observes float tensors only");
+    }
+
+    private sealed class NoOutputs : List<OrtValue>, IDisposableReadOnlyCollection<OrtValue>
+    {
+        public void Dispose() { }
     }
 
     public void Dispose()

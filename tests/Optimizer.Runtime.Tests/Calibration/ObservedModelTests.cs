@@ -23,6 +23,25 @@ public sealed class ObservedModelTests
     }
 
     [Fact]
+    public void WhenEveryObservedTensorIsAGraphInputTheSamplesAloneAreFolded()
+    {
+        // x -> Reshape -> y -> MatMul(w): the MatMul's input is x's values; nothing needs fetching from a run
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", ElementType.Float, 2, 3);
+        var y = b.Op("Reshape", [x, b.Initializer("shape", new long[] { 3, 2 }, 2)]);
+        b.Output(b.Op("MatMul", [y, b.Initializer("w", new float[] { 1, 2, 3, 4 }, 2, 2)]));
+        var bytes = ModelWriter.ToBytes(b.Build());
+        float[] values = [-3f, 1f, 2f, 0.5f, 7f, -1f];
+        var sample = new Sample("0", "sample 0", new Dictionary<string, HostTensor> { ["x"] = HostTensor.FromArray(values, [2, 3]) });
+
+        var stats = Calibrator.Collect(bytes, [y.Name], [sample], new CalibrationSettings());
+
+        Assert.Equal(-3f, stats.Tensors[y.Name].Min);
+        Assert.Equal(7f, stats.Tensors[y.Name].Max);
+        Assert.Equal(6, stats.Tensors[y.Name].Count);
+    }
+
+    [Fact]
     public void ReshapeAndTransposeOutputsAreObservedThroughTheirSource()
     {
         var (bytes, r, s, t, o) = Chain();
