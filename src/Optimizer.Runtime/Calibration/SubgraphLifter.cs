@@ -71,10 +71,17 @@ internal sealed class SubgraphLifter
     private static Value NewOutput(Node holder, Value inner)
     {
         var output = holder.AddOutput(holder.Graph!.UniqueValueName(inner.Name + "_observed"));
-        output.Type = new TensorTypeInfo(ElementType.Float, null);
+        // The rank is kept (dims unknown: an If's branches differ, a Loop stacks): lifted once more out of an If, the
+        // other branch's empty tensor must have the same rank.
+        var rank = inner.Shape?.Rank + (holder.OpType == "If" ? 0 : 1);
+        output.Type = new TensorTypeInfo(ElementType.Float, rank is { } r ? new Shape(Enumerable.Repeat(Dim.Unknown, r)) : null);
         return output;
     }
 
+    /// <summary>
+    /// A new node output holding <paramref name="value"/>'s values: an Identity after its producer, or for a body's formal
+    /// input at the start of the body.
+    /// </summary>
     private static Value Copy(Graph graph, Value value)
     {
         var identity = new Node("Identity", [value], [graph.UniqueValueName(value.Name + "_observed")]);

@@ -81,7 +81,12 @@ public sealed class SubgraphCalibrationTests
         var bytes = Write(graph);
 
         float[] a = [-1f, 0.5f, 2f, 3f], b = [10f, -4f, 0f, 1f];
-        var stats = Calibrator.Collect(bytes, ["then_out", "else_out", "y"], [Sample(a, true), Sample(b, false)], Settings);
+        foreach (var session in new[] { SessionSettings.ForComparison, SessionSettings.ForSpeed })
+            Check(Calibrator.Collect(bytes, ["then_out", "else_out", "y"], [Sample(a, true), Sample(b, false)], Settings with { Session = session }));
+    }
+
+    private static void Check(CalibrationStatistics stats)
+    {
 
         // then_out = relu(2x) on a only, else_out = relu(x - 1) on b only, y is whichever ran
         Assert.Equal(0f, stats.Tensors["then_out"].Min);
@@ -140,12 +145,16 @@ public sealed class SubgraphCalibrationTests
         });
         foreach (var session in new[] { SessionSettings.ForComparison, SessionSettings.ForSpeed })
         {
-            var stats = Calibrator.Collect(bytes, ["doubled", "shifted", "negated"], [S(a, true, true), S(b, true, false), S(c, false, true)], Settings with { Session = session });
+            var stats = Calibrator.Collect(bytes, ["doubled", "shifted", "negated", "then_out", "else_out"], [S(a, true, true), S(b, true, false), S(c, false, true)], Settings with { Session = session });
 
             Assert.Equal(6f, stats.Tensors["doubled"].Max);
             Assert.Equal(4, stats.Tensors["doubled"].Count);
             Assert.Equal(9f, stats.Tensors["shifted"].Max);
             Assert.Equal(4, stats.Tensors["shifted"].Count);
+            Assert.Equal(6f, stats.Tensors["then_out"].Max);
+            Assert.Equal(4, stats.Tensors["then_out"].Count);
+            Assert.Equal(9f, stats.Tensors["else_out"].Max);
+            Assert.Equal(4, stats.Tensors["else_out"].Count);
             Assert.Equal(-5f, stats.Tensors["negated"].Min);
             Assert.Equal(4, stats.Tensors["negated"].Count);
         }
