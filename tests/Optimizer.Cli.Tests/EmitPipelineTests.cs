@@ -112,4 +112,17 @@ public class EmitPipelineTests
         Assert.False(File.Exists(dir.File("p.yaml")));
         Assert.False(Directory.Exists(dir.File("out")));
     }
+
+    [Fact]
+    public void CommaSeparatedGatesAreWrittenAsOneKeyEach()
+    {
+        using var dir = TestPaths.NewTempDir();
+        string[] line = [TinyCnn, "-o", dir.File("out"), "--validate", dir.File("data"), "--max-accuracy-drop", "min-cosine=0.99, top5-agreement=0.9"];
+        var parse = CommandLineApp.BuildRoot().Parse(line);
+        File.WriteAllText(dir.File("p.yaml"), PipelineEmitter.Yaml(parse, line[0], dir.Path));
+        var job = Assert.Single(PipelineFile.Read(dir.File("p.yaml"), "p.yaml"));
+
+        var gates = job.Arguments.Select((a, i) => (a, i)).Where(x => x.a == "--max-accuracy-drop").Select(x => job.Arguments[x.i + 1]).ToList();
+        Assert.Equal(["min-cosine=0.99", "top5-agreement=0.9"], gates);
+    }
 }

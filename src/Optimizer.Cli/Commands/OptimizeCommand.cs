@@ -29,7 +29,7 @@ public static class OptimizeCommand
         var shapes = new Option<string>("--shapes") { HelpName = "NAME:DIMS,...", Description = "Fix input dimensions: name:1x3x224x224[,name2:...]." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on stdout." };
         var validate = new Option<DirectoryInfo?>("--validate") { HelpName = "DIR", Description = "Check the written model against the input model on this data (OUT/validation/, and in report.json)." };
-        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable (see 'optimize validate --help'); a miss exits 1." };
+        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable or comma-separated (see 'optimize validate --help'); a miss exits 1." };
         var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
         var wait = new Option<bool>("--wait") { Description = "When another run is writing the output folder, wait for it to finish instead of refusing." };
@@ -132,7 +132,7 @@ public static class OptimizeCommand
 
     private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit)
     {
-        var gateList = (parse.GetValue(gates) ?? []).Select(Gate.Parse).ToList();
+        var gateList = (parse.GetValue(gates) ?? []).SelectMany(Gate.ParseList).ToList();
         if (parse.GetValue(minSpeedup) is { } speedup) gateList.Add(Gate.MinSpeedup(speedup));
         if (parse.GetValue(validate) is not { } data)
             return gateList.Count > 0 || parse.GetValue(junit) is not null

@@ -13,7 +13,7 @@ public static class ValidateCommand
         var baseline = new Option<FileInfo?>("--baseline") { HelpName = "MODEL", Description = "The reference model (usually the FP32 original)." };
         var candidate = new Option<FileInfo>("--candidate") { HelpName = "MODEL", Description = "The model to check.", Required = true };
         var against = new Option<FileInfo?>("--against") { Description = "Compare with a stored report.json of an earlier validate run instead of running a baseline." };
-        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "A gate METRIC=VALUE, repeatable: top1-agreement, top5-agreement, cosine, min-cosine, sqnr, mask-agreement@T (fraction of elements on the same side of threshold T, for score maps) (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
+        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "A gate METRIC=VALUE, repeatable or comma-separated: top1-agreement, top5-agreement, cosine, min-cosine, sqnr, mask-agreement@T (fraction of elements on the same side of threshold T, for score maps) (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
         var minSpeedup = new Option<double?>("--min-speedup") { Description = "Gate: baseline p50 / candidate p50 must be at least this." };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md and predictions.csv (default: <candidate's folder>/<candidate>.validate/, beside the model it checks, so two optimized model.onnx files never share one)." };
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the gates as a JUnit XML file." };
@@ -34,7 +34,7 @@ public static class ValidateCommand
                 throw new InvalidInputException("give exactly one of --baseline MODEL and --against report.json");
             foreach (var file in new[] { baselineFile, candidateFile }.OfType<FileInfo>())
                 Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(file.FullName);
-            var gateList = (parse.GetValue(gates) ?? []).Select(Gate.Parse).ToList();
+            var gateList = (parse.GetValue(gates) ?? []).SelectMany(Gate.ParseList).ToList();
             if (parse.GetValue(minSpeedup) is { } speedup) gateList.Add(Gate.MinSpeedup(speedup));
             var settings = shared.ParseSession(parse, SessionSettings.ForComparison);
             var options = new ValidateOptions

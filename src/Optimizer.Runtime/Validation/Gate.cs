@@ -11,6 +11,10 @@ namespace Optimizer.Runtime.Validation;
 /// </summary>
 public sealed record Gate(GateMetric Metric, double Threshold, double? At = null)
 {
+    /// <summary>One or several gates, comma-separated (<c>min-cosine=0.99,top5-agreement=0.9</c>): no value holds a comma.</summary>
+    public static IEnumerable<Gate> ParseList(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries).Select(Parse).ToList();
+
     public static Gate Parse(string text)
     {
         var eq = text.IndexOf('=');

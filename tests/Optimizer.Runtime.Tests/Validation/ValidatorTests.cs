@@ -81,4 +81,15 @@ public sealed class ValidatorTests
     [InlineData("top1=0.9")]
     [InlineData("cosine=high")]
     public void AMalformedGateIsAUsageError(string text) => Assert.Throws<InvalidInputException>(() => Gate.Parse(text));
+
+    [Fact]
+    public void SeveralGatesMayBeGivenInOneCommaSeparatedValue()
+    {
+        var gates = Gate.ParseList("min-cosine=0.99, top5-agreement=0.9,mask-agreement@0.3=0.99").ToList();
+        Assert.Equal([GateMetric.MinCosine, GateMetric.Top5Agreement, GateMetric.MaskAgreement], gates.Select(g => g.Metric));
+        Assert.Equal([0.99, 0.9, 0.99], gates.Select(g => g.Threshold));
+        Assert.Equal(0.3, gates[2].At);
+        var bad = Assert.Throws<InvalidInputException>(() => Gate.ParseList("cosine=0.99,,sqnr=30"));
+        Assert.Contains("''", bad.Message);
+    }
 }
