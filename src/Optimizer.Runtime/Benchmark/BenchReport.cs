@@ -16,6 +16,8 @@ public sealed record BenchReport
     public required string Provider { get; init; }
     /// <summary>Intra-op threads (0: the runtime's default).</summary>
     public int Threads { get; init; }
+    /// <summary>Under ONNX Runtime: the provider and every session and provider option in effect, defaults included.</summary>
+    public Sessions.SessionOptionsInEffect? SessionOptions { get; init; }
     /// <summary>Where the inputs came from.</summary>
     public required string Data { get; init; }
     public int Warmup { get; init; }

@@ -42,6 +42,7 @@ public static class BenchReportWriter
         text.AppendLine($"# Benchmark: {Path.GetFileName(report.Model)}").AppendLine();
         text.AppendLine($"- model: `{report.Model}`");
         text.AppendLine($"- runtime: {report.Runtime}, provider {report.Provider}, threads {(report.Threads == 0 ? "default" : report.Threads)}");
+        foreach (var line in report.SessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect, {line}");
         text.AppendLine($"- data: {report.Data}");
         text.AppendLine($"- warm-up runs: {report.Warmup}; machine: {report.Machine}; date: {report.Date:u}").AppendLine();
         if (report.Interrupted) text.AppendLine("**Interrupted**: only the batch sizes below finished.").AppendLine();
