@@ -93,23 +93,34 @@ public static class SessionFactory
             options.Dispose();
             throw new ExternalToolException(ProviderLoadFailure(settings.Provider, failure));
         }
-        MakeCacheFolders(settings, options);
+        try
+        {
+            MakeCacheFolders(settings);
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
         return options;
     }
 
-    /// <summary>The TensorRT provider's engine and timing cache folders given: made when missing (ONNX Runtime would not make a nested one).</summary>
-    private static void MakeCacheFolders(SessionSettings settings, SessionOptions options)
+    /// <summary>
+    /// The TensorRT provider's engine and timing cache folders given: made when missing, parents too (ONNX Runtime makes
+    /// only the last level). Made once the provider has loaded, so a run refused before leaves no folder behind.
+    /// </summary>
+    internal static void MakeCacheFolders(SessionSettings settings)
     {
+        if (settings.Provider != ExecutionProvider.TensorRt) return;
         foreach (var key in new[] { "trt_engine_cache_path", "trt_timing_cache_path" })
         {
-            if (settings.Provider != ExecutionProvider.TensorRt || !settings.ProviderOptions.TryGetValue(key, out var folder)) continue;
+            if (!settings.ProviderOptions.TryGetValue(key, out var folder)) continue;
             try
             {
                 Directory.CreateDirectory(folder);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                options.Dispose();
                 throw new InvalidInputException($"--provider-option {key}: cannot make the folder {folder}: {e.Message}", e);
             }
         }
