@@ -26,6 +26,11 @@ public sealed record BenchReport
     public TimingOverhead? Overhead { get; init; }
     /// <summary>The run was interrupted: <see cref="Batches"/> holds the batch sizes that finished before it was.</summary>
     public bool Interrupted { get; init; }
+    /// <summary>
+    /// When the interruption came after the timed runs, during a step that follows them ("profile", "concurrency"): the
+    /// timed figures are whole, the step's are missing. Null when it came during the timed runs.
+    /// </summary>
+    public string? InterruptedDuring { get; init; }
     /// <summary>With <c>--batch auto --max-p95</c>: the search's budget and choice (the batches are its curve).</summary>
     public BatchSearchResult? Search { get; init; }
     /// <summary>With <c>--concurrency</c>: each level's figures (at the first batch size), and where throughput stopped growing.</summary>
