@@ -135,6 +135,16 @@ public sealed class ProviderOptionTests
     }
 
     [Fact]
+    public void Bench_of_an_engine_takes_no_onnx_runtime_provider_options()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllBytes(dir.File("model.plan"), [1, 2, 3]);
+        var result = CliRunner.Run("bench", "--engine", dir.File("model.plan"), "--provider-option", "trt_fp16_enable=1");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --provider-option sets ONNX Runtime's cuda and tensorrt providers; bench --engine times the engine with trtexec", result.Stderr.Trim());
+    }
+
+    [Fact]
     public void Bench_and_validate_reports_say_every_option_in_effect()
     {
         using var dir = TestPaths.NewTempDir();

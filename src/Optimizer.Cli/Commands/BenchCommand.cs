@@ -50,6 +50,7 @@ public static class BenchCommand
             if ((modelFile is null) == (engineFile is null))
                 throw new InvalidInputException("give either MODEL (ONNX Runtime) or --engine model.plan (trtexec)");
             if (modelFile is not null) Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(modelFile.FullName);
+            if (engineFile is not null) shared.ProviderOptions.RefuseWith(parse, "bench --engine times the engine with trtexec");
             if (parse.GetValue(baseline) is { } baselineFile)
             {
                 if (engineFile is not null) throw new InvalidInputException("--baseline compares two ONNX models under ONNX Runtime; it does not go with --engine");

@@ -46,6 +46,13 @@ public sealed class ProviderOptionSet
         return settings with { Provider = provider, DeviceId = device ?? 0, ProviderOptions = options };
     }
 
+    /// <summary>Refuses --device and --provider-option where no ONNX Runtime session runs (<paramref name="where"/> says why).</summary>
+    public void RefuseWith(ParseResult parse, string where)
+    {
+        var given = parse.GetValue(Device) is not null ? "--device" : (parse.GetValue(Options) ?? []).Length > 0 ? "--provider-option" : null;
+        if (given is not null) throw new InvalidInputException($"{given} sets ONNX Runtime's cuda and tensorrt providers; {where}");
+    }
+
     /// <summary>The options given, checked for <paramref name="requested"/> (auto: against both GPU providers' keys).</summary>
     public static IReadOnlyDictionary<string, string> Check(int? device, IReadOnlyList<string> given, string requested)
     {
