@@ -187,6 +187,8 @@ public sealed class ProviderOptionTests
         var options = manifest.RootElement.GetProperty("sessionOptions");
         Assert.Equal("cpu", options.GetProperty("accuracy").GetProperty("provider").GetString());
         Assert.Equal("ORT_DISABLE_ALL", options.GetProperty("accuracy").GetProperty("session").GetProperty("graph_optimization_level").GetString());
-        Assert.Equal("ORT_ENABLE_ALL", options.GetProperty("speed").GetProperty("session").GetProperty("graph_optimization_level").GetString());
+        Assert.Equal("ORT_ENABLE_ALL", options.GetProperty("latency").GetProperty("session").GetProperty("graph_optimization_level").GetString());
+        Assert.Equal("1", options.GetProperty("latency").GetProperty("session").GetProperty("session.intra_op.allow_spinning").GetString());
+        Assert.Equal("0", options.GetProperty("calibration").GetProperty("session").GetProperty("session.intra_op.allow_spinning").GetString());
     }
 }

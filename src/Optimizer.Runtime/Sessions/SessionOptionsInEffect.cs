@@ -28,6 +28,18 @@ public sealed record SessionOptionsInEffect(
         return new SessionOptionsInEffect(settings.Provider.ToString().ToLowerInvariant(), session, providers);
     }
 
+    /// <summary>
+    /// The root command's runs, for its manifest: <c>accuracy</c> (--validate's comparisons, and the accuracy budgets'),
+    /// <c>latency</c> (their timing) and <c>calibration</c> (the sessions that observe ranges, which do not spin).
+    /// </summary>
+    public static IReadOnlyDictionary<string, SessionOptionsInEffect> OfPipeline(SessionSettings comparison, SessionSettings speed) =>
+        new Dictionary<string, SessionOptionsInEffect>
+        {
+            ["accuracy"] = Of(comparison),
+            ["latency"] = Of(speed),
+            ["calibration"] = Of(Calibration.Calibrator.SessionOf(speed)),
+        };
+
     /// <summary>One provider's options: the device, then each key given or with a known default, in the catalog's order.</summary>
     private static IReadOnlyDictionary<string, string> InEffect(IReadOnlyList<ProviderOptionKey> keys, SessionSettings settings)
     {
