@@ -91,7 +91,8 @@ Task("PublishGpu")
 });
 
 // What CI checks of the GPU flavour on a machine without a GPU: it runs bench and validate on the CPU provider, and
-// asking for CUDA is exit 3 naming the library that is missing.
+// asking for CUDA (with or without provider options) is exit 3 naming the library that is missing; a mistyped
+// provider option is exit 2 before anything loads.
 Task("SmokeGpu")
     .IsDependentOn("PublishGpu")
     .Does(() =>
@@ -115,6 +116,21 @@ Task("SmokeGpu")
     if (cuda == 0) Information("GPU flavour: the CUDA provider loaded (a GPU machine)");
     else if (cuda != 3 || !text.Contains(" is missing")) throw new Exception($"GPU flavour --provider cuda: expected exit 3 naming the missing library, got {cuda}: {text}");
     else Information($"GPU flavour --provider cuda without CUDA: exit 3, {text.Trim()}");
+    // Provider options are checked before any provider library loads: good ones are accepted, and then the load fails
+    // (exit 3, naming the library); a mistyped key is exit 2 with the key meant, whatever the machine has.
+    var withOptions = Run($"bench {model} --runs 5 --provider cuda --device 0 --provider-option cudnn_conv_algo_search=HEURISTIC", out text);
+    if (withOptions == 0) Information("GPU flavour: the CUDA provider loaded with cudnn_conv_algo_search=HEURISTIC");
+    else if (withOptions != 3 || !text.Contains(" is missing")) throw new Exception($"GPU flavour --provider-option cudnn_conv_algo_search=HEURISTIC: expected exit 3 naming the missing library, got {withOptions}: {text}");
+    else Information($"GPU flavour --provider cuda with provider options, without CUDA: exit 3, {text.Trim()}");
+    var engines = "artifacts/smoke-gpu-engines";
+    if (System.IO.Directory.Exists(engines)) System.IO.Directory.Delete(engines, true);
+    var tensorRt = Run($"bench {model} --runs 5 --provider tensorrt --provider-option trt_fp16_enable=1 --provider-option trt_engine_cache_path={engines}", out text);
+    if (tensorRt == 0 && !System.IO.Directory.Exists(engines)) throw new Exception("GPU flavour --provider tensorrt loaded but did not make its engine cache folder");
+    if (tensorRt != 0 && (tensorRt != 3 || !text.Contains(" is missing") || System.IO.Directory.Exists(engines)))
+        throw new Exception($"GPU flavour --provider tensorrt with options: expected exit 3 naming the missing library and no cache folder, got {tensorRt}: {text}");
+    var badKey = Run($"bench {model} --runs 5 --provider cuda --provider-option cudnn_conv_algo_serch=HEURISTIC", out text);
+    if (badKey != 2 || !text.Contains("did you mean 'cudnn_conv_algo_search'?")) throw new Exception($"GPU flavour mistyped provider option: expected exit 2 with the key meant, got {badKey}: {text}");
+    Information($"GPU flavour mistyped provider option: exit 2, {text.Trim()}");
 });
 
 RunTarget(target);

@@ -50,6 +50,7 @@ public static class BenchCommand
             if ((modelFile is null) == (engineFile is null))
                 throw new InvalidInputException("give either MODEL (ONNX Runtime) or --engine model.plan (trtexec)");
             if (modelFile is not null) Optimizer.Onnx.Serialization.ModelReader.CheckModelPath(modelFile.FullName);
+            if (engineFile is not null) shared.ProviderOptions.RefuseWith(parse, "bench --engine times the engine with trtexec");
             if (parse.GetValue(baseline) is { } baselineFile)
             {
                 if (engineFile is not null) throw new InvalidInputException("--baseline compares two ONNX models under ONNX Runtime; it does not go with --engine");
@@ -91,19 +92,20 @@ public static class BenchCommand
                 : search ? WithProgress(stderr, progress => BatchSearch.Run(OrtOptions(), parse.GetValue(maxP95)!.Value, progress, cancel))
                 : WithProgress(stderr, progress => Benchmarker.Run(OrtOptions(), progress, cancel));
             if (levels is not null && !result.Interrupted)
-            {
-                var levelResults = WithProgress(stderr, progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
-                result = result with { Concurrency = levelResults, ConcurrencyNote = ConcurrencyBench.WhereGrowthStops(levelResults) ?? "throughput grew at every level" };
-            }
+                result = BenchFollowUp.Run(result, "concurrency", cancel, () =>
+                {
+                    var levelResults = WithProgress(stderr, progress => ConcurrencyBench.Run(OrtOptions(), levels, progress, cancel));
+                    return result with { Concurrency = levelResults, ConcurrencyNote = ConcurrencyBench.WhereGrowthStops(levelResults) ?? "throughput grew at every level" };
+                });
             if (profileRuns is { } profiled && !result.Interrupted && engineFile is null)
-                result = result with { Profile = BenchProfileOptions.RunOrt(OrtOptions(), profiled, stderr, cancel) };
+                result = BenchFollowUp.Run(result, "profile", cancel, () => result with { Profile = BenchProfileOptions.RunOrt(OrtOptions(), profiled, stderr, cancel) });
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
             // Interrupted after some batch sizes finished: their figures are kept (printed and written), then exit 130.
             var code = ExitCodes.Success;
             if (result.Interrupted)
             {
-                stderr.WriteLine($"interrupted: the report holds the batch sizes that finished ({string.Join(", ", result.Batches.Select(b => b.BatchSize))})");
+                stderr.WriteLine(BenchFollowUp.InterruptedLine(result));
                 (code, cancel) = (ExitCodes.Cancelled, CancellationToken.None);
             }
             return await Publish(parse.GetValue(report)?.FullName, stdout, stderr, code, cancel, staging => BenchReportWriter.Write(result, staging), output =>

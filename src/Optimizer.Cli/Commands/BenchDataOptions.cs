@@ -8,7 +8,7 @@ namespace Optimizer.Cli.Commands;
 
 /// <summary>
 /// The data and session options that bench and validate share (--data, --shapes, image preprocessing, --provider,
-/// --threads), and their parsing into the Runtime's records.
+/// --device, --provider-option, --threads), and their parsing into the Runtime's records.
 /// </summary>
 public sealed class BenchDataOptions
 {
@@ -23,6 +23,7 @@ public sealed class BenchDataOptions
     public Option<string?> Layout { get; } = new("--layout") { HelpName = "nchw|nhwc", Description = "Images: nchw or nhwc (default from the model input)." };
     public Option<string> Provider { get; } = new("--provider") { HelpName = "cpu|cuda|tensorrt|auto", Description = "Execution provider: cpu, cuda or tensorrt (the GPU flavour), or auto: the best that loads here, said on stderr.", DefaultValueFactory = _ => "cpu" };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (default: ONNX Runtime's choice)." };
+    public ProviderOptionSet ProviderOptions { get; } = new();
 
     public BenchDataOptions()
     {
@@ -34,6 +35,7 @@ public sealed class BenchDataOptions
     {
         if (includeData) command.Add(Data);
         foreach (var option in new Option[] { Shapes, Resize, Crop, Scale, Mean, Std, Bgr, Layout, Provider, Threads }) command.Add(option);
+        ProviderOptions.AddTo(command);
     }
 
     public DataOptions ParseData(ParseResult parse, DirectoryInfo? folder) => new()
@@ -56,13 +58,7 @@ public sealed class BenchDataOptions
     {
         var threads = parse.GetValue(Threads);
         if (threads < 0) throw new InvalidInputException("--threads must be 0 or more");
-        var provider = parse.GetValue(Provider) switch { "cuda" => ExecutionProvider.Cuda, "tensorrt" => ExecutionProvider.TensorRt, _ => ExecutionProvider.Cpu };
-        if (parse.GetValue(Provider) == "auto")
-        {
-            (provider, var note) = ProviderChoice.Auto();
-            parse.InvocationConfiguration.Error.WriteLine(note);
-        }
-        return defaults with { Provider = provider, Threads = threads };
+        return ProviderOptions.Apply(parse, parse.GetValue(Provider)!, defaults, parse.InvocationConfiguration.Error) with { Threads = threads };
     }
 
     private static string? CheckedFolder(DirectoryInfo? folder)

@@ -39,6 +39,7 @@ public static class OptimizeCommand
         var emitPipeline = PipelineEmitter.Create();
         var triton = new TritonOptionSet();
         var provider = ProviderOption.Create();
+        var providerOptions = new ProviderOptionSet();
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
             model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait, provider,
@@ -48,9 +49,11 @@ public static class OptimizeCommand
         engine.AddTo(root);
         root.Add(emitPipeline);
         triton.AddTo(root);
+        providerOptions.AddTo(root);
         root.SetAction(async (ParseResult parse, CancellationToken cancel) =>
         {
             var modelPath = parse.GetValue(model)!.FullName;
+            var session = ProviderOption.Read(parse, provider, providerOptions);
             var options = new OptimizeOptions
             {
                 ModelPath = modelPath,
@@ -64,7 +67,9 @@ public static class OptimizeCommand
                 Json = parse.GetValue(json),
                 Quantize = quantize.Read(parse, pruning: prune.IsRequested(parse)),
                 Prune = prune.Read(parse, quantize.Exclude(parse)),
-                Provider = ProviderOption.Read(parse, provider),
+                Provider = session.Provider,
+                DeviceId = session.DeviceId,
+                ProviderOptions = session.ProviderOptions,
                 Triton = triton.Read(parse, modelPath),
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);

@@ -21,18 +21,14 @@ public static class ProviderOption
         return option;
     }
 
-    /// <summary>The provider asked for (auto resolved, with its line on stderr), checked to load: exit 2 or 3 otherwise.</summary>
-    public static ExecutionProvider Read(ParseResult parse, Option<string> option)
+    /// <summary>
+    /// The provider asked for (auto resolved, with its line on stderr) with <c>--device</c> and <c>--provider-option</c>
+    /// (<paramref name="options"/>), checked to load: exit 2 or 3 otherwise.
+    /// </summary>
+    public static SessionSettings Read(ParseResult parse, Option<string> option, ProviderOptionSet options)
     {
-        var text = parse.GetValue(option);
-        if (text == "auto")
-        {
-            var (chosen, note) = ProviderChoice.Auto();
-            parse.InvocationConfiguration.Error.WriteLine(note);
-            return chosen;
-        }
-        var provider = text switch { "cuda" => ExecutionProvider.Cuda, "tensorrt" => ExecutionProvider.TensorRt, _ => ExecutionProvider.Cpu };
-        if (provider != ExecutionProvider.Cpu) SessionFactory.CheckProvider(SessionSettings.ForSpeed with { Provider = provider });
-        return provider;
+        var settings = options.Apply(parse, parse.GetValue(option)!, SessionSettings.ForSpeed, parse.InvocationConfiguration.Error);
+        if (settings.Provider != ExecutionProvider.Cpu && parse.GetValue(option) != "auto") SessionFactory.CheckProvider(settings);
+        return settings;
     }
 }

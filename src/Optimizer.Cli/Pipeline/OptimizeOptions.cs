@@ -40,11 +40,15 @@ public sealed record OptimizeOptions
     /// <summary>The execution provider of the runs the pipeline makes (<c>--provider</c>): --validate and calibration.</summary>
     public Runtime.Sessions.ExecutionProvider Provider { get; init; } = Runtime.Sessions.ExecutionProvider.Cpu;
 
+    /// <summary><c>--device</c> and <c>--provider-option</c>: the GPU device and ONNX Runtime's options of <see cref="Provider"/>.</summary>
+    public int DeviceId { get; init; }
+    public IReadOnlyDictionary<string, string> ProviderOptions { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Sessions that compare accuracy: ONNX Runtime's optimizations off, on <see cref="Provider"/>.</summary>
-    public Runtime.Sessions.SessionSettings ComparisonSession => Runtime.Sessions.SessionSettings.ForComparison with { Provider = Provider };
+    public Runtime.Sessions.SessionSettings ComparisonSession => Runtime.Sessions.SessionSettings.ForComparison with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions };
 
     /// <summary>Sessions that time or calibrate: ONNX Runtime's optimizations on, on <see cref="Provider"/>.</summary>
-    public Runtime.Sessions.SessionSettings SpeedSession => Runtime.Sessions.SessionSettings.ForSpeed with { Provider = Provider };
+    public Runtime.Sessions.SessionSettings SpeedSession => Runtime.Sessions.SessionSettings.ForSpeed with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions };
 
     public static string DefaultOutDir(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".opt");

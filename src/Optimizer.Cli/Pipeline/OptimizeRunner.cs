@@ -131,6 +131,8 @@ public static class OptimizeRunner
         if (quantization is not null) manifest.SetSection("quantization", JsonNode.Parse(Json.Serialize(quantization)));
         if (pruning is not null) manifest.SetSection("pruning", JsonNode.Parse(Json.Serialize(pruning)));
         manifest.SetSection("options", JsonNode.Parse(Json.Serialize(options with { ModelPath = Path.GetFullPath(options.ModelPath), OutDir = outDir })));
+        // The provider and every option in effect (ONNX Runtime's defaults included) of the runs --validate and calibration make.
+        manifest.SetSection("sessionOptions", JsonNode.Parse(Json.Serialize(Runtime.Sessions.SessionOptionsInEffect.OfPipeline(options.ComparisonSession, options.SpeedSession))));
         manifest.Save();
     }
 

@@ -102,6 +102,8 @@ public static partial class PipelineFile
         new("explain", Kind.Flag, "--explain"),
         new("verify", Kind.Flag, "--verify"),
         new("provider", Kind.Text, "--provider"),
+        new("device", Kind.Integer, "--device"),
+        new("provider-options", Kind.Repeated, "--provider-option"),
         new("quantize", Kind.Text, "--quantize"),
         new("calibrate", Kind.Path, "--calibrate"),
         new("calibration-method", Kind.Text, "--calibration-method"),

@@ -16,6 +16,8 @@ public sealed record BenchReport
     public required string Provider { get; init; }
     /// <summary>Intra-op threads (0: the runtime's default).</summary>
     public int Threads { get; init; }
+    /// <summary>Under ONNX Runtime: the provider and every session and provider option in effect, defaults included.</summary>
+    public Sessions.SessionOptionsInEffect? SessionOptions { get; init; }
     /// <summary>Where the inputs came from.</summary>
     public required string Data { get; init; }
     public int Warmup { get; init; }
@@ -24,6 +26,11 @@ public sealed record BenchReport
     public TimingOverhead? Overhead { get; init; }
     /// <summary>The run was interrupted: <see cref="Batches"/> holds the batch sizes that finished before it was.</summary>
     public bool Interrupted { get; init; }
+    /// <summary>
+    /// When the interruption came after the timed runs, during a step that follows them ("profile", "concurrency"): the
+    /// timed figures are whole, the step's are missing. Null when it came during the timed runs.
+    /// </summary>
+    public string? InterruptedDuring { get; init; }
     /// <summary>With <c>--batch auto --max-p95</c>: the search's budget and choice (the batches are its curve).</summary>
     public BatchSearchResult? Search { get; init; }
     /// <summary>With <c>--concurrency</c>: each level's figures (at the first batch size), and where throughput stopped growing.</summary>

@@ -38,6 +38,7 @@ public static class Benchmarker
             Runtime = RuntimeName(options),
             Provider = options.Session.Provider.ToString().ToLowerInvariant(),
             Threads = options.Session.Threads,
+            SessionOptions = SessionOptionsInEffect.Of(options.Session),
             Data = options.Data.Folder is null ? $"random inputs (seed {options.Data.Seed})" : Path.GetFullPath(options.Data.Folder),
             Warmup = options.Warmup,
             Batches = results,

@@ -68,6 +68,7 @@ public static class SideBySideBench
         Runtime = Benchmarker.RuntimeName(options),
         Provider = options.Session.Provider.ToString().ToLowerInvariant(),
         Threads = options.Session.Threads,
+        SessionOptions = Sessions.SessionOptionsInEffect.Of(options.Session),
         Data = options.Data.Folder is null ? $"random inputs (seed {options.Data.Seed})" : Path.GetFullPath(options.Data.Folder),
         Warmup = options.Warmup,
         Batches = batches,

@@ -30,6 +30,12 @@ public static class Calibrator
         return Collect(modelBytes, tensorNames, samples, count, settings, progress, cancel);
     }
 
+    /// <summary>
+    /// The settings calibration's session runs with: <paramref name="settings"/> without spinning, since folding runs
+    /// beside ONNX Runtime and its threads must not spin on the cores the fold needs.
+    /// </summary>
+    public static Sessions.SessionSettings SessionOf(Sessions.SessionSettings settings) => settings with { Spinning = false };
+
     /// <summary>As the other overload, over a <see cref="DataSet"/> read one sample at a time (its count is the total).</summary>
     public static CalibrationStatistics Collect(byte[] modelBytes, IReadOnlyCollection<string> tensorNames,
         DataSet data, CalibrationSettings settings, Action<int, int?>? progress = null, CancellationToken cancel = default) =>
@@ -45,8 +51,7 @@ public static class Calibrator
         var model = ObservedModel.Prepare(modelBytes, names);
         var histograms = settings.Method != CalibrationMethod.MinMax || settings.KeepHistograms;
         var byName = model.Outputs.Concat(model.Inputs).ToDictionary(n => n, n => new TensorStatistics(n, settings.Bins, histograms), StringComparer.Ordinal);
-        // folding runs beside ONNX Runtime: its threads must not spin on the cores the fold needs
-        using var session = new ObservingSession(model, byName, settings.Session with { Spinning = false });
+        using var session = new ObservingSession(model, byName, SessionOf(settings.Session));
         var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
         var done = 0;
         // time spent waiting for the reader (decoding images, say): reported apart, since plain inference is timed on samples already read

@@ -56,6 +56,7 @@ public static class BenchComparisonWriter
         text.AppendLine($"- baseline: `{c.Baseline.Model}`");
         text.AppendLine($"- candidate: `{c.Candidate.Model}`");
         text.AppendLine($"- runtime: {c.Candidate.Runtime}, provider {c.Candidate.Provider}, threads {(c.Candidate.Threads == 0 ? "default" : c.Candidate.Threads)}");
+        foreach (var line in c.Candidate.SessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect, {line}");
         text.AppendLine($"- data: {c.Candidate.Data}; machine: {c.Candidate.Machine}; date: {c.Candidate.Date:u}");
         text.AppendLine("- both models timed side by side in one run: each round runs one then the other, alternating which goes first; " +
                         "the speed-up is baseline p50 / candidate p50, with a 95 % bootstrap interval over the rounds").AppendLine();

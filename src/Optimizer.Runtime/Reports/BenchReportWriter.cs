@@ -42,9 +42,13 @@ public static class BenchReportWriter
         text.AppendLine($"# Benchmark: {Path.GetFileName(report.Model)}").AppendLine();
         text.AppendLine($"- model: `{report.Model}`");
         text.AppendLine($"- runtime: {report.Runtime}, provider {report.Provider}, threads {(report.Threads == 0 ? "default" : report.Threads)}");
+        foreach (var line in report.SessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect, {line}");
         text.AppendLine($"- data: {report.Data}");
         text.AppendLine($"- warm-up runs: {report.Warmup}; machine: {report.Machine}; date: {report.Date:u}").AppendLine();
-        if (report.Interrupted) text.AppendLine("**Interrupted**: only the batch sizes below finished.").AppendLine();
+        if (report.Interrupted)
+            text.AppendLine(report.InterruptedDuring is { } step
+                ? $"**Interrupted** during the {step} run: the timed figures below are whole; the {step} figures are missing."
+                : "**Interrupted**: only the batch sizes below finished.").AppendLine();
         text.AppendLine("## Latency (ms) and throughput").AppendLine();
         var table = new MarkdownTable("batch", "runs", "session (ms)", "first run (ms)", "min", "mean", "std", "p50", "p90", "p95", "p99", "max", "samples/s", "peak memory (MiB)");
         foreach (var b in report.Batches)

@@ -22,7 +22,10 @@ public static class ValidationReportWriter
         text.AppendLine($"- baseline: `{report.Baseline}`");
         text.AppendLine($"- candidate: `{report.Candidate}`");
         text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}");
-        text.AppendLine($"- runtime: {report.Runtime}").AppendLine();
+        text.AppendLine($"- runtime: {report.Runtime}");
+        foreach (var line in report.SessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect (accuracy runs), {line}");
+        foreach (var line in report.LatencySessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect (latency runs), {line}");
+        text.AppendLine();
         text.AppendLine("## Outputs").AppendLine();
         var outputs = new MarkdownTable("output", "max abs error", "mean abs error", "relative L2", "cosine (mean)", "cosine (min)", "SQNR (dB)", "top-1 agreement", "top-5 agreement");
         foreach (var o in report.Outputs)

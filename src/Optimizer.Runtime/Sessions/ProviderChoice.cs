@@ -24,7 +24,7 @@ public static class ProviderChoice
     {
         if (!SessionFactory.InPackage(provider)) return $"not in the {BuildFlavour.Name} flavour's ONNX Runtime package";
         using var options = new SessionOptions();
-        return SessionFactory.AppendProvider(options, provider, deviceId) is { } failure ? "cannot load: " + SessionFactory.LoadReason(provider, failure) : null;
+        return SessionFactory.AppendProvider(options, SessionSettings.ForSpeed with { Provider = provider, DeviceId = deviceId }) is { } failure ? "cannot load: " + SessionFactory.LoadReason(provider, failure) : null;
     }
 
     private static string Name(ExecutionProvider provider) => provider.ToString().ToLowerInvariant();

@@ -87,13 +87,43 @@ public static class SessionFactory
             options.Dispose();
             throw new InvalidInputException(missing);
         }
-        if (AppendProvider(options, settings.Provider, settings.DeviceId) is { } failure)
+        if (AppendProvider(options, settings) is { } failure)
         {
             // The package has the provider, but the machine lacks what it loads (CUDA, cuDNN, TensorRT): exit 3, naming it.
             options.Dispose();
             throw new ExternalToolException(ProviderLoadFailure(settings.Provider, failure));
         }
+        try
+        {
+            MakeCacheFolders(settings);
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
         return options;
+    }
+
+    /// <summary>
+    /// The TensorRT provider's engine and timing cache folders given: made when missing, parents too (ONNX Runtime makes
+    /// only the last level). Made once the provider has loaded, so a run refused before leaves no folder behind.
+    /// </summary>
+    internal static void MakeCacheFolders(SessionSettings settings)
+    {
+        if (settings.Provider != ExecutionProvider.TensorRt) return;
+        foreach (var key in new[] { "trt_engine_cache_path", "trt_timing_cache_path" })
+        {
+            if (!settings.ProviderOptions.TryGetValue(key, out var folder)) continue;
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidInputException($"--provider-option {key}: cannot make the folder {folder}: {e.Message}", e);
+            }
+        }
     }
 
     private static void QuietLog() => OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
@@ -103,22 +133,41 @@ public static class SessionFactory
         || OrtEnv.Instance().GetAvailableProviders().Contains(provider == ExecutionProvider.Cuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider");
 
     /// <summary>
-    /// Appends <paramref name="provider"/> to <paramref name="options"/> (nothing for the CPU, which is always there; CUDA
-    /// after TensorRT, for the nodes TensorRT does not take). Null when it loaded, else ONNX Runtime's reason.
+    /// Appends the provider of <paramref name="settings"/> to <paramref name="options"/> with its device and provider
+    /// options (nothing for the CPU, which is always there; CUDA after TensorRT, for the nodes TensorRT does not take).
+    /// Null when it loaded, else ONNX Runtime's reason. The options go through ONNX Runtime's own parser of the provider
+    /// library, so this is where a library that cannot load is found.
     /// </summary>
-    internal static string? AppendProvider(SessionOptions options, ExecutionProvider provider, int deviceId)
+    internal static string? AppendProvider(SessionOptions options, SessionSettings settings)
     {
         QuietLog();
+        if (settings.Provider == ExecutionProvider.Cpu) return null;
         try
         {
-            if (provider == ExecutionProvider.TensorRt) options.AppendExecutionProvider_Tensorrt(deviceId);
-            if (provider != ExecutionProvider.Cpu) options.AppendExecutionProvider_CUDA(deviceId);
+            if (settings.Provider == ExecutionProvider.TensorRt)
+            {
+                using var tensorRt = new OrtTensorRTProviderOptions();
+                tensorRt.UpdateOptions(KeysOf(ProviderOptionCatalog.TensorRt, settings));
+                options.AppendExecutionProvider_Tensorrt(tensorRt);
+            }
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(KeysOf(ProviderOptionCatalog.Cuda, settings));
+            options.AppendExecutionProvider_CUDA(cuda);
             return null;
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             return OrtMessages.Clean(e.Message);
         }
+    }
+
+    /// <summary>The device and the options of <paramref name="settings"/> that one provider's <paramref name="keys"/> hold.</summary>
+    private static Dictionary<string, string> KeysOf(IReadOnlyList<ProviderOptionKey> keys, SessionSettings settings)
+    {
+        var chosen = new Dictionary<string, string> { ["device_id"] = settings.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        foreach (var key in keys)
+            if (settings.ProviderOptions.TryGetValue(key.Name, out var value)) chosen[key.Name] = value;
+        return chosen;
     }
 
     /// <summary>Why a provider this ONNX Runtime package does not have cannot be used (one line), or null when it has it.</summary>

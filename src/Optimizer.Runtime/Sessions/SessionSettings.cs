@@ -19,6 +19,11 @@ public sealed record SessionSettings
     public bool Spinning { get; init; } = true;
     /// <summary>GPU device id for the CUDA and TensorRT providers.</summary>
     public int DeviceId { get; init; }
+    /// <summary>
+    /// ONNX Runtime's options of the CUDA and TensorRT providers, by its own key names (see <see cref="ProviderOptionCatalog"/>),
+    /// checked, in the form ONNX Runtime reads; the ones not given keep ONNX Runtime's defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ProviderOptions { get; init; } = new Dictionary<string, string>();
     /// <summary>When set, ONNX Runtime's profiler is on and writes its trace to a file named from this path prefix.</summary>
     public string? ProfilePrefix { get; init; }
 
@@ -30,6 +35,10 @@ public sealed record SessionSettings
         GraphOptimizationLevel.ORT_ENABLE_EXTENDED => "extended",
         _ => "all",
     };
+
+    /// <summary>These settings on the provider of <paramref name="other"/>: its provider, device and provider options.</summary>
+    public SessionSettings WithProviderOf(SessionSettings other) =>
+        this with { Provider = other.Provider, DeviceId = other.DeviceId, ProviderOptions = other.ProviderOptions };
 
     /// <summary>Defaults for speed measurements: every ONNX Runtime optimization on, as a deployment would run.</summary>
     public static SessionSettings ForSpeed { get; } = new();

@@ -9,6 +9,10 @@ public sealed record ValidationReport
     public required string Data { get; init; }
     /// <summary>How the models ran: runtime, provider, whether ONNX Runtime's graph optimizations were on.</summary>
     public string Runtime { get; init; } = "";
+    /// <summary>The provider and every session and provider option of the accuracy runs, defaults included.</summary>
+    public Sessions.SessionOptionsInEffect? SessionOptions { get; init; }
+    /// <summary>The same for the latency runs (ONNX Runtime's optimizations on), when latency was timed.</summary>
+    public Sessions.SessionOptionsInEffect? LatencySessionOptions { get; init; }
     public int Samples { get; init; }
     public required IReadOnlyList<OutputMetrics> Outputs { get; init; }
     public AccuracyMetrics? Accuracy { get; init; }

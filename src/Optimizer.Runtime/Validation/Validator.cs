@@ -113,6 +113,8 @@ public static class Validator
         Candidate = Path.GetFullPath(options.CandidatePath),
         Data = data,
         Runtime = Describe(options.Session) + (options.TimeLatency ? $"; latency timed side by side with graph optimizations {options.LatencySession.OptimizationName}" : "; latency not timed"),
+        SessionOptions = SessionOptionsInEffect.Of(options.Session),
+        LatencySessionOptions = options.TimeLatency ? SessionOptionsInEffect.Of(options.LatencySession) : null,
         Samples = samples,
         Outputs = metrics,
         Accuracy = accuracy,

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Optimizer.TestKit;
+
+namespace Optimizer.Cli.Tests;
+
+/// <summary>
+/// A Ctrl+C during bench's --profile or --concurrency run, after the timed runs: the timed figures are kept, printed and
+/// written, marked interrupted during that step, and the exit code is 130.
+/// </summary>
+public sealed class BenchFollowUpInterruptTests
+{
+    private static readonly string TinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+
+    [Theory]
+    [InlineData("profile", "batch 1: profiling", new[] { "--profile" })]
+    [InlineData("concurrency", "batch 1: concurrency 2", new[] { "--concurrency", "1,2" })]
+    public void The_timed_figures_are_kept_when_the_step_after_them_is_interrupted(string step, string cancelAt, string[] options)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var report = dir.File("bench");
+        using var cancel = new CancellationTokenSource();
+        var stderr = new WatchedWriter(cancelAt, cancel.Cancel);
+        var stdout = new StringWriter();
+
+        // Ctrl+C as the step begins (its progress line), after both batch sizes were timed.
+        string[] args = ["bench", TinyCnn, "--batch", "1,2", "--warmup", "0", "--runs", "20", .. options, "--report", report, "--json"];
+        var code = CommandLineApp.Run(args, stdout, stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        Assert.Contains($"interrupted during the {step} run: the report holds the timed figures of every batch size (1, 2), without the {step} figures", stderr.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "report.json")));
+        Assert.True(json.RootElement.GetProperty("interrupted").GetBoolean());
+        Assert.Equal(step, json.RootElement.GetProperty("interruptedDuring").GetString());
+        Assert.Equal([1, 2], json.RootElement.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("batchSize").GetInt32()));
+        Assert.All(json.RootElement.GetProperty("batches").EnumerateArray(), b => Assert.True(b.GetProperty("runs").GetInt32() > 0));
+        Assert.False(json.RootElement.TryGetProperty(step == "profile" ? "profile" : "concurrency", out _));
+        Assert.Contains($"**Interrupted** during the {step} run: the timed figures below are whole", File.ReadAllText(Path.Combine(report, "report.md")));
+        Assert.Contains("\"interrupted\": true", stdout.ToString());
+    }
+
+    /// <summary>A writer that runs <c>onSeen</c> once, when <c>text</c> has been written to it.</summary>
+    private sealed class WatchedWriter(string text, Action onSeen) : StringWriter
+    {
+        private bool _seen;
+
+        public override void Write(char value)
+        {
+            lock (this) base.Write(value);
+            Check();
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this) base.Write(value);
+            Check();
+        }
+
+        public override string ToString()
+        {
+            lock (this) return base.ToString();
+        }
+
+        private void Check()
+        {
+            lock (this)
+            {
+                if (_seen || !base.ToString().Contains(text, StringComparison.Ordinal)) return;
+                _seen = true;
+            }
+            onSeen();
+        }
+    }
+}
