@@ -154,7 +154,8 @@ public sealed class CommandTests
     {
         using var dir = TestPaths.NewTempDir();
         var tinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
-        var (exit, stdout, stderr) = Run("bench", tinyCnn, "--batch", "auto", "--max-p95", "5", "--runs", "5", "--warmup", "1", "--report", dir.File("r"), "--json");
+        // A budget far above tiny_cnn's batch-1 latency (about 0.2 ms), so that a loaded machine still finds one
+        var (exit, stdout, stderr) = Run("bench", tinyCnn, "--batch", "auto", "--max-p95", "20", "--runs", "5", "--warmup", "1", "--report", dir.File("r"), "--json");
         Assert.True(exit == ExitCodes.Success, stderr);
         using var report = System.Text.Json.JsonDocument.Parse(stdout);
         var search = report.RootElement.GetProperty("search");
@@ -163,7 +164,7 @@ public sealed class CommandTests
             .ToList();
         Assert.True(batches.Count >= 2);
         var chosen = search.GetProperty("chosen").GetInt32();
-        var within = batches.Where(b => b.P95 <= 5).ToList();
+        var within = batches.Where(b => b.P95 <= 20).ToList();
         Assert.Equal(within.MaxBy(b => b.Throughput).Size, chosen); // the best throughput among the sizes within the budget
         Assert.True(File.Exists(dir.File("r/batch_search.png")));
     }
