@@ -37,37 +37,4 @@ public sealed class BenchFollowUpInterruptTests
         Assert.Contains($"**Interrupted** during the {step} run: the timed figures below are whole", File.ReadAllText(Path.Combine(report, "report.md")));
         Assert.Contains("\"interrupted\": true", stdout.ToString());
     }
-
-    /// <summary>A writer that runs <c>onSeen</c> once, when <c>text</c> has been written to it.</summary>
-    private sealed class WatchedWriter(string text, Action onSeen) : StringWriter
-    {
-        private bool _seen;
-
-        public override void Write(char value)
-        {
-            lock (this) base.Write(value);
-            Check();
-        }
-
-        public override void Write(string? value)
-        {
-            lock (this) base.Write(value);
-            Check();
-        }
-
-        public override string ToString()
-        {
-            lock (this) return base.ToString();
-        }
-
-        private void Check()
-        {
-            lock (this)
-            {
-                if (_seen || !base.ToString().Contains(text, StringComparison.Ordinal)) return;
-                _seen = true;
-            }
-            onSeen();
-        }
-    }
 }

@@ -311,34 +311,4 @@ public sealed class OutputTransactionTests : IDisposable
             all[entry] = File.Exists(entry) ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry))) : "folder";
         return all;
     }
-
-    /// <summary>A writer that notices a text and then runs <c>onSeen</c> once (to fail or cancel the run at that point).</summary>
-    private sealed class WatchedWriter(string text, Action? onSeen = null) : StringWriter
-    {
-        public ManualResetEventSlim Seen { get; } = new();
-
-        public override void Write(char value)
-        {
-            lock (this) base.Write(value);
-            Check();
-        }
-
-        public override void Write(string? value)
-        {
-            lock (this) base.Write(value);
-            Check();
-        }
-
-        public override string ToString()
-        {
-            lock (this) return base.ToString();
-        }
-
-        private void Check()
-        {
-            if (Seen.IsSet || !ToString().Contains(text, StringComparison.Ordinal)) return;
-            Seen.Set();
-            onSeen?.Invoke();
-        }
-    }
 }
