@@ -37,4 +37,28 @@ public sealed class BenchFollowUpInterruptTests
         Assert.Contains($"**Interrupted** during the {step} run: the timed figures below are whole", File.ReadAllText(Path.Combine(report, "report.md")));
         Assert.Contains("\"interrupted\": true", stdout.ToString());
     }
+
+    [Theory]
+    [InlineData("batch 2: loading", null)]
+    [InlineData("batch 1: profiling", "profile")]
+    public void Side_by_side_figures_timed_before_an_interruption_are_kept(string cancelAt, string? step)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var report = dir.File("bench");
+        using var cancel = new CancellationTokenSource();
+        var stderr = new WatchedWriter(cancelAt, cancel.Cancel);
+
+        string[] args = ["bench", TinyCnn, "--baseline", TinyCnn, "--batch", "1,2", "--warmup", "0", "--runs", "20", .. step is null ? Array.Empty<string>() : ["--profile"], "--report", report];
+        var code = CommandLineApp.Run(args, new StringWriter(), stderr, cancel.Token);
+
+        Assert.True(code == 130, stderr.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "report.json")));
+        var candidate = json.RootElement.GetProperty("candidate");
+        Assert.True(candidate.GetProperty("interrupted").GetBoolean());
+        int[] timed = step is null ? [1] : [1, 2];
+        Assert.Equal(timed, json.RootElement.GetProperty("speedups").EnumerateArray().Select(s => s.GetProperty("batchSize").GetInt32()));
+        Assert.Equal(timed, candidate.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("batchSize").GetInt32()));
+        Assert.False(json.RootElement.TryGetProperty("profile", out var profile) && profile.ValueKind != JsonValueKind.Null);
+        Assert.Contains("**Interrupted**", File.ReadAllText(Path.Combine(report, "report.md")));
+    }
 }

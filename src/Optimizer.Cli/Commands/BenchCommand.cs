@@ -122,8 +122,29 @@ public static class BenchCommand
     private static async Task<int> SideBySide(BenchOptions options, string baseline, string? folder, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancel, int? profileRuns)
     {
         var comparison = WithProgress(stderr, progress => SideBySideBench.Run(options, baseline, progress, cancel));
-        if (profileRuns is { } runs) comparison = comparison with { Profile = BenchProfileOptions.RunBoth(options, baseline, runs, stderr, cancel) };
-        return await Publish(folder, stdout, stderr, ExitCodes.Success, cancel, staging => BenchComparisonWriter.Write(comparison, staging), output =>
+        if (profileRuns is { } runs && !comparison.Candidate.Interrupted)
+        {
+            try
+            {
+                comparison = comparison with { Profile = BenchProfileOptions.RunBoth(options, baseline, runs, stderr, cancel) };
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                comparison = comparison with
+                {
+                    Baseline = comparison.Baseline with { Interrupted = true, InterruptedDuring = "profile" },
+                    Candidate = comparison.Candidate with { Interrupted = true, InterruptedDuring = "profile" },
+                };
+            }
+        }
+        // Interrupted after some batch sizes (or during the profile run): what was timed side by side is kept, exit 130.
+        var code = ExitCodes.Success;
+        if (comparison.Candidate.Interrupted)
+        {
+            stderr.WriteLine(BenchFollowUp.InterruptedLine(comparison.Candidate));
+            (code, cancel) = (ExitCodes.Cancelled, CancellationToken.None);
+        }
+        return await Publish(folder, stdout, stderr, code, cancel, staging => BenchComparisonWriter.Write(comparison, staging), output =>
         {
             if (json) output.Write(ReportJson.Serialize(comparison));
             else BenchSummary.Print(comparison, output);

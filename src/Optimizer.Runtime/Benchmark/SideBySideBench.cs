@@ -12,42 +12,60 @@ public static class SideBySideBench
     public static BenchComparison Run(BenchOptions candidate, string baselinePath, IProgress<BenchProgress>? progress = null, CancellationToken cancel = default)
     {
         var baseline = candidate with { ModelPath = baselinePath };
-        var (baselineResults, candidateResults, speedups) = (new List<BatchResult>(), new List<BatchResult>(), new List<BatchSpeedup>());
+        List<BatchResult> baselineResults = [], candidateResults = [];
+        List<BatchSpeedup> speedups = [];
+        var interrupted = false;
         foreach (var batch in candidate.BatchSizes)
         {
-            cancel.ThrowIfCancellationRequested();
-            progress?.Report(new BenchProgress(batch, "loading", 0, 1));
-            using var sessionA = Benchmarker.Guard(baselinePath, batch, () => SessionFactory.Create(baselinePath, candidate.Session, out _));
-            using var sessionB = Benchmarker.Guard(candidate.ModelPath, batch, () => SessionFactory.Create(candidate.ModelPath, candidate.Session, out _));
-            var (signatureA, signatureB) = (ModelSignature.Of(sessionA), ModelSignature.Of(sessionB));
-            var (namesA, namesB) = (signatureA.Inputs.Select(i => i.Name).Order().ToList(), signatureB.Inputs.Select(i => i.Name).Order().ToList());
-            if (!namesA.SequenceEqual(namesB))
-                throw new Onnx.Errors.InvalidInputException($"--baseline {baselinePath} takes inputs {string.Join(", ", namesA)}, but {candidate.ModelPath} takes " +
-                    $"{string.Join(", ", namesB)}: side by side, both models run on the same inputs");
-            var inputs = BatchInputs.Make(candidate.Data, signatureB, batch);
-            using var boundA = Benchmarker.Guard(baselinePath, batch, () => Benchmarker.Bind(baselinePath, sessionA, inputs, out _));
-            using var boundB = Benchmarker.Guard(candidate.ModelPath, batch, () => Benchmarker.Bind(candidate.ModelPath, sessionB, inputs, out _));
-            var settings = new PairedTiming.Settings
+            try
             {
-                Warmup = candidate.Warmup,
-                MinRounds = candidate.Duration is null ? Math.Max(candidate.Runs, 1) : 1,
-                MaxRounds = candidate.Duration is null ? Math.Max(candidate.Runs, 1) : int.MaxValue,
-                MinDuration = candidate.Duration ?? TimeSpan.Zero,
-            };
-            var total = settings.MaxRounds == int.MaxValue ? 0 : settings.MaxRounds;
-            progress?.Report(new BenchProgress(batch, "timed side by side", 0, total));
-            var (msA, msB) = Benchmarker.Guard(candidate.ModelPath, batch,
-                () => PairedTiming.Measure(boundA.Run, boundB.Run, settings, cancel, done => progress?.Report(new BenchProgress(batch, "timed side by side", done, total))));
-            baselineResults.Add(Result(batch, msA));
-            candidateResults.Add(Result(batch, msB));
-            speedups.Add(new BatchSpeedup(batch, SpeedupEstimate.FromPairs(msA, msB), Throughput(batch, msB) / Throughput(batch, msA)));
+                var (a, b, speedup) = RunBatch(candidate, baselinePath, batch, progress, cancel);
+                baselineResults.Add(a);
+                candidateResults.Add(b);
+                speedups.Add(speedup);
+            }
+            catch (OperationCanceledException) when (speedups.Count > 0)
+            {
+                // Interrupted: the batch sizes timed side by side before it are still a result worth keeping.
+                interrupted = true;
+                break;
+            }
         }
         return new BenchComparison
         {
-            Baseline = Report(baseline, baselineResults),
-            Candidate = Report(candidate, candidateResults),
+            Baseline = Report(baseline, baselineResults) with { Interrupted = interrupted },
+            Candidate = Report(candidate, candidateResults) with { Interrupted = interrupted },
             Speedups = speedups,
         };
+    }
+
+    private static (BatchResult Baseline, BatchResult Candidate, BatchSpeedup Speedup) RunBatch(BenchOptions candidate, string baselinePath, int batch,
+        IProgress<BenchProgress>? progress, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        progress?.Report(new BenchProgress(batch, "loading", 0, 1));
+        using var sessionA = Benchmarker.Guard(baselinePath, batch, () => SessionFactory.Create(baselinePath, candidate.Session, out _));
+        using var sessionB = Benchmarker.Guard(candidate.ModelPath, batch, () => SessionFactory.Create(candidate.ModelPath, candidate.Session, out _));
+        var (signatureA, signatureB) = (ModelSignature.Of(sessionA), ModelSignature.Of(sessionB));
+        var (namesA, namesB) = (signatureA.Inputs.Select(i => i.Name).Order().ToList(), signatureB.Inputs.Select(i => i.Name).Order().ToList());
+        if (!namesA.SequenceEqual(namesB))
+            throw new Onnx.Errors.InvalidInputException($"--baseline {baselinePath} takes inputs {string.Join(", ", namesA)}, but {candidate.ModelPath} takes " +
+                $"{string.Join(", ", namesB)}: side by side, both models run on the same inputs");
+        var inputs = BatchInputs.Make(candidate.Data, signatureB, batch);
+        using var boundA = Benchmarker.Guard(baselinePath, batch, () => Benchmarker.Bind(baselinePath, sessionA, inputs, out _));
+        using var boundB = Benchmarker.Guard(candidate.ModelPath, batch, () => Benchmarker.Bind(candidate.ModelPath, sessionB, inputs, out _));
+        var settings = new PairedTiming.Settings
+        {
+            Warmup = candidate.Warmup,
+            MinRounds = candidate.Duration is null ? Math.Max(candidate.Runs, 1) : 1,
+            MaxRounds = candidate.Duration is null ? Math.Max(candidate.Runs, 1) : int.MaxValue,
+            MinDuration = candidate.Duration ?? TimeSpan.Zero,
+        };
+        var total = settings.MaxRounds == int.MaxValue ? 0 : settings.MaxRounds;
+        progress?.Report(new BenchProgress(batch, "timed side by side", 0, total));
+        var (msA, msB) = Benchmarker.Guard(candidate.ModelPath, batch,
+            () => PairedTiming.Measure(boundA.Run, boundB.Run, settings, cancel, done => progress?.Report(new BenchProgress(batch, "timed side by side", done, total))));
+        return (Result(batch, msA), Result(batch, msB), new BatchSpeedup(batch, SpeedupEstimate.FromPairs(msA, msB), Throughput(batch, msB) / Throughput(batch, msA)));
     }
 
     private static BatchResult Result(int batch, double[] ms) => new()

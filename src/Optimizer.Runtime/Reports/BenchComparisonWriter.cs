@@ -58,6 +58,10 @@ public static class BenchComparisonWriter
         text.AppendLine($"- runtime: {c.Candidate.Runtime}, provider {c.Candidate.Provider}, threads {(c.Candidate.Threads == 0 ? "default" : c.Candidate.Threads)}");
         foreach (var line in c.Candidate.SessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect, {line}");
         text.AppendLine($"- data: {c.Candidate.Data}; machine: {c.Candidate.Machine}; date: {c.Candidate.Date:u}");
+        if (c.Candidate.Interrupted)
+            text.AppendLine().AppendLine(c.Candidate.InterruptedDuring is { } step
+                ? $"**Interrupted** during the {step} run: the side-by-side figures below are whole; the {step} figures are missing."
+                : "**Interrupted**: only the batch sizes below were timed side by side.");
         text.AppendLine("- both models timed side by side in one run: each round runs one then the other, alternating which goes first; " +
                         "the speed-up is baseline p50 / candidate p50, with a 95 % bootstrap interval over the rounds").AppendLine();
         Table(c).AppendTo(text);
