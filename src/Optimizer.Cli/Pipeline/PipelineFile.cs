@@ -102,6 +102,7 @@ public static partial class PipelineFile
         new("explain", Kind.Flag, "--explain"),
         new("verify", Kind.Flag, "--verify"),
         new("provider", Kind.Text, "--provider"),
+        new("cache", Kind.Path, "--cache"),
         new("quantize", Kind.Text, "--quantize"),
         new("calibrate", Kind.Path, "--calibrate"),
         new("calibration-method", Kind.Text, "--calibration-method"),
