@@ -38,6 +38,11 @@ public sealed class StepCache(string root, TextWriter stderr)
         var hash = key.Hash;
         _keys[key.Step] = hash;
         var folder = Folder(key.Step, hash);
+        foreach (var stale in StaleStaging(key.Step, hash))
+        {
+            stderr.WriteLine($"cache: {key.Step} entry {Short(hash)} was left half-written by a run that stopped; deleted");
+            CacheEntryFolder.TryDelete(stale);
+        }
         var files = CacheEntryFolder.Open(folder, out var problem);
         if (problem is not null)
             stderr.WriteLine($"cache: {key.Step} entry {Short(hash)} is corrupt ({problem}); deleted, rebuilding it");
@@ -54,6 +59,9 @@ public sealed class StepCache(string root, TextWriter stderr)
     /// <summary>Stores a step's result: <paramref name="fill"/> copies its files into the staging folder it is given.</summary>
     public void Store(CacheKey key, Action<string> fill) =>
         CacheEntryFolder.Publish(Folder(key.Step, key.Hash), key.Step, key.Hash, (JsonObject)key.Summary.DeepClone(), fill);
+
+    private IEnumerable<string> StaleStaging(string step, string key) =>
+        CacheInventory.StaleStaging(Root).Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == step && Path.GetFileName(f).StartsWith($".{key}.", StringComparison.Ordinal));
 
     public static string Short(string key) => key[..12] + "…";
 }

@@ -91,6 +91,10 @@ public static class CacheEntryFolder
             if (FileHash.Sha256(path) != file["sha256"]?.GetValue<string>()) return $"{relative} does not match its sha256";
             names.Add(relative);
         }
+        var extra = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
+            .FirstOrDefault(f => f != EntryFile && !names.Contains(f));
+        if (extra is not null) return $"{extra} is not listed in {EntryFile}";
         files = names;
         return null;
     }
