@@ -35,28 +35,40 @@ public static class CalibrationStepCache
             });
         key.Summary["model"] = Path.GetFileName(options.ModelPath);
         key.Summary["options"] = $"method={CalibrationTable.MethodName(q.Method)} percentile={q.Percentile} samples={q.CalibrationSamples?.ToString() ?? "all"} target={QuantizationStep.TargetName(q.Target)}";
+        CalibrationTable? earlier = null;
         if (cache.Lookup(key) is { } folder)
         {
-            var cached = CalibrationTable.Read(Path.Combine(folder, TableFile));
-            var missing = tensors.Count(t => !cached.Ranges.ContainsKey(t));
-            if (missing == 0) return Only(cached, tensors);
-            // Calibrated for fewer tensors than this run quantizes: calibrate again and keep the larger table.
+            earlier = CalibrationTable.Read(Path.Combine(folder, TableFile));
+            var missing = tensors.Distinct().Count(t => !earlier.Ranges.ContainsKey(t));
+            if (missing == 0) return Only(earlier, tensors);
+            // Calibrated for other tensors than this run quantizes: calibrate these, and keep the ranges of both.
             stderr.WriteLine($"cache: calibrate entry {StepCache.Short(key.Hash)} has no range for {missing} tensor(s) this run needs; calibrating");
             Onnx.IO.CacheEntryFolder.TryDelete(folder);
         }
         var table = calibrate();
-        cache.Store(key, entry => table.Write(Path.Combine(entry, TableFile)));
+        var kept = earlier is null ? table : Union(table, earlier);
+        cache.Store(key, entry => kept.Write(Path.Combine(entry, TableFile)));
         return table;
     }
 
-    /// <summary>The cached table with the ranges of <paramref name="tensors"/> only, in the table's order.</summary>
+    /// <summary>The cached table with the ranges of <paramref name="tensors"/> only, in their order (as calibration writes them).</summary>
     private static CalibrationTable Only(CalibrationTable table, IReadOnlyCollection<string> tensors)
     {
-        var wanted = tensors.ToHashSet(StringComparer.Ordinal);
+        var names = tensors.Distinct(StringComparer.Ordinal).ToList();
         return new CalibrationTable(table.Method, table.Samples, table.ModelHash, table.DataHash,
-            table.Ranges.Where(r => wanted.Contains(r.Key)).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal))
+            names.ToDictionary(n => n, n => table.Ranges[n], StringComparer.Ordinal))
         {
-            ChosenMethods = table.ChosenMethods?.Where(m => wanted.Contains(m.Key)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
+            ChosenMethods = table.ChosenMethods is { } chosen ? names.Where(chosen.ContainsKey).ToDictionary(n => n, n => chosen[n], StringComparer.Ordinal) : null,
         };
+    }
+
+    /// <summary>The ranges of <paramref name="fresh"/>, then those only <paramref name="earlier"/> has (same model, data and settings).</summary>
+    private static CalibrationTable Union(CalibrationTable fresh, CalibrationTable earlier)
+    {
+        var ranges = fresh.Ranges.Concat(earlier.Ranges.Where(r => !fresh.Ranges.ContainsKey(r.Key))).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        var chosen = fresh.ChosenMethods is null ? null
+            : fresh.ChosenMethods.Concat((earlier.ChosenMethods ?? new Dictionary<string, string>()).Where(c => !fresh.ChosenMethods.ContainsKey(c.Key)))
+                .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+        return new CalibrationTable(fresh.Method, fresh.Samples, fresh.ModelHash, fresh.DataHash, ranges) { ChosenMethods = chosen };
     }
 }
