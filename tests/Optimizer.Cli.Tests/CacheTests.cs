@@ -186,6 +186,22 @@ public sealed class CacheTests : IDisposable
     }
 
     [Fact]
+    public void Run_passes_its_cache_to_the_jobs_without_one()
+    {
+        File.WriteAllText(_dir.File("job.yaml"), $"""
+            model: {TinyCnn}
+            output: out
+            """);
+
+        var first = CliRunner.Run("run", _dir.File("job.yaml"), "--cache", Cache);
+        var second = CliRunner.Run("run", _dir.File("job.yaml"), "--cache", Cache);
+
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("cache: optimize miss", first.Stderr);
+        Assert.Contains("cache: optimize hit", second.Stderr);
+    }
+
+    [Fact]
     public void A_cache_path_that_is_a_file_is_refused_before_anything_is_written()
     {
         File.WriteAllText(_dir.File("file"), "x");
