@@ -202,6 +202,33 @@ public sealed class CacheTests : IDisposable
     }
 
     [Fact]
+    public void OPTIMIZE_CACHE_names_the_cache_when_no_option_does()
+    {
+        // In a child process: setting the variable here would give every test running beside this one a cache.
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(TestPaths.RepoRoot, "src", "Optimizer.Cli", "bin", configuration, "net10.0", "optimize.dll");
+        string Run()
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [dll, TinyCnn, "-o", _dir.File("out"), "--passes", "none"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["OPTIMIZE_CACHE"] = Cache;
+            using var child = System.Diagnostics.Process.Start(start)!;
+            var stderr = child.StandardError.ReadToEndAsync();
+            child.StandardOutput.ReadToEnd();
+            child.WaitForExit();
+            Assert.True(child.ExitCode == 0, stderr.Result);
+            return stderr.Result;
+        }
+
+        Assert.Contains("cache: optimize miss", Run());
+        Assert.Contains("cache: optimize hit", Run());
+        Assert.True(File.Exists(Path.Combine(EntryFolder("optimize"), "entry.json")));
+    }
+
+    [Fact]
     public void A_cache_path_that_is_a_file_is_refused_before_anything_is_written()
     {
         File.WriteAllText(_dir.File("file"), "x");
