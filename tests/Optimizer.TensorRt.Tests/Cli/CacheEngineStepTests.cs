@@ -44,6 +44,10 @@ public sealed class CacheEngineStepTests : IDisposable
         Assert.Contains("cache: optimize hit", flagged.Stderr);
         Assert.Contains("cache: engine miss", flagged.Stderr);
         Assert.Equal(File.ReadAllBytes(_dir.File("a/model.plan")), File.ReadAllBytes(_dir.File("b/model.plan")));
+        var keys = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_dir.File("c/manifest.json")))!["cache"]!;
+        Assert.Equal(["optimize", "calibrate", "engine"], keys.AsObject().Select(k => k.Key));
+        Assert.True(Directory.Exists(_dir.File($"cache/engines/{(string)keys["engine"]!}")));
+        Assert.True(Directory.Exists(_dir.File($"cache/optimize/{(string)keys["optimize"]!}")));
         var engines = Directory.GetDirectories(_dir.File("cache/engines"));
         Assert.Equal(2, engines.Length);
         Assert.All(engines, e => Assert.Null(CacheEntryFolder.Check(e, out _)));
