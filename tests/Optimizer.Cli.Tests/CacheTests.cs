@@ -101,6 +101,25 @@ public sealed class CacheTests : IDisposable
     }
 
     [Fact]
+    public void Changed_external_data_misses_the_optimize_step()
+    {
+        var model = _dir.File("ext/model.onnx");
+        Onnx.Serialization.ModelWriter.Write(Onnx.Serialization.ModelReader.Read(TinyCnn), model,
+            new Onnx.Serialization.ModelWriteOptions { ExternalData = Onnx.Serialization.ExternalDataMode.Always });
+        CliRunner.Result Run() => CliRunner.Run(model, "-o", _dir.File("out"), "--cache", Cache);
+        Assert.Contains("cache: optimize miss", Run().Stderr);
+        Assert.Contains("cache: optimize hit", Run().Stderr);
+
+        var bytes = File.ReadAllBytes(model + ".data");
+        bytes[^2] ^= 0x01; // a low bit of the last weight: the model stays valid, its weights change
+        File.WriteAllBytes(model + ".data", bytes);
+        var changed = Run();
+
+        Assert.True(changed.ExitCode == 0, changed.Stderr);
+        Assert.Contains("cache: optimize miss", changed.Stderr);
+    }
+
+    [Fact]
     public void A_changed_calibration_method_misses_the_calibrate_step()
     {
         Assert.Equal(0, Optimize("first").ExitCode);
