@@ -248,6 +248,19 @@ public sealed class CacheTests : IDisposable
     }
 
     [Fact]
+    public void A_cache_that_cannot_store_the_result_says_so_and_the_run_still_writes_its_output()
+    {
+        Directory.CreateDirectory(Cache);
+        File.WriteAllText(Path.Combine(Cache, "optimize"), "not a folder");
+
+        var run = CliRunner.Run(TinyCnn, "-o", _dir.File("out"), "--cache", Cache);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("cache: could not store the optimize step's result (", run.Stderr);
+        Assert.True(File.Exists(_dir.File("out/model.onnx")));
+    }
+
+    [Fact]
     public void A_cache_path_that_is_a_file_is_refused_before_anything_is_written()
     {
         File.WriteAllText(_dir.File("file"), "x");

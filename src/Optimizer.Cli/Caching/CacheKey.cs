@@ -20,8 +20,16 @@ public sealed class CacheKey
     public CacheKey(string step)
     {
         Step = step;
-        Line("step", step).Line("tool", VersionText.Line);
+        Line("step", step).Line("tool", VersionText.Line).Line("build", Build);
     }
+
+    /// <summary>
+    /// The build of the tool's own code: the module ids of its assemblies, which a deterministic build derives from
+    /// their content, so a changed pass or option misses the cache even when the version number stays the same.
+    /// </summary>
+    public static string Build { get; } = string.Join(",",
+        new[] { typeof(CacheKey), typeof(Onnx.IR.Model), typeof(Passes.Infrastructure.PassContext), typeof(Runtime.Calibration.CalibrationTable) }
+            .Select(t => t.Assembly.ManifestModule.ModuleVersionId.ToString("N")));
 
     public string Step { get; }
 

@@ -51,14 +51,31 @@ public sealed class StepCache(string root, TextWriter stderr)
             stderr.WriteLine($"cache: {key.Step} miss (key {Short(hash)})");
             return null;
         }
-        CacheEntryFolder.Touch(folder);
+        try
+        {
+            CacheEntryFolder.Touch(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A cache others share read-only still serves; only its last-used time stays as it was.
+        }
         stderr.WriteLine($"cache: {key.Step} hit (key {Short(hash)})");
         return folder;
     }
 
     /// <summary>Stores a step's result: <paramref name="fill"/> copies its files into the staging folder it is given.</summary>
-    public void Store(CacheKey key, Action<string> fill) =>
-        CacheEntryFolder.Publish(Folder(key.Step, key.Hash), key.Step, key.Hash, (JsonObject)key.Summary.DeepClone(), fill);
+    public void Store(CacheKey key, Action<string> fill)
+    {
+        try
+        {
+            CacheEntryFolder.Publish(Folder(key.Step, key.Hash), key.Step, key.Hash, (JsonObject)key.Summary.DeepClone(), fill);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The step's result is in OUT all the same; the cache only misses it next time.
+            stderr.WriteLine($"cache: could not store the {key.Step} step's result ({Onnx.Errors.MessageText.OneLine(e.Message)}); the run goes on");
+        }
+    }
 
     private IEnumerable<string> StaleStaging(string step, string key) =>
         CacheInventory.StaleStaging(Root).Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == step && Path.GetFileName(f).StartsWith($".{key}.", StringComparison.Ordinal));
