@@ -50,6 +50,24 @@ public sealed class CacheTests : IDisposable
         foreach (var (name, bytes) in written) Assert.True(bytes.AsSpan().SequenceEqual(again[name]), $"{name} differs");
     }
 
+    [Theory]
+    [MemberData(nameof(ReproducibleOutputTests.Jobs), MemberType = typeof(ReproducibleOutputTests))]
+    public void Every_kind_of_job_is_restored_byte_for_byte(string job, string options)
+    {
+        string[] args = [TinyCnn, "-o", _dir.File("out"), "--cache", Cache, .. options.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        var first = CliRunner.Run(args);
+        Assert.True(first.ExitCode == 0, $"{job}: {first.Stderr}");
+        var written = Files(_dir.File("out"));
+        Directory.Delete(_dir.File("out"), recursive: true);
+
+        var second = CliRunner.Run(args);
+
+        Assert.Contains("cache: optimize hit", second.Stderr);
+        var again = Files(_dir.File("out"));
+        Assert.Equal(written.Keys.Order(), again.Keys.Order());
+        foreach (var (name, bytes) in written) Assert.True(bytes.AsSpan().SequenceEqual(again[name]), $"{job}: {name} differs");
+    }
+
     [Fact]
     public void A_restored_report_names_this_runs_output_folder()
     {
@@ -117,6 +135,20 @@ public sealed class CacheTests : IDisposable
 
         Assert.True(changed.ExitCode == 0, changed.Stderr);
         Assert.Contains("cache: optimize miss", changed.Stderr);
+    }
+
+    [Fact]
+    public void A_changed_accuracy_budget_reruns_quantization_on_the_cached_calibration()
+    {
+        var validate = Path.Combine(Models, "tiny_cnn_data", "validate");
+        var first = Optimize("first", "--validate", validate, "--max-accuracy-drop", "cosine=0.999");
+        var second = Optimize("second", "--validate", validate, "--max-accuracy-drop", "cosine=0.99");
+
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Contains("cache: optimize miss", second.Stderr);
+        Assert.Contains("cache: calibrate hit", second.Stderr);
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(Cache, "optimize")).Length);
     }
 
     [Fact]
