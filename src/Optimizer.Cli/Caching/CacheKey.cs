@@ -59,30 +59,33 @@ public sealed class CacheKey
     }
 
     /// <summary>
-    /// An option record as JSON, with every absolute path in it replaced by its content's hash (and remembered under
-    /// its JSON path as a role); object keys keep the record's declaration order, which is fixed.
+    /// An option record as JSON, with every path in it (a property's absolute path to a file or folder that exists)
+    /// replaced by its content's hash and remembered under its JSON path as a role. Strings in lists are names (node
+    /// names, passes), kept as they are even when they look like paths ("/features/0/Conv"). Object keys keep the
+    /// record's declaration order, which is fixed.
     /// </summary>
     public CacheKey Options(string role, JsonNode? options)
     {
-        var canonical = Canonical(role, options);
+        var canonical = Canonical(role, options, inList: false);
         return Line(role, canonical?.ToJsonString() ?? "null");
     }
 
-    private JsonNode? Canonical(string at, JsonNode? node)
+    private JsonNode? Canonical(string at, JsonNode? node, bool inList)
     {
         switch (node)
         {
             case JsonObject obj:
                 var copy = new JsonObject();
-                foreach (var (name, value) in obj) copy[name] = Canonical($"{at}.{name}", value);
+                foreach (var (name, value) in obj) copy[name] = Canonical($"{at}.{name}", value, inList: false);
                 return copy;
             case JsonArray array:
                 var items = new JsonArray();
-                for (var i = 0; i < array.Count; i++) items.Add(Canonical($"{at}[{i}]", array[i]));
+                for (var i = 0; i < array.Count; i++) items.Add(Canonical($"{at}[{i}]", array[i], inList: true));
                 return items;
-            case JsonValue value when value.TryGetValue<string>(out var text) && System.IO.Path.IsPathRooted(text):
+            case JsonValue value when !inList && value.TryGetValue<string>(out var text) && System.IO.Path.IsPathRooted(text)
+                                      && (File.Exists(text) || Directory.Exists(text)):
                 _paths.Add((at, text));
-                return File.Exists(text) || Directory.Exists(text) ? "sha256:" + ContentHash(text) : "absent:" + System.IO.Path.GetFileName(text);
+                return "sha256:" + ContentHash(text);
             default:
                 return node?.DeepClone();
         }
