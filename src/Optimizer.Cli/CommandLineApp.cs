@@ -24,6 +24,7 @@ public static class CommandLineApp
         root.Add(PassesCommand.Create());
         root.Add(RunCommand.Create());
         root.Add(SchemaCommand.Create());
+        root.Add(CacheCommand.Create());
         HelpLayout.Install(root);
         VersionText.Install(root);
         return root;

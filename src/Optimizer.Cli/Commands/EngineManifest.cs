@@ -20,6 +20,8 @@ public static class EngineManifest
         foreach (var (role, name) in new[] { ("engineLayers", EngineBuilder.LayerFile), ("engineTimes", EngineBuilder.TimesFile) })
             if (File.Exists(Path.Combine(outDir, name))) manifest.AddFile(role, Path.Combine(outDir, name));
         manifest.SetSection("engine", Section(result, options, gate));
+        // With a cache, the engine's key joins those of the other steps (see Caching.StepCache).
+        if (options.EngineCache is not null && result.CacheKey is { } key && manifest.GetSection("cache") is JsonObject keys) keys["engine"] = key;
         manifest.Save();
     }
 
@@ -31,6 +33,7 @@ public static class EngineManifest
         if (manifest.GetSection("files") is JsonObject files)
             foreach (var role in new[] { "engine", "trtexecLog", "engineLayers", "engineTimes" }) files.Remove(role);
         manifest.SetSection("engine", null);
+        (manifest.GetSection("cache") as JsonObject)?.Remove("engine");
         manifest.Save();
     }
 

@@ -61,6 +61,8 @@ public static class EngineRun
             throw;
         }
         if (result.FromCache) stderr.WriteLine($"trtexec: engine reused from the cache ({result.CacheKey![..12]})");
+        if (options.EngineCache is not null && result.CacheKey is { } key)
+            stderr.WriteLine($"cache: engine {(result.FromCache ? "hit" : "miss")} (key {Caching.StepCache.Short(key)})");
         foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
         if (result.Warnings.Any(w => w.Contains("no shapes were given", StringComparison.Ordinal)))
             stderr.WriteLine($"hint: {options.ShapesOption} NAME:DIMS[,NAME:DIMS] sets the engine's shapes");

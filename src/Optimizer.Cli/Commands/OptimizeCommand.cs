@@ -32,6 +32,7 @@ public static class OptimizeCommand
         var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable or comma-separated (see 'optimize validate --help'); a miss exits 1." };
         var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
+        var cache = new Option<DirectoryInfo?>("--cache") { HelpName = "DIR", Description = $"Reuse each step's result built from the same inputs and options (default: ${Caching.StepCache.Variable}); engines go to DIR/engines." };
         var wait = new Option<bool>("--wait") { Description = "When another run is writing the output folder, wait for it to finish instead of refusing." };
         var quantize = new QuantizeOptionSet();
         var prune = new PruneOptionSet();
@@ -42,7 +43,7 @@ public static class OptimizeCommand
         var providerOptions = new ProviderOptionSet();
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
-            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait, provider,
+            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait, provider, cache,
         };
         quantize.AddTo(root);
         prune.AddTo(root);
@@ -77,13 +78,17 @@ public static class OptimizeCommand
             PipelineEmitter.Check(parse.GetValue(emitPipeline));
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);
+            var cacheDir = Caching.StepCache.Resolve(parse.GetValue(cache)?.FullName);
+            if (cacheDir is not null) OutputLocation.CheckFolder(cacheDir, parse.GetValue(cache) is null ? $"${Caching.StepCache.Variable}" : "--cache");
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
+            if (engineRun is not null && cacheDir is not null) engineRun = engineRun with { EngineCache = engineRun.EngineCache ?? cacheDir };
             if (engineRun is not null) engineRun = engineRun with { Settings = PruningStep.EngineSettings(engineRun.Settings, options.Prune) };
             // Every file of the run is staged and published into OUT at the end (see OutputTransaction); what the run prints
             // names the files in OUT, and its results on stdout appear once they are published.
             using var transaction = new OutputTransaction(outDir, parse.GetValue(wait), parse.InvocationConfiguration.Error);
             var stdout = new StagingPathWriter(parse.InvocationConfiguration.Output, transaction, deferred: true);
             var stderr = new StagingPathWriter(parse.InvocationConfiguration.Error, transaction);
+            if (cacheDir is not null) options = options with { Cache = new Caching.StepCache(cacheDir, stderr) };
             // Whatever would stop --validate or --engine for a reason of the input is refused before anything is written.
             var code = OptimizeRunner.Run(options, transaction, stdout, cancel, beforeWrite: optimized =>
             {

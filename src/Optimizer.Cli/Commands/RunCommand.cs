@@ -18,7 +18,8 @@ public static partial class RunCommand
         var file = new Argument<string>("PIPELINE") { Description = "A pipeline file (YAML): one job's options as keys, or several under 'jobs:' (see pipelines/README.md)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print each job's equivalent command line and run nothing." };
         var json = new Option<bool>("--json") { Description = "Passed to each job: a machine-readable summary on stdout." };
-        var command = new Command("run", "Run the jobs of a pipeline file: each is 'optimize MODEL ...' with its options from the file.") { file, dryRun, json };
+        var cache = new Option<DirectoryInfo?>("--cache") { HelpName = "DIR", Description = "Passed to each job without a 'cache:' of its own: reuse step results from DIR." };
+        var command = new Command("run", "Run the jobs of a pipeline file: each is 'optimize MODEL ...' with its options from the file.") { file, dryRun, json, cache };
         command.SetAction((ParseResult parse, CancellationToken cancel) =>
         {
             var shown = parse.GetValue(file)!;
@@ -29,7 +30,7 @@ public static partial class RunCommand
             var several = jobs.Count > 1;
             foreach (var (job, index) in jobs.Select((j, i) => (j, i)))
             {
-                string[] args = [.. job.Arguments, .. extra];
+                string[] args = [.. job.Arguments, .. extra, .. parse.GetValue(cache) is { } dir && !job.Arguments.Contains("--cache") ? new[] { "--cache", dir.FullName } : []];
                 if (parse.GetValue(dryRun))
                 {
                     if (several) stdout.WriteLine($"# job {job.Name}");

@@ -50,6 +50,10 @@ public sealed record OptimizeOptions
     /// <summary>Sessions that time or calibrate: ONNX Runtime's optimizations on, on <see cref="Provider"/>.</summary>
     public Runtime.Sessions.SessionSettings SpeedSession => Runtime.Sessions.SessionSettings.ForSpeed with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions };
 
+    /// <summary><c>--cache DIR</c>: step results keyed by their inputs; null without one. Not an option of the result.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Caching.StepCache? Cache { get; init; }
+
     public static string DefaultOutDir(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".opt");
 }

@@ -42,6 +42,8 @@ public static class OptimizeRunner
         Action<Model>? beforeWrite = null, TextWriter? stderr = null, PipelineValidation? validation = null)
     {
         var clock = Stopwatch.StartNew();
+        var cached = Caching.OptimizeStepCache.Open(options, validation);
+        if (cached?.TryRestore(output, beforeWrite, stdout, cancel) == true) return ExitCodes.Success;
         // 1. read
         var model = ModelReader.Read(options.ModelPath);
         var before = ModelSummary.Of(model);
@@ -105,13 +107,15 @@ public static class OptimizeRunner
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), ReportMarkdown.Render(report));
         WriteManifest(options, outDir, outModel, quantized?.Report, pruned?.Report);
         if (half is not null) HalfPrecisionManifest.Write(outDir, half.Report);
-        // 5. tell the user
-        stdout.Write(options.Json ? Json.Serialize(report) + "\n" : Summary(report, options.Explain));
+        // 5. tell the user (and keep the step's result with --cache)
+        var (json, summary) = (Json.Serialize(report) + "\n", Summary(report, options.Explain));
+        cached?.Store(outDir, summary, json);
+        stdout.Write(options.Json ? json : summary);
         return ExitCodes.Success;
     }
 
     /// <summary>The model is written in a staging folder and then moved into OUT: over the input model, if that is in OUT.</summary>
-    private static void RefuseWritingOverInput(Model model, string outDir)
+    internal static void RefuseWritingOverInput(Model model, string outDir)
     {
         var written = Path.GetFullPath(Path.Combine(outDir, ModelFileName));
         var read = model.AllGraphs().SelectMany(g => g.Initializers).Select(v => v.Initializer!.Data).OfType<ExternalTensorData>()

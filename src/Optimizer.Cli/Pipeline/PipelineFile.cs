@@ -104,6 +104,7 @@ public static partial class PipelineFile
         new("provider", Kind.Text, "--provider"),
         new("device", Kind.Integer, "--device"),
         new("provider-options", Kind.Repeated, "--provider-option"),
+        new("cache", Kind.Path, "--cache"),
         new("quantize", Kind.Text, "--quantize"),
         new("calibrate", Kind.Path, "--calibrate"),
         new("calibration-method", Kind.Text, "--calibration-method"),

@@ -58,7 +58,8 @@ public static class QuantizationStep
                 Target = TargetName(q.Target),
                 LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
             }, null, [], []);
-        var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Calibrate(model, plan, q, options, context.Cancellation, stderr));
+        var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Caching.CalibrationStepCache.GetOrCalibrate(model, plan.TensorsToCalibrate, q, options, stderr,
+            () => Calibrate(model, plan, q, options, context.Cancellation, stderr)));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
         // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
         plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));

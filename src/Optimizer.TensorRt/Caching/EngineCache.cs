@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Optimizer.Onnx.IO;
 using Optimizer.TensorRt.Logs;
 using Optimizer.TensorRt.Versions;
@@ -33,36 +34,37 @@ public sealed class EngineCache(string root)
     public string EntryFolder(string key) => Path.Combine(Root, "engines", key);
 
     /// <summary>Copies a cached entry's files into <paramref name="outDir"/>; false when there is no entry.</summary>
-    public bool TryRestore(string key, string outDir)
+    public bool TryRestore(string key, string outDir) => TryRestore(key, outDir, out _);
+
+    /// <summary>
+    /// Copies a cached entry's files into <paramref name="outDir"/> once each has been checked against the entry's
+    /// entry.json; false when there is no intact entry. An entry that fails the check (or one without entry.json) is
+    /// deleted, and <paramref name="problem"/> says what was wrong with it.
+    /// </summary>
+    public bool TryRestore(string key, string outDir, out string? problem)
     {
         var folder = EntryFolder(key);
-        if (!File.Exists(Path.Combine(folder, "model.plan"))) return false;
-        foreach (var name in EntryFiles.Where(n => File.Exists(Path.Combine(folder, n))))
+        var files = CacheEntryFolder.Open(folder, out problem);
+        if (files is null) return false;
+        if (!files.Contains("model.plan"))
+        {
+            problem = "it has no model.plan";
+            CacheEntryFolder.TryDelete(folder);
+            return false;
+        }
+        foreach (var name in EntryFiles.Where(files.Contains))
             AtomicFile.CopyFrom(Path.Combine(folder, name), Path.Combine(outDir, name));
+        CacheEntryFolder.Touch(folder);
         return true;
     }
 
-    /// <summary>Stores the files of a finished build (those that exist) under the key, unless already there.</summary>
-    public void Store(string key, IReadOnlyDictionary<string, string> files)
-    {
-        var folder = EntryFolder(key);
-        if (Directory.Exists(folder)) return;
-        var staging = Path.Combine(Root, "engines", $".{key}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(staging);
-        try
+    /// <summary>Stores the files of a finished build (those that exist) under the key, unless already there, with an
+    /// entry.json of their hashes; <paramref name="model"/> and <paramref name="description"/> say what was built.</summary>
+    public void Store(string key, IReadOnlyDictionary<string, string> files, string model = "model.onnx", string description = "") =>
+        CacheEntryFolder.Publish(EntryFolder(key), "engines", key, new JsonObject { ["model"] = model, ["options"] = description }, staging =>
         {
             foreach (var (name, path) in files.Where(f => File.Exists(f.Value))) File.Copy(path, Path.Combine(staging, name));
-            Directory.Move(staging, folder);
-        }
-        catch (IOException) when (Directory.Exists(folder))
-        {
-            // Another build stored the same engine first; its entry is as good as ours.
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-    }
+        });
 
     /// <summary>The timing cache for one TensorRT build and GPU (it is specific to both).</summary>
     public static string TimingCachePath(string root, TensorRtVersion version, GpuInfo? gpu)

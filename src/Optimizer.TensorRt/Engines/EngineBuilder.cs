@@ -40,7 +40,9 @@ public static class EngineBuilder
         var logPath = Path.Combine(outDir, LogFile);
         // An engine left from an earlier build must not pass for this one if this one fails.
         foreach (var stale in new[] { EngineFile, LayerFile, TimesFile }) File.Delete(Path.Combine(outDir, stale));
-        var fromCache = cache is not null && key is not null && cache.TryRestore(key, outDir);
+        string? corrupt = null;
+        var fromCache = cache is not null && key is not null && cache.TryRestore(key, outDir, out corrupt);
+        if (corrupt is not null) warnings.Add($"the engine cache's entry {key![..12]} was corrupt ({corrupt}); it was deleted and the engine is built again");
         TrtexecLog log;
         if (fromCache)
         {
@@ -58,7 +60,8 @@ public static class EngineBuilder
                 if (File.Exists(tempEngine)) File.Delete(tempEngine);
             }
             if (cache is not null && key is not null)
-                cache.Store(key, EngineCache.EntryFiles.ToDictionary(n => n, n => Path.Combine(outDir, n)));
+                cache.Store(key, EngineCache.EntryFiles.ToDictionary(n => n, n => Path.Combine(outDir, n)), Path.GetFileName(request.OnnxPath),
+                    $"tensorrt={probe.Version.WithBuild} gpu={probe.Gpu!.Name} " + string.Join(" ", flags.Identity.Where(f => !f.StartsWith("--timingCacheFile=", StringComparison.Ordinal))));
         }
         var layerPath = Path.Combine(outDir, LayerFile);
         var layers = File.Exists(layerPath) ? LayerPrecisionReport.Read(layerPath, request.Model.QuantizedNodes) : null;
