@@ -46,7 +46,7 @@ public static class ZooRun
             }
             return 0;
         }
-        if (options.Shard is not null) stderr.WriteLine($"shard {options.Shard} (0-based): {slice.Count} of {all.Count} jobs: {string.Join(", ", slice.Select(j => j.Name))}");
+        if (options.Shard is not null) stderr.WriteLine($"shard {options.Shard} (0-based): {slice.Count} of {all.Count} jobs{(slice.Count == 0 ? "" : ": " + string.Join(", ", slice.Select(j => j.Name)))}");
 
         var failFast = options.FailFast || !isZoo;
         var outcomes = options.Jobs > 1 && slice.Count > 1
