@@ -61,9 +61,12 @@ public static partial class MemoryBound
         return (long)bytes;
     }
 
-    public static string Text(long bytes) => bytes >= 1L << 30
-        ? (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB"
-        : (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB";
+    public static string Text(long bytes) => bytes switch
+    {
+        >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB",
+        >= 1L << 20 => (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB",
+        _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+    };
 
     [GeneratedRegex(@"^MemAvailable:\s+(\d+)\s*kB")]
     private static partial Regex MemAvailable();

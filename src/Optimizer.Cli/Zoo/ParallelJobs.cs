@@ -22,7 +22,8 @@ internal static class ParallelJobs
         public Stopwatch Clock { get; } = clock;
         public Task<string> Stdout { get; } = process.StandardOutput.ReadToEndAsync();
         public Task<string> Stderr { get; } = process.StandardError.ReadToEndAsync();
-        public Task Exited { get; } = process.WaitForExitAsync();
+        /// <summary>Ends with the job's wall time, taken when it exits.</summary>
+        public Task<TimeSpan> Exited { get; } = process.WaitForExitAsync().ContinueWith(_ => clock.Elapsed, TaskScheduler.Default);
     }
 
     public static List<ZooRun.JobOutcome?> Run(List<ZooRun.PlannedJob> slice, ZooRunOptions options, bool failFast, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
@@ -63,7 +64,7 @@ internal static class ParallelJobs
                     running.Remove(done);
                     var (text, errors) = (done.Stdout.GetAwaiter().GetResult(), done.Stderr.GetAwaiter().GetResult());
                     var code = done.Process.ExitCode;
-                    outcomes[done.Index] = new ZooRun.JobOutcome(code, (done.Process.ExitTime - done.Process.StartTime).TotalSeconds, ErrorLineTap.LastErrorOf(errors));
+                    outcomes[done.Index] = new ZooRun.JobOutcome(code, done.Exited.Result.TotalSeconds, ErrorLineTap.LastErrorOf(errors));
                     output[done.Index] = (text, errors);
                     done.Process.Dispose();
                     if (code != 0 && failFast) stop = true;

@@ -11,17 +11,21 @@ namespace Optimizer.Cli.Tests.Zoo;
 /// </summary>
 public class ZooReportTests
 {
-    /// <summary>Two INT8 jobs and one whose latency gate cannot hold (exit 1), between them in the zoo's order.</summary>
-    private static TempDir ZooWithAFailingGate() => ZooFixture.Create(ZooFixture.Int8Defaults + """
-
+    /// <summary>Two INT8 jobs and, between them, an FP32 one whose latency gate cannot hold (exit 1).</summary>
+    private static TempDir ZooWithAFailingGate() => ZooFixture.Create($$"""
+        defaults:
+          output: out/{model}
         jobs:
-          - model: m/a.onnx
-            name: a
+          - name: a
+            model: m/a.onnx
+            quantize: int8
+            calibrate: {{ZooFixture.Data}}/calib
           - name: gated
             model: m/b.onnx
-            validate: {min-speedup: 1000}
-          - model: m/c.onnx
-            name: c
+            validate: {data: {{ZooFixture.Data}}/validate, min-speedup: 1000}
+          - name: c
+            model: m/c.onnx
+            passes: none
         """, "a", "b", "c");
 
     [Fact]
@@ -48,8 +52,11 @@ public class ZooReportTests
         var own = JsonNode.Parse(File.ReadAllText(dir.File("out/a/report.json")))!;
         Assert.Equal((int)own["quantization"]!["quantizedNodes"]!, (int)jobs[0]["quantizedNodes"]!);
         Assert.True((int)jobs[0]["quantizedNodes"]! > 0);
-        Assert.Equal((double)own["validation"]!["outputs"]![0]!["cosineSimilarity"]!, (double)jobs[0]["cosine"]!);
+        var gated = JsonNode.Parse(File.ReadAllText(dir.File("out/b/report.json")))!;
+        Assert.Equal((double)gated["validation"]!["outputs"]![0]!["cosineSimilarity"]!, (double)jobs[1]["cosine"]!);
         Assert.False((bool)jobs[1]["gatesPassed"]!);
+        Assert.True((double)jobs[1]["speedup"]! < 1000);
+        Assert.Null(jobs[2]["quantizedNodes"]);
         Assert.Contains("gated", File.ReadAllText(dir.File("out/zoo-report.md")));
 
         var junit = XDocument.Load(dir.File("out/zoo-junit.xml")).Root!;
