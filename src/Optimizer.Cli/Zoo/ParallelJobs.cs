@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Optimizer.Cli.Commands;
 using Optimizer.Onnx.Errors;
 
@@ -9,8 +10,8 @@ namespace Optimizer.Cli.Zoo;
 /// running the job's own command line. Jobs start in the file's order, each only while the estimated memory of the
 /// running jobs (<see cref="MemoryBound.Estimate"/>) plus its own stays within the bound; a job larger than the bound
 /// runs alone. A child's stdout and stderr are captured and printed whole once it ends, each line prefixed by the job
-/// (stdout as it is with --json: one JSON document per job), in the jobs' order. Cancelling (Ctrl+C) kills the
-/// children.
+/// (stdout as it is with --json: one JSON document per job), in the jobs' order. Cancelling (Ctrl+C, or SIGTERM)
+/// kills the children.
 /// </summary>
 internal static class ParallelJobs
 {
@@ -26,8 +27,16 @@ internal static class ParallelJobs
         public Task<TimeSpan> Exited { get; } = process.WaitForExitAsync().ContinueWith(_ => clock.Elapsed, TaskScheduler.Default);
     }
 
-    public static List<ZooRun.JobOutcome?> Run(List<ZooRun.PlannedJob> slice, ZooRunOptions options, bool failFast, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    public static List<ZooRun.JobOutcome?> Run(List<ZooRun.PlannedJob> slice, ZooRunOptions options, bool failFast, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
+        // SIGTERM (a CI job cancelled, a Kubernetes pod deleted) stops the children as Ctrl+C does, instead of leaving them orphaned.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stopping.Cancel();
+        });
+        var cancel = stopping.Token;
         var bound = options.MaxMemory ?? MemoryBound.Available();
         var estimates = slice.Select(j => MemoryBound.Estimate(j.Model)).ToList();
         stderr.WriteLine($"running {slice.Count} jobs, up to {options.Jobs} at once within {MemoryBound.Text(bound)} of memory "
