@@ -21,28 +21,32 @@ public class SharedModelZooTests
             defaults:
               output: out/{model}
               quantize: int8
-              target: tensorrt
               engine: {trtexec: {{trtexec}}, duration: 0.05}
             jobs:
               - name: mobilenet_v2
                 model: {{s}}/mobilenet_v2.onnx
                 calibrate: {{s}}/images
+                target: tensorrt
                 validate: {data: {{s}}/images}
               - name: mobilenet_v2_bn
                 model: {{s}}/mobilenet_v2_bn.onnx
                 calibrate: {{s}}/images
+                target: tensorrt
                 validate: {data: {{s}}/images}
               - name: squeezenet1_1
                 model: {{s}}/squeezenet1_1.onnx
                 calibrate: {{s}}/images
+                target: tensorrt
                 validate: {data: {{s}}/images}
               - name: bert_mini
                 model: {{s}}/bert_mini.onnx
                 calibrate: {{s}}/bert_calib
+                target: tensorrt
                 validate: {data: {{s}}/bert_calib}
               - name: arctic_embed_xs
                 model: {{s}}/arctic_embed_xs.onnx
                 calibrate: {{s}}/text_calib
+                target: tensorrt
                 validate: {data: {{s}}/text_calib}
               - name: ppocr_cls
                 model: {{s}}/ch_ppocr_mobile_v2.0_cls_infer.onnx
