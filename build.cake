@@ -133,4 +133,47 @@ Task("SmokeGpu")
     Information($"GPU flavour mistyped provider option: exit 2, {text.Trim()}");
 });
 
+// A zoo (a pipeline file of many models) run and collected for CI: artifacts/zoo/report/ (zoo-report.json, .md,
+// zoo-junit.xml) and artifacts/zoo/jobs/NAME/ (each job's output folder). A failed job fails the target after the
+// collection, so CI still uploads what ran. dotnet cake --target=Zoo --zoo=pipelines/zoo.yaml [--shard=i/N] [--jobs=N]
+// (see tools/ci/zoo-matrix.yml and tools/k8s/zoo-indexed-job.yaml).
+var zooFile = Argument("zoo", "pipelines/zoo.yaml");
+var zooShard = Argument("shard", "");
+var zooJobs = Argument("jobs", "1");
+var zooDir = Argument("zoo-dir", "artifacts/zoo");
+
+Task("Zoo")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var report = System.IO.Path.Combine(zooDir, "report");
+    if (System.IO.Directory.Exists(zooDir)) System.IO.Directory.Delete(zooDir, recursive: true);
+    var arguments = new ProcessArgumentBuilder()
+        .Append($"src/Optimizer.Cli/bin/{configuration}/net10.0/optimize.dll").Append("run").AppendQuoted(zooFile)
+        .Append("--report").AppendQuoted(report).Append("--jobs").Append(zooJobs);
+    if (zooShard != "") arguments.Append("--shard").Append(zooShard);
+    var code = StartProcess("dotnet", new ProcessSettings { Arguments = arguments });
+    var reportFile = System.IO.Path.Combine(report, "zoo-report.json");
+    if (!System.IO.File.Exists(reportFile)) throw new Exception($"the zoo run wrote no report (exit code {code})");
+    // The report names each job's output folder relative to the zoo file's folder.
+    var zooFolder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(zooFile));
+    using var json = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(reportFile));
+    foreach (var job in json.RootElement.GetProperty("jobs").EnumerateArray())
+    {
+        var from = System.IO.Path.GetFullPath(System.IO.Path.Combine(zooFolder, job.GetProperty("output").GetString()));
+        if (!System.IO.Directory.Exists(from)) continue;
+        var to = System.IO.Path.Combine(zooDir, "jobs", job.GetProperty("name").GetString());
+        foreach (var file in System.IO.Directory.EnumerateFiles(from, "*", System.IO.SearchOption.AllDirectories))
+        {
+            var relative = System.IO.Path.GetRelativePath(from, file);
+            if (relative.Split(System.IO.Path.DirectorySeparatorChar).Any(part => part.StartsWith("."))) continue; // the lock, staging folders
+            var target = System.IO.Path.Combine(to, relative);
+            System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target));
+            System.IO.File.Copy(file, target, overwrite: true);
+        }
+    }
+    Information($"zoo artifacts in {zooDir}: report/ and jobs/ ({json.RootElement.GetProperty("jobs").GetArrayLength()} jobs, exit code {code})");
+    if (code != 0) throw new Exception($"the zoo run failed with exit code {code} (see {report}/zoo-report.md)");
+});
+
 RunTarget(target);

@@ -23,6 +23,7 @@ public static class CommandLineApp
         root.Add(EngineCommand.Create());
         root.Add(PassesCommand.Create());
         root.Add(RunCommand.Create());
+        root.Add(MergeReportsCommand.Create());
         root.Add(SchemaCommand.Create());
         root.Add(CacheCommand.Create());
         HelpLayout.Install(root);

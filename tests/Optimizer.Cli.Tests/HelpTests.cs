@@ -10,6 +10,7 @@ public class HelpTests
     [InlineData("engine", "optimize engine <MODEL> [options]", "--trtexec-arg <--FLAG[=VALUE]>")]
     [InlineData("passes", "optimize passes [options]", "-?, -h, --help")]
     [InlineData("run", "optimize run <PIPELINE> [options]", "--dry-run")]
+    [InlineData("merge-reports", "optimize merge-reports <DIR> [options]", "zoo-report.json")]
     public void SubcommandHelpShowsOnlyTheSubcommand(string command, string usage, string detail)
     {
         var result = CliRunner.Run(command, "--help");
@@ -38,6 +39,7 @@ public class HelpTests
     [InlineData("engine")]
     [InlineData("inspect")]
     [InlineData("run")]
+    [InlineData("merge-reports")]
     public void Every_value_placeholder_is_in_one_style_and_defaults_are_spelled_as_accepted(string command)
     {
         var result = command.Length == 0 ? CliRunner.Run("--help") : CliRunner.Run(command, "--help");

@@ -2,14 +2,15 @@ using System.CommandLine;
 using System.Text;
 using System.Text.RegularExpressions;
 using Optimizer.Cli.Pipeline;
+using Optimizer.Cli.Zoo;
 
 namespace Optimizer.Cli.Commands;
 
 /// <summary>
 /// <c>optimize run PIPELINE.yaml</c>: runs the jobs of a pipeline file in order. Each job is turned into the arguments
 /// of the root command (<see cref="PipelineFile"/>) and run through <see cref="CommandLineApp.Run"/>, the same parser
-/// and action as <c>optimize MODEL ...</c> typed by hand. The first job that exits non-zero stops the pipeline and
-/// its exit code is the command's.
+/// and action as <c>optimize MODEL ...</c> typed by hand. A file of several jobs is a zoo: <see cref="ZooRun"/> runs
+/// all of them or one shard's slice, in order or in parallel, and writes the zoo report (<see cref="ZooOptionSet"/>).
 /// </summary>
 public static partial class RunCommand
 {
@@ -19,35 +20,20 @@ public static partial class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Print each job's equivalent command line and run nothing." };
         var json = new Option<bool>("--json") { Description = "Passed to each job: a machine-readable summary on stdout." };
         var cache = new Option<DirectoryInfo?>("--cache") { HelpName = "DIR", Description = "Passed to each job without a 'cache:' of its own: reuse step results from DIR." };
+        var zoo = new ZooOptionSet();
         var command = new Command("run", "Run the jobs of a pipeline file: each is 'optimize MODEL ...' with its options from the file.") { file, dryRun, json, cache };
+        zoo.AddTo(command);
         command.SetAction((ParseResult parse, CancellationToken cancel) =>
         {
             var shown = parse.GetValue(file)!;
+            var extra = parse.GetValue(json) ? new[] { "--json" } : [];
+            var options = zoo.Options(parse, shown, parse.GetValue(dryRun), extra);
             // Every job of the file is read and checked before the first one runs.
             var jobs = PipelineFile.Read(shown, shown);
-            var extra = parse.GetValue(json) ? new[] { "--json" } : [];
-            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            var several = jobs.Count > 1;
-            foreach (var (job, index) in jobs.Select((j, i) => (j, i)))
-            {
-                string[] args = [.. job.Arguments, .. extra, .. parse.GetValue(cache) is { } dir && !job.Arguments.Contains("--cache") ? new[] { "--cache", dir.FullName } : []];
-                if (parse.GetValue(dryRun))
-                {
-                    if (several) stdout.WriteLine($"# job {job.Name}");
-                    stdout.WriteLine(CommandLine(args));
-                    continue;
-                }
-                cancel.ThrowIfCancellationRequested();
-                if (several) stderr.WriteLine($"job {job.Name}: {CommandLine(args)}");
-                int code;
-                using (var errors = new JobErrors(stderr, job.Name is null ? $"{shown}: " : $"{shown}:{job.Line}: job {job.Name}: "))
-                    code = CommandLineApp.Run(args, stdout, errors);
-                if (code == 0) continue;
-                if (index + 1 < jobs.Count)
-                    stderr.WriteLine($"job {job.Name}: exit code {code}; not running {string.Join(", ", jobs.Skip(index + 1).Select(j => j.Name))}");
-                return Task.FromResult(code);
-            }
-            return Task.FromResult(0);
+            // --cache DIR goes to every job that does not name a cache of its own.
+            if (parse.GetValue(cache) is { } dir)
+                jobs = jobs.Select(j => j.Arguments.Contains("--cache") ? j : j with { Arguments = [.. j.Arguments, "--cache", dir.FullName] }).ToList();
+            return Task.FromResult(ZooRun.Run(options, jobs, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel));
         });
         return command;
     }
@@ -63,7 +49,7 @@ public static partial class RunCommand
     /// The job's stderr: every <c>error: </c> line (the root command's one-line refusals) says which file and job it
     /// belongs to; everything else passes through as it comes.
     /// </summary>
-    private sealed class JobErrors(TextWriter inner, string context) : TextWriter
+    internal sealed class JobErrors(TextWriter inner, string context) : TextWriter
     {
         private const string Prefix = "error: ";
         private readonly StringBuilder _start = new(); // the start of the current line, while it could still be Prefix
