@@ -133,10 +133,11 @@ public static class OptimizeCommand
         {
             return await EngineRun.RunAsync(staged, stdout, stderr, cancel);
         }
-        catch (ExternalToolException)
+        catch (ExternalToolException e)
         {
+            var shown = TransactionalRun.Published(transaction, e);
             TransactionalRun.Publish(transaction, stdout, stderr, cancel);
-            throw;
+            throw shown;
         }
     }
 

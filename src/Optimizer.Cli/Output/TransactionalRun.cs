@@ -26,12 +26,20 @@ public static class TransactionalRun
         }
         catch (Exception e) when (publishAnyway?.Invoke(e) == true)
         {
+            var shown = Published(transaction, e);
             Publish(transaction, stagedOut, stagedErr, cancel);
-            throw;
+            throw shown;
         }
         Publish(transaction, stagedOut, stagedErr, cancel);
         return code;
     }
+
+    /// <summary>
+    /// A tool's failure whose files were published anyway, with the paths in its message (trtexec's log, say) given as
+    /// the published ones: the staging folder they were written to is gone.
+    /// </summary>
+    public static Exception Published(OutputTransaction transaction, Exception e) =>
+        e is Onnx.Errors.ExternalToolException tool ? new Onnx.Errors.ExternalToolException(transaction.Published(tool.Message), tool) : e;
 
     public static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel)
     {

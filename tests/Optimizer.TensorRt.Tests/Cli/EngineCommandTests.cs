@@ -128,10 +128,10 @@ public sealed class EngineCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("build-failed", "trtexec failed (exit code 1)")]
-    [InlineData("cuda", "without a FAILED line")]
-    [InlineData("no-gpu", "no usable GPU")]
-    public void A_failed_build_exits_3_with_one_error_line_and_no_engine(string fault, string message)
+    [InlineData("build-failed", "trtexec failed (exit code 1)", true)]
+    [InlineData("cuda", "without a FAILED line", true)]
+    [InlineData("no-gpu", "no usable GPU", false)]
+    public void A_failed_build_exits_3_with_one_error_line_and_no_engine(string fault, string message, bool built)
     {
         var (code, _, stderr) = Run("10.9.0.34", "fp32", fault);
         Assert.Equal(ExitCodes.ExternalToolFailed, code);
@@ -139,6 +139,11 @@ public sealed class EngineCommandTests : IDisposable
         Assert.Contains(message, error);
         Assert.DoesNotContain("   at ", stderr);
         Assert.False(File.Exists(Path.Combine(Out, "model.plan")));
+        if (!built) return; // the GPU probe failed: no build, no log
+        // The log it names is the published one (the staging folder it was written in is gone).
+        var log = Path.Combine(Path.GetFullPath(Out), "trtexec.log");
+        Assert.EndsWith($"Full log: {log}", error.TrimEnd());
+        Assert.True(File.Exists(log));
     }
 
     [Fact]

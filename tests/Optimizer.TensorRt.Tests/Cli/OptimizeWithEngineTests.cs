@@ -67,6 +67,21 @@ public sealed class OptimizeWithEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_build_publishes_the_onnx_outputs_and_names_the_published_log()
+    {
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34", "build-failed");
+        var (code, _, stderr) = Run("--engine", "--trtexec", trtexec);
+
+        Assert.Equal(ExitCodes.ExternalToolFailed, code);
+        var error = Assert.Single(stderr.Split('\n'), l => l.StartsWith("error: "));
+        var log = Path.Combine(Path.GetFullPath(Out), "trtexec.log");
+        Assert.EndsWith($"Full log: {log}", error.TrimEnd());
+        Assert.True(File.Exists(log));
+        Assert.True(File.Exists(Path.Combine(Out, "model.onnx")));
+        Assert.False(File.Exists(Path.Combine(Out, "model.plan")));
+    }
+
+    [Fact]
     public void A_model_that_fails_validation_gets_no_engine()
     {
         var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34");
