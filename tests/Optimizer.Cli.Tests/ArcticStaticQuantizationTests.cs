@@ -16,8 +16,11 @@ public class ArcticStaticQuantizationTests(ITestOutputHelper output)
     private static readonly string Sentences = Path.Combine(TestPaths.SharedModels, "text_calib");
     private static readonly string[] Inputs = ["input_ids", "attention_mask", "token_type_ids"];
 
-    /// <summary>Measured 0.972 on the held-out half (mean 0.984); the margin covers thread-count differences.</summary>
-    private const double WorstPooledCosine = 0.965;
+    /// <summary>
+    /// Measured 0.998 on the held-out half (mean 0.9985) with the CPU target's default min/max ranges; the 99.99th
+    /// percentile, the default before, gave 0.972: it clips the outlier channels. The margin covers thread counts.
+    /// </summary>
+    private const double WorstPooledCosine = 0.99;
 
     [Fact]
     public void StaticInt8KeepsTheMeanPooledEmbeddingOfHeldOutSentences()

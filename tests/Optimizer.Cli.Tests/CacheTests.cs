@@ -156,7 +156,7 @@ public sealed class CacheTests : IDisposable
     {
         Assert.Equal(0, Optimize("first").ExitCode);
 
-        var second = Optimize("second", "--calibration-method", "minmax");
+        var second = Optimize("second", "--calibration-method", "percentile");
 
         Assert.Contains("cache: optimize miss", second.Stderr);
         Assert.Contains("cache: calibrate miss", second.Stderr);
