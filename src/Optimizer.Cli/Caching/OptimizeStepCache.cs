@@ -112,10 +112,10 @@ public sealed class OptimizeStepCache
     private List<(string Role, string Path)> Paths(string outDir) =>
         Key.Paths.Append((OutRole, outDir)).OrderByDescending(p => p.Item2.Length).ToList();
 
-    private static string Placeholder(string role) => $"@@cache:{role}@@";
+    internal static string Placeholder(string role) => $"@@cache:{role}@@";
 
     /// <summary>Replaces the run's paths (as written, and as JSON strings) by placeholders of their role.</summary>
-    private static string Hollow(string text, IEnumerable<(string Role, string Path)> paths)
+    internal static string Hollow(string text, IEnumerable<(string Role, string Path)> paths)
     {
         foreach (var (role, path) in paths)
         {
@@ -127,7 +127,7 @@ public sealed class OptimizeStepCache
     }
 
     /// <summary>Puts this run's paths in place of the placeholders.</summary>
-    private static string Fill(string text, IEnumerable<(string Role, string Path)> paths, bool json)
+    internal static string Fill(string text, IEnumerable<(string Role, string Path)> paths, bool json)
     {
         foreach (var (role, path) in paths)
             text = text.Replace(Placeholder(role), json ? JsonEncodedText.Encode(path).ToString() : path, StringComparison.Ordinal);

@@ -15,7 +15,7 @@ public sealed class StepCache(string root, TextWriter stderr)
     public const string Variable = "OPTIMIZE_CACHE";
 
     /// <summary>The step folders a cache holds (the engine cache's among them).</summary>
-    public static readonly IReadOnlyList<string> Steps = ["optimize", "calibrate", EngineStep];
+    public static readonly IReadOnlyList<string> Steps = ["optimize", "calibrate", "validate", EngineStep];
 
     public const string EngineStep = "engines";
 

@@ -56,7 +56,20 @@ public sealed record PipelineValidation
         };
         var folder = Path.Combine(outDir, FolderName);
         // With --json, stdout already holds the pipeline's JSON: the validation summary stays in the files.
-        var code = ValidationRun.Run(validation, folder, JUnit, json: false, options.Json ? TextWriter.Null : stdout, stderr, cancel);
+        var printTo = options.Json ? TextWriter.Null : stdout;
+        var cached = options.Cache is { } cache
+            ? Caching.ValidationStepCache.Open(cache, JsonNode.Parse(Output.Json.Serialize(validation))!, Path.GetFileName(options.ModelPath))
+            : null;
+        if (cached?.TryRestore(outDir, FolderName, JUnit, printTo) is not { } code)
+        {
+            var printed = cached is null ? printTo : new StringWriter();
+            code = ValidationRun.Run(validation, folder, JUnit, json: false, printed, stderr, cancel);
+            if (cached is not null)
+            {
+                printTo.Write(printed.ToString());
+                cached.Store(outDir, FolderName, JUnit, printed.ToString()!, code);
+            }
+        }
         MergeIntoReport(outDir, folder);
         if (options.Quantize is { Half: null }) WarnWhenSlower(folder, stderr);
         return code;
