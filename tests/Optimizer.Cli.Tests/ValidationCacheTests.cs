@@ -39,6 +39,8 @@ public sealed class ValidationCacheTests : IDisposable
         Assert.DoesNotContain(_dir.File("a"), File.ReadAllText(_dir.File("b/validation/report.json")));
         Assert.True(File.Exists(_dir.File("b.xml")));
         Assert.Contains("\"validation\"", File.ReadAllText(_dir.File("b/report.json")));
+        var keys = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_dir.File("b/manifest.json")))!["cache"]!;
+        Assert.Equal(64, keys["validate"]!.GetValue<string>().Length);
     }
 
     [Fact]

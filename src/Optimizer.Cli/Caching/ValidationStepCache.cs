@@ -69,6 +69,15 @@ public sealed class ValidationStepCache
         });
     }
 
+    /// <summary>With a cache, the validation's key joins those of the other steps in OUT's manifest.</summary>
+    public void Record(string outDir)
+    {
+        var manifest = Manifest.LoadOrCreate(outDir);
+        if (manifest.GetSection("cache") is not JsonObject keys) return;
+        keys[Step] = Key.Hash;
+        manifest.Save();
+    }
+
     private List<(string Role, string Path)> Paths(string outDir) =>
         Key.Paths.Append((OutRole, Path.GetFullPath(outDir))).OrderByDescending(p => p.Item2.Length).ToList();
 

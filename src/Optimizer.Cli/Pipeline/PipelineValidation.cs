@@ -70,6 +70,7 @@ public sealed record PipelineValidation
                 cached.Store(outDir, FolderName, JUnit, printed.ToString()!, code);
             }
         }
+        cached?.Record(outDir);
         MergeIntoReport(outDir, folder);
         if (options.Quantize is { Half: null }) WarnWhenSlower(folder, stderr);
         return code;
