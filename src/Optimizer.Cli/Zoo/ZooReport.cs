@@ -23,6 +23,21 @@ public sealed record ZooReport(ZooIdentity Zoo, Shard? Shard, int? MergedShards,
     /// <summary>The fields that measure time, and so differ run to run.</summary>
     public static readonly IReadOnlyList<string> TimingFields = ["seconds", "speedup"];
 
+    /// <summary>
+    /// DIR/zoo-report.json without what differs between runs of the same zoo: the timing fields, and how it was split
+    /// into shards. Two such texts are equal when the runs gave the same results, however they were sharded.
+    /// </summary>
+    public static string Untimed(string dir)
+    {
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, JsonFile)))!.AsObject();
+        report.Remove("shard");
+        report.Remove("mergedShards");
+        foreach (var job in report["jobs"]!.AsArray())
+            foreach (var field in TimingFields)
+                job!.AsObject().Remove(field);
+        return report.ToJsonString();
+    }
+
     public static ZooReport Create(ZooIdentity zoo, Shard? shard, int? mergedShards, IReadOnlyList<ZooJobResult> jobs) =>
         new(zoo, shard, mergedShards, jobs.Select(j => j.ExitCode ?? 0).DefaultIfEmpty(0).Max(), ZooSummary.Of(jobs), jobs);
 

@@ -75,7 +75,7 @@ public class ParallelJobsTests
             all[$"{model}/calibration.json"] = File.ReadAllText(dir.File($"out/{model}/calibration.json"));
             all[$"{model}/report.json"] = WithoutTimings(JsonNode.Parse(File.ReadAllText(dir.File($"out/{model}/report.json"))))!.ToJsonString();
         }
-        all["zoo-report"] = ZooFixture.WithoutTimings(dir.File("out"));
+        all["zoo-report"] = Optimizer.Cli.Zoo.ZooReport.Untimed(dir.File("out"));
         return all;
     }
 

@@ -26,16 +26,4 @@ internal static class ZooFixture
         File.WriteAllText(dir.File("zoo.yaml"), yaml);
         return dir;
     }
-
-    /// <summary>The report without its timing fields (and with the shard fields left out), to compare runs.</summary>
-    public static string WithoutTimings(string dir)
-    {
-        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ZooReport.JsonFile)))!.AsObject();
-        report.Remove("shard");
-        report.Remove("mergedShards");
-        foreach (var job in report["jobs"]!.AsArray())
-            foreach (var field in ZooReport.TimingFields)
-                job!.AsObject().Remove(field);
-        return report.ToJsonString();
-    }
 }
