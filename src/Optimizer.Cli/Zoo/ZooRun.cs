@@ -31,6 +31,7 @@ public static class ZooRun
         var fileDir = Path.GetDirectoryName(Path.GetFullPath(options.File))!;
         var planned = all.Select(j => new PlannedJob(j, NameOf(j), OutputOf(j))).ToList();
         var isZoo = all.Count > 1 || options.Shard is not null;
+        RefuseSharedOutputs(planned);
         var slice = options.Shard is { } shard ? planned.Where(j => shard.Holds(j.Name)).ToList() : planned;
         var reportDir = options.ReportDir is { } given ? Path.GetFullPath(given) : isZoo ? DefaultReportDir(planned) : null;
         if (reportDir is not null && File.Exists(reportDir)) throw new InvalidInputException($"--report: '{reportDir}' is a file; give a folder");
@@ -115,6 +116,17 @@ public static class ZooRun
         return new ZooJobResult(job.Name, Relative(fileDir, job.Model), outcome?.ExitCode, ZooJobResult.StatusOf(outcome?.ExitCode), Relative(fileDir, job.Output),
             figures.ModelBytes, figures.EngineBytes, figures.Cosine, figures.Top1, figures.GatesPassed, figures.QuantizedNodes, figures.Speedup,
             outcome is null ? null : Math.Round(outcome.Seconds, 3), outcome?.ExitCode is 0 ? null : outcome?.Message);
+    }
+
+    /// <summary>
+    /// Two jobs writing one output folder would leave only the last one's files (and, run in parallel, meet at its
+    /// lock): refused before any job runs, naming them.
+    /// </summary>
+    private static void RefuseSharedOutputs(IReadOnlyList<PlannedJob> jobs)
+    {
+        if (jobs.GroupBy(j => j.Output, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } shared)
+            throw new InvalidInputException($"jobs {string.Join(" and ", shared.Select(j => j.Name))} would {(shared.Count() == 2 ? "both" : "all")} write '{shared.Key}'; give each its own output "
+                                            + "(for a zoo, 'output: out/{model}' under defaults:)");
     }
 
     private static string NameOf(PipelineJob job) => job.Name ?? Path.GetFileNameWithoutExtension(job.Arguments[0]);

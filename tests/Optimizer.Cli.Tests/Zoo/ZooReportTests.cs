@@ -29,6 +29,28 @@ public class ZooReportTests
         """, "a", "b", "c");
 
     [Fact]
+    public void JobsThatWouldWriteOneOutputFolderAreRefusedBeforeAnyRuns()
+    {
+        // Without {model} in the shared output, both jobs would write out/: the second one's files would replace the first's.
+        using var dir = ZooFixture.Create("""
+            defaults:
+              output: out
+            jobs:
+              - name: a
+                model: m/a.onnx
+              - name: b
+                model: m/b.onnx
+            """, "a", "b");
+
+        var result = CliRunner.Run("run", dir.File("zoo.yaml"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: jobs a and b would both write '{dir.File("out")}'; give each its own output (for a zoo, 'output: out/{{model}}' under defaults:)",
+            result.Stderr.Trim());
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    [Fact]
     public void AZooRunsPastAFailingJobAndReportsEveryJobWithItsFigures()
     {
         using var dir = ZooWithAFailingGate();
