@@ -13,6 +13,8 @@ public sealed record EngineRunOptions
 {
     public required string OnnxPath { get; init; }
     public required string OutDir { get; init; }
+    /// <summary>The input model's file name when <see cref="OnnxPath"/> is a file the run wrote (for the engine cache's listing).</summary>
+    public string? SourceName { get; init; }
     public string? Trtexec { get; init; }
     public string? EngineCache { get; init; }
     public bool RequireInt8 { get; init; }
@@ -45,6 +47,7 @@ public static class EngineRun
         var request = new EngineBuildRequest(trtexec, options.OnnxPath, facts, options.OutDir, options.Settings)
         {
             EngineCacheDir = options.EngineCache,
+            SourceName = options.SourceName,
             CalibrationCache = options.CalibrationCache ?? (File.Exists(defaultCalibration) ? defaultCalibration : null),
             Timeout = options.Timeout,
             OnPhase = phase => { if (Describe(phase) is { } text) stderr.WriteLine($"trtexec: {text}"); },

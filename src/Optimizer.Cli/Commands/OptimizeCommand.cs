@@ -82,7 +82,7 @@ public static class OptimizeCommand
             if (cacheDir is not null) OutputLocation.CheckFolder(cacheDir, parse.GetValue(cache) is null ? $"${Caching.StepCache.Variable}" : "--cache");
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
             if (engineRun is not null && cacheDir is not null) engineRun = engineRun with { EngineCache = engineRun.EngineCache ?? cacheDir };
-            if (engineRun is not null) engineRun = engineRun with { Settings = PruningStep.EngineSettings(engineRun.Settings, options.Prune) };
+            if (engineRun is not null) engineRun = engineRun with { Settings = PruningStep.EngineSettings(engineRun.Settings, options.Prune), SourceName = Path.GetFileName(modelPath) };
             // Every file of the run is staged and published into OUT at the end (see OutputTransaction); what the run prints
             // names the files in OUT, and its results on stdout appear once they are published.
             using var transaction = new OutputTransaction(outDir, parse.GetValue(wait), parse.InvocationConfiguration.Error);

@@ -11,6 +11,8 @@ namespace Optimizer.TensorRt.Engines;
 public sealed record EngineBuildRequest(string Trtexec, string OnnxPath, ModelFacts Model, string OutDir, BuildSettings Settings)
 {
     public string? EngineCacheDir { get; init; }
+    /// <summary>The model's name as the user knows it, for the engine cache's listing (default: OnnxPath's file name).</summary>
+    public string? SourceName { get; init; }
     public string? CacheRoot { get; init; }
     public string? CalibrationCache { get; init; }
     public TimeSpan? Timeout { get; init; }

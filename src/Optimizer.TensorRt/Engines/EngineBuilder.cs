@@ -60,7 +60,7 @@ public static class EngineBuilder
                 if (File.Exists(tempEngine)) File.Delete(tempEngine);
             }
             if (cache is not null && key is not null)
-                cache.Store(key, EngineCache.EntryFiles.ToDictionary(n => n, n => Path.Combine(outDir, n)), Path.GetFileName(request.OnnxPath),
+                cache.Store(key, EngineCache.EntryFiles.ToDictionary(n => n, n => Path.Combine(outDir, n)), request.SourceName ?? Path.GetFileName(request.OnnxPath),
                     $"tensorrt={probe.Version.WithBuild} gpu={probe.Gpu!.Name} " + string.Join(" ", flags.Identity.Where(f => !f.StartsWith("--timingCacheFile=", StringComparison.Ordinal))));
         }
         var layerPath = Path.Combine(outDir, LayerFile);

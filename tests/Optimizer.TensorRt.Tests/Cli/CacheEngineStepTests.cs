@@ -54,6 +54,18 @@ public sealed class CacheEngineStepTests : IDisposable
     }
 
     [Fact]
+    public void The_engine_entry_is_listed_under_the_input_models_name()
+    {
+        Assert.Equal(0, Run("a").Code);
+
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, CommandLineApp.Run(["cache", "list", "--cache", _dir.File("cache"), "--json"], stdout, stderr));
+        var engines = System.Text.Json.Nodes.JsonNode.Parse(stdout.ToString())!["entries"]!.AsArray().Where(e => (string?)e!["step"] == "engines").ToList();
+        // the engine was built from OUT's model.onnx, a file of the run; the entry names the model the user gave
+        Assert.Equal("tiny_cnn.onnx", (string?)Assert.Single(engines)!["model"]);
+    }
+
+    [Fact]
     public void A_damaged_engine_entry_is_reported_and_rebuilt()
     {
         Assert.Equal(0, Run("a").Code);
