@@ -123,20 +123,7 @@ public static class BenchCommand
     {
         var comparison = WithProgress(stderr, progress => SideBySideBench.Run(options, baseline, progress, cancel));
         if (profileRuns is { } runs && !comparison.Candidate.Interrupted)
-        {
-            try
-            {
-                comparison = comparison with { Profile = BenchProfileOptions.RunBoth(options, baseline, runs, stderr, cancel) };
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                comparison = comparison with
-                {
-                    Baseline = comparison.Baseline with { Interrupted = true, InterruptedDuring = "profile" },
-                    Candidate = comparison.Candidate with { Interrupted = true, InterruptedDuring = "profile" },
-                };
-            }
-        }
+            comparison = BenchFollowUp.Run(comparison, "profile", cancel, () => comparison with { Profile = BenchProfileOptions.RunBoth(options, baseline, runs, stderr, cancel) });
         // Interrupted after some batch sizes (or during the profile run): what was timed side by side is kept, exit 130.
         var code = ExitCodes.Success;
         if (comparison.Candidate.Interrupted)

@@ -9,7 +9,14 @@ namespace Optimizer.Cli.Commands;
 /// </summary>
 public static class BenchFollowUp
 {
-    public static BenchReport Run(BenchReport timed, string step, CancellationToken cancel, Func<BenchReport> work)
+    public static BenchReport Run(BenchReport timed, string step, CancellationToken cancel, Func<BenchReport> work) =>
+        Run(timed, cancel, work, report => Interrupted(report, step));
+
+    /// <summary>As the other overload, for both models of a side-by-side run (<c>--baseline --profile</c>).</summary>
+    public static BenchComparison Run(BenchComparison timed, string step, CancellationToken cancel, Func<BenchComparison> work) =>
+        Run(timed, cancel, work, c => c with { Baseline = Interrupted(c.Baseline, step), Candidate = Interrupted(c.Candidate, step) });
+
+    private static T Run<T>(T timed, CancellationToken cancel, Func<T> work, Func<T, T> interrupted)
     {
         try
         {
@@ -17,9 +24,11 @@ public static class BenchFollowUp
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            return timed with { Interrupted = true, InterruptedDuring = step };
+            return interrupted(timed);
         }
     }
+
+    private static BenchReport Interrupted(BenchReport report, string step) => report with { Interrupted = true, InterruptedDuring = step };
 
     /// <summary>The line on stderr that says what an interrupted report holds.</summary>
     public static string InterruptedLine(BenchReport result)
