@@ -135,9 +135,7 @@ public static class OptimizeCommand
         }
         catch (ExternalToolException e)
         {
-            var shown = TransactionalRun.Published(transaction, e);
-            TransactionalRun.Publish(transaction, stdout, stderr, cancel);
-            throw shown;
+            throw TransactionalRun.PublishAnyway(transaction, stdout, stderr, e, cancel);
         }
     }
 

@@ -26,8 +26,8 @@ public static class TransactionalRun
         }
         catch (Exception e) when (publishAnyway?.Invoke(e) == true)
         {
-            var shown = Published(transaction, e);
-            Publish(transaction, stagedOut, stagedErr, cancel);
+            var shown = PublishAnyway(transaction, stagedOut, stagedErr, e, cancel);
+            if (ReferenceEquals(shown, e)) throw; // keeps its stack trace
             throw shown;
         }
         Publish(transaction, stagedOut, stagedErr, cancel);
@@ -35,11 +35,15 @@ public static class TransactionalRun
     }
 
     /// <summary>
-    /// A tool's failure whose files were published anyway, with the paths in its message (trtexec's log, say) given as
-    /// the published ones: the staging folder they were written to is gone.
+    /// Publishes the files of a run that failed but whose files are wanted (trtexec's log, say), and returns the
+    /// failure to throw: a tool's failure names the published paths, since the staging folder it wrote to is gone.
     /// </summary>
-    public static Exception Published(OutputTransaction transaction, Exception e) =>
-        e is Onnx.Errors.ExternalToolException tool ? new Onnx.Errors.ExternalToolException(transaction.Published(tool.Message), tool) : e;
+    public static Exception PublishAnyway(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, Exception e, CancellationToken cancel)
+    {
+        var shown = e is Onnx.Errors.ExternalToolException tool ? new Onnx.Errors.ExternalToolException(transaction.Published(tool.Message), tool) : e;
+        Publish(transaction, stdout, stderr, cancel);
+        return shown;
+    }
 
     public static void Publish(OutputTransaction transaction, StagingPathWriter stdout, StagingPathWriter stderr, CancellationToken cancel)
     {
