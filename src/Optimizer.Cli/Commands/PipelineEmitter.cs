@@ -98,7 +98,7 @@ public static partial class PipelineEmitter
             PipelineFile.Kind.EmitPath => values.Count == 2 && values[0] == key.Option!.Split(' ')[1] ? Path(values[1]) : null,
             PipelineFile.Kind.Executable => values.Single().Contains('/') ? Path(values.Single()) : Quote(values.Single()),
             PipelineFile.Kind.Repeated => "[" + string.Join(", ", values.Select(Quote)) + "]",
-            PipelineFile.Kind.Gates => "{" + string.Join(", ", values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries)).Select(Gate)) + "}",
+            PipelineFile.Kind.Gates => "{" + string.Join(", ", values.SelectMany(Runtime.Validation.Gate.Items).Select(Gate)) + "}",
             _ => Quote(values.Single()),
         };
         return text is null ? null : $"{key.Name}: {text}";

@@ -12,8 +12,10 @@ namespace Optimizer.Runtime.Validation;
 public sealed record Gate(GateMetric Metric, double Threshold, double? At = null)
 {
     /// <summary>One or several gates, comma-separated (<c>min-cosine=0.99,top5-agreement=0.9</c>): no value holds a comma.</summary>
-    public static IEnumerable<Gate> ParseList(string text) =>
-        text.Split(',', StringSplitOptions.TrimEntries).Select(Parse).ToList();
+    public static IEnumerable<Gate> ParseList(string text) => Items(text).Select(Parse).ToList();
+
+    /// <summary>The <c>METRIC=VALUE</c> items of one <c>--max-accuracy-drop</c> value.</summary>
+    public static string[] Items(string text) => text.Split(',', StringSplitOptions.TrimEntries);
 
     public static Gate Parse(string text)
     {
