@@ -109,8 +109,11 @@ public sealed class OptimizeStepCache
         });
     }
 
-    private List<(string Role, string Path)> Paths(string outDir) =>
-        Key.Paths.Append((OutRole, outDir)).OrderByDescending(p => p.Item2.Length).ToList();
+    private List<(string Role, string Path)> Paths(string outDir) => Paths(Key, outDir);
+
+    /// <summary>The paths a step's text may name, the longest first: its inputs' (by role) and the run's OUT staging folder.</summary>
+    internal static List<(string Role, string Path)> Paths(CacheKey key, string outDir) =>
+        key.Paths.Append((OutRole, Path.GetFullPath(outDir))).OrderByDescending(p => p.Item2.Length).ToList();
 
     internal static string Placeholder(string role) => $"@@cache:{role}@@";
 

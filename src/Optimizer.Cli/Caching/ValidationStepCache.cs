@@ -16,7 +16,6 @@ public sealed class ValidationStepCache
     private const string JUnitFile = "junit.xml";
     private const string PrintedFile = "stdout.txt";
     private const string CodeFile = "exit-code.txt";
-    private const string OutRole = "out";
 
     private readonly StepCache _cache;
 
@@ -78,8 +77,7 @@ public sealed class ValidationStepCache
         manifest.Save();
     }
 
-    private List<(string Role, string Path)> Paths(string outDir) =>
-        Key.Paths.Append((OutRole, Path.GetFullPath(outDir))).OrderByDescending(p => p.Item2.Length).ToList();
+    private List<(string Role, string Path)> Paths(string outDir) => OptimizeStepCache.Paths(Key, outDir);
 
     private static string Filled(string file, IEnumerable<(string Role, string Path)> paths) =>
         OptimizeStepCache.Fill(File.ReadAllText(file), paths, file.EndsWith(".json", StringComparison.Ordinal));
