@@ -14,24 +14,9 @@ public static class Benchmarker
 {
     public static BenchReport Run(BenchOptions options, IProgress<BenchProgress>? progress = null, CancellationToken cancel = default)
     {
-        var results = new List<BatchResult>();
         TimingOverhead? overhead = null;
-        var interrupted = false;
-        foreach (var batch in options.BatchSizes)
-        {
-            try
-            {
-                cancel.ThrowIfCancellationRequested();
-                var first = results.Count == 0;
-                results.Add(Guard(options.ModelPath, batch, () => RunBatch(options, batch, first, progress, cancel, ref overhead)));
-            }
-            catch (OperationCanceledException) when (results.Count > 0)
-            {
-                // Interrupted: the batch sizes that finished are still a result worth keeping.
-                interrupted = true;
-                break;
-            }
-        }
+        var (results, interrupted) = EachBatch(options.BatchSizes, cancel,
+            (batch, index) => Guard(options.ModelPath, batch, () => RunBatch(options, batch, index == 0, progress, cancel, ref overhead)));
         return new BenchReport
         {
             Model = Path.GetFullPath(options.ModelPath),
@@ -45,6 +30,28 @@ public static class Benchmarker
             Overhead = overhead,
             Interrupted = interrupted,
         };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> for each batch size in turn. Interrupted after at least one finished, the batch sizes
+    /// that finished are still a result worth keeping: they are returned, with interrupted set.
+    /// </summary>
+    internal static (List<T> Results, bool Interrupted) EachBatch<T>(IEnumerable<int> batches, CancellationToken cancel, Func<int, int, T> run)
+    {
+        var results = new List<T>();
+        foreach (var batch in batches)
+        {
+            try
+            {
+                cancel.ThrowIfCancellationRequested();
+                results.Add(run(batch, results.Count));
+            }
+            catch (OperationCanceledException) when (results.Count > 0)
+            {
+                return (results, true);
+            }
+        }
+        return (results, false);
     }
 
     /// <summary>ONNX Runtime's failures while running <paramref name="modelPath"/> at a batch size, as one line (exit 2).</summary>

@@ -12,37 +12,18 @@ public static class SideBySideBench
     public static BenchComparison Run(BenchOptions candidate, string baselinePath, IProgress<BenchProgress>? progress = null, CancellationToken cancel = default)
     {
         var baseline = candidate with { ModelPath = baselinePath };
-        List<BatchResult> baselineResults = [], candidateResults = [];
-        List<BatchSpeedup> speedups = [];
-        var interrupted = false;
-        foreach (var batch in candidate.BatchSizes)
-        {
-            try
-            {
-                var (a, b, speedup) = RunBatch(candidate, baselinePath, batch, progress, cancel);
-                baselineResults.Add(a);
-                candidateResults.Add(b);
-                speedups.Add(speedup);
-            }
-            catch (OperationCanceledException) when (speedups.Count > 0)
-            {
-                // Interrupted: the batch sizes timed side by side before it are still a result worth keeping.
-                interrupted = true;
-                break;
-            }
-        }
+        var (timed, interrupted) = Benchmarker.EachBatch(candidate.BatchSizes, cancel, (batch, _) => RunBatch(candidate, baselinePath, batch, progress, cancel));
         return new BenchComparison
         {
-            Baseline = Report(baseline, baselineResults) with { Interrupted = interrupted },
-            Candidate = Report(candidate, candidateResults) with { Interrupted = interrupted },
-            Speedups = speedups,
+            Baseline = Report(baseline, timed.Select(t => t.Baseline).ToList()) with { Interrupted = interrupted },
+            Candidate = Report(candidate, timed.Select(t => t.Candidate).ToList()) with { Interrupted = interrupted },
+            Speedups = timed.Select(t => t.Speedup).ToList(),
         };
     }
 
     private static (BatchResult Baseline, BatchResult Candidate, BatchSpeedup Speedup) RunBatch(BenchOptions candidate, string baselinePath, int batch,
         IProgress<BenchProgress>? progress, CancellationToken cancel)
     {
-        cancel.ThrowIfCancellationRequested();
         progress?.Report(new BenchProgress(batch, "loading", 0, 1));
         using var sessionA = Benchmarker.Guard(baselinePath, batch, () => SessionFactory.Create(baselinePath, candidate.Session, out _));
         using var sessionB = Benchmarker.Guard(candidate.ModelPath, batch, () => SessionFactory.Create(candidate.ModelPath, candidate.Session, out _));
