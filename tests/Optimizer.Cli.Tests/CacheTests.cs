@@ -106,16 +106,29 @@ public sealed class CacheTests : IDisposable
     [InlineData("Relu")]
     public void A_changed_exclude_reruns_quantization_on_the_cached_calibration_and_writes_what_a_run_without_cache_writes(string exclude)
     {
-        Assert.Equal(0, Optimize("first").ExitCode);
+        // one calibration method: each tensor's range comes from its own statistics, whichever nodes are quantized
+        string[] minmax = ["--calibration-method", "minmax"];
+        Assert.Equal(0, Optimize("first", minmax).ExitCode);
 
-        var cached = Optimize("cached", "--exclude", exclude);
-        var fresh = CliRunner.Run(TinyCnn, "-o", _dir.File("fresh"), "--quantize", "int8", "--calibrate", Calib, "--exclude", exclude);
+        var cached = Optimize("cached", [.. minmax, "--exclude", exclude]);
+        var fresh = CliRunner.Run([TinyCnn, "-o", _dir.File("fresh"), "--quantize", "int8", "--calibrate", Calib, "--exclude", exclude, .. minmax]);
 
         Assert.True(cached.ExitCode == 0, cached.Stderr);
         Assert.Contains("cache: optimize miss", cached.Stderr);
         Assert.Contains("cache: calibrate hit", cached.Stderr);
         foreach (var file in new[] { "model.onnx", "calibration.json" })
             Assert.True(File.ReadAllBytes(_dir.File($"cached/{file}")).AsSpan().SequenceEqual(File.ReadAllBytes(_dir.File($"fresh/{file}"))), $"{file} differs");
+    }
+
+    [Fact]
+    public void With_the_default_method_comparison_a_changed_exclude_calibrates_again()
+    {
+        // best compares the quantized models, and which nodes are quantized decides that comparison
+        Assert.Equal(0, Optimize("first").ExitCode);
+        var changed = Optimize("changed", "--exclude", "Conv");
+        Assert.True(changed.ExitCode == 0, changed.Stderr);
+        Assert.Contains("cache: calibrate miss", changed.Stderr);
+        Assert.Contains("cache: calibrate miss", Optimize("per-tensor", "--exclude", "Conv", "--per-tensor").Stderr);
     }
 
     [Fact]

@@ -67,6 +67,51 @@ public class QuantizeCommandTests
     }
 
     [Fact]
+    public void TheDefaultQuantizesWithMinMaxAndPercentileAndKeepsTheModelCloserToFp32()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.File("best"), "--quantize", "int8", "--calibrate", Calib);
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+        using var table = JsonDocument.Parse(File.ReadAllText(dir.File("best/calibration.json")));
+        var compared = table.RootElement.GetProperty("compared").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["minmax", "percentile"], compared.Keys);
+        Assert.Equal(20, table.RootElement.GetProperty("compared_samples").GetInt32());
+        var kept = table.RootElement.GetProperty("method").GetString()!;
+        Assert.Equal(compared.MaxBy(c => c.Value).Key, kept);
+        Assert.Contains($"calibration method: {kept} (worst output SQNR against FP32 on 20 calibration samples: minmax ", result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("best/report.json")));
+        Assert.Equal(kept, report.RootElement.GetProperty("quantization").GetProperty("method").GetString());
+        Assert.Contains("- calibration method chosen by comparing the quantized models on 20 calibration samples", File.ReadAllText(dir.File("best/report.md")));
+
+        // Each figure is the one validate measures for that method's model on the same samples, run as deployed.
+        foreach (var (method, sqnr) in compared)
+        {
+            Assert.Equal(0, CliRunner.Run(TinyCnn, "-o", dir.File(method), "--quantize", "int8", "--calibrate", Calib, "--calibration-method", method).ExitCode);
+            var validate = CliRunner.Run("validate", "--baseline", TinyCnn, "--candidate", dir.File($"{method}/model.onnx"), "--data", Calib, "--ort-optimizations", "--json");
+            var measured = JsonDocument.Parse(validate.Stdout).RootElement.GetProperty("outputs").EnumerateArray().Min(o => o.GetProperty("sqnrDb").GetDouble());
+            Assert.Equal(sqnr, measured, 1);
+        }
+        Assert.Equal(File.ReadAllBytes(dir.File($"{kept}/model.onnx")), File.ReadAllBytes(dir.File("best/model.onnx")));
+    }
+
+    [Fact]
+    public void WithABudgetTheMethodsAreComparedByItsFirstGateOnItsData()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib, "--validate", Held, "--max-accuracy-drop", "min-cosine=0.99,sqnr=20");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        using var table = JsonDocument.Parse(File.ReadAllText(dir.File("calibration.json")));
+        var root = table.RootElement;
+        Assert.Equal("min-cosine", root.GetProperty("compared_by").GetString());
+        Assert.Equal(Held, root.GetProperty("compared_on").GetString());
+        var compared = root.GetProperty("compared").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.All(compared.Values, v => Assert.InRange(v, 0.9, 1.0));
+        Assert.Equal(compared.MaxBy(c => c.Value).Key, root.GetProperty("method").GetString());
+        Assert.Contains($"(min-cosine against FP32 on {Directory.GetFiles(Held, "*.npy").Length} samples of {Held}: minmax ", result.Stderr);
+    }
+
+    [Fact]
     public void TheCalibrationTableReproducesTheSameModelWithoutData()
     {
         using var first = TestPaths.NewTempDir();
@@ -136,7 +181,7 @@ public class QuantizeCommandTests
     [Theory]
     [InlineData("needs --quantize int8", "--calibrate", "CALIB")]
     [InlineData("expected int8", "--quantize", "int4")]
-    [InlineData("expected minmax, percentile, entropy or auto", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]
+    [InlineData("expected best, minmax, percentile, entropy or auto", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]
     [InlineData("needs --calibrate", "--quantize", "int8", "--calibration-method", "entropy")]
     [InlineData("--target tensorrt needs --calibrate", "--quantize", "int8", "--target", "tensorrt")]
     [InlineData("expected cpu or tensorrt", "--quantize", "int8", "--calibrate", "CALIB", "--target", "gpu")]

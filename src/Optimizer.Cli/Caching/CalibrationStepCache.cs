@@ -9,8 +9,10 @@ namespace Optimizer.Cli.Caching;
 /// The calibrate step's result in the cache: the calibration table, keyed by the model as it is just before calibration
 /// (its serialized bytes), the calibration data and the options that decide the ranges (method, percentile, samples,
 /// symmetric ranges for TensorRT, the provider that runs it). Which nodes are then quantized (--exclude, the accuracy
-/// budget) is not in the key: a cached table that covers the tensors this run needs gives exactly their ranges, as
-/// calibrating them alone would, since each tensor's range comes from its own statistics.
+/// budget) is not in the key for a single method: a cached table that covers the tensors this run needs gives exactly
+/// their ranges, as calibrating them alone would, since each tensor's range comes from its own statistics. With
+/// --calibration-method best (the default) --exclude and --per-tensor are in the key: the methods are compared on the
+/// quantized model.
 /// </summary>
 public static class CalibrationStepCache
 {
@@ -27,14 +29,19 @@ public static class CalibrationStepCache
             .Content("data", data)
             .Options("calibration", new JsonObject
             {
-                ["method"] = CalibrationTable.MethodName(q.Method),
+                ["method"] = MethodKey(q),
                 ["percentile"] = q.Percentile,
                 ["samples"] = q.CalibrationSamples,
                 ["symmetric"] = q.Target == QuantizationTarget.TensorRt,
                 ["provider"] = options.Provider.ToString(),
+                // best compares quantized models, so which nodes stay float and how weights are scaled decide it too
+                ["exclude"] = q.CompareMethods is { Count: > 1 } ? string.Join(",", q.Exclude) : null,
+                ["per-tensor"] = q.CompareMethods is { Count: > 1 } ? q.PerTensor : null,
+                ["compare-by"] = q.CompareMethods is { Count: > 1 } && q.CompareBy.Count > 0 ? string.Join(",", q.CompareBy.Select(g => g.Name)) : null,
             });
+        if (q.CompareMethods is { Count: > 1 } && q.CompareOn is { } comparedOn) key.Content("compared-on", comparedOn);
         key.Summary["model"] = Path.GetFileName(options.ModelPath);
-        key.Summary["options"] = $"method={CalibrationTable.MethodName(q.Method)} percentile={q.Percentile} samples={q.CalibrationSamples?.ToString() ?? "all"} target={QuantizationStep.TargetName(q.Target)}";
+        key.Summary["options"] = $"method={MethodKey(q)} percentile={q.Percentile} samples={q.CalibrationSamples?.ToString() ?? "all"} target={QuantizationStep.TargetName(q.Target)}";
         CalibrationTable? earlier = null;
         if (cache.Lookup(key) is { } folder)
         {
@@ -51,6 +58,9 @@ public static class CalibrationStepCache
         return table;
     }
 
+    private static string MethodKey(QuantizeOptions q) =>
+        q.CompareMethods is { Count: > 1 } compared ? "best:" + string.Join("+", compared.Select(CalibrationTable.MethodName)) : CalibrationTable.MethodName(q.Method);
+
     /// <summary>The cached table with the ranges of <paramref name="tensors"/> only, in their order (as calibration writes them).</summary>
     private static CalibrationTable Only(CalibrationTable table, IReadOnlyCollection<string> tensors)
     {
@@ -59,6 +69,10 @@ public static class CalibrationStepCache
             names.ToDictionary(n => n, n => table.Ranges[n], StringComparer.Ordinal))
         {
             ChosenMethods = table.ChosenMethods is { } chosen ? names.Where(chosen.ContainsKey).ToDictionary(n => n, n => chosen[n], StringComparer.Ordinal) : null,
+            Compared = table.Compared,
+            ComparedBy = table.ComparedBy,
+            ComparedOn = table.ComparedOn,
+            ComparedSamples = table.ComparedSamples,
         };
     }
 
@@ -69,6 +83,13 @@ public static class CalibrationStepCache
         var chosen = fresh.ChosenMethods is null ? null
             : fresh.ChosenMethods.Concat((earlier.ChosenMethods ?? new Dictionary<string, string>()).Where(c => !fresh.ChosenMethods.ContainsKey(c.Key)))
                 .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
-        return new CalibrationTable(fresh.Method, fresh.Samples, fresh.ModelHash, fresh.DataHash, ranges) { ChosenMethods = chosen };
+        return new CalibrationTable(fresh.Method, fresh.Samples, fresh.ModelHash, fresh.DataHash, ranges)
+        {
+            ChosenMethods = chosen,
+            Compared = fresh.Compared,
+            ComparedBy = fresh.ComparedBy,
+            ComparedOn = fresh.ComparedOn,
+            ComparedSamples = fresh.ComparedSamples,
+        };
     }
 }

@@ -22,6 +22,8 @@ public static class QuantizationBudget
         TextWriter stderr, PipelineValidation? validation)
     {
         if (validation is null) return QuantizationStep.Run(model, q, options, context, stderr);
+        // the calibration method is then chosen as the nodes kept in float are: by the budget's own gates on its data
+        q = q with { CompareBy = validation.Gates.Where(g => g.Metric is not (GateMetric.Speedup or GateMetric.Accuracy)).ToList(), CompareOn = validation.DataDir };
         var fp32 = ModelWriter.ToBytes(model);
         // Opened once: every ranking run and the final per-layer measure read the same validation samples.
         var data = InputData.Open(validation.DataDir, options);
@@ -83,19 +85,26 @@ public static class QuantizationBudget
         }, cancel: cancel);
     }
 
-    /// <summary>Each quantized node alone: the model's output SQNR against FP32 when only it is quantized, most sensitive first.</summary>
+    /// <summary>Validation samples each node's sensitivity is measured on (the first ones): a ranking, not the verdict.</summary>
+    public const int RankingSamples = 32;
+
+    /// <summary>
+    /// Each quantized node alone: the model's worst output SQNR against FP32 on the first <see cref="RankingSamples"/>
+    /// validation samples when only it is quantized, most sensitive first. The FP32 outputs are computed once; each
+    /// candidate runs as deployed (ONNX Runtime's optimizations on, Q/DQ fused).
+    /// </summary>
     private static IReadOnlyList<Sensitivity> Rank(byte[] fp32, IReadOnlyList<string> nodes, QuantizeOptions q, OptimizeOptions options, PassContext context,
         TextWriter stderr, CalibrationTable? table, DataSet data)
     {
         var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs.Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
+        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(RankingSamples), outputs, options.SpeedSession, context.Cancellation);
         var result = new List<Sensitivity>();
-        stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone)");
+        stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples)");
         foreach (var node in nodes)
         {
             // ranked without bias correction: it would cost a correction per node, and moves the ranking little
             var (alone, _) = Quantize(fp32, q with { BiasCorrection = false }, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
-            var errors = Measure(fp32, alone, outputs, new Dictionary<string, (string, string)>(), data, context.Cancellation);
-            result.Add(new Sensitivity(node, errors.Count == 0 ? double.PositiveInfinity : errors.Min(e => e.SqnrDb)));
+            result.Add(new Sensitivity(node, reference.WorstSqnrDb(ModelWriter.ToBytes(alone), "quantized model", options.SpeedSession, context.Cancellation)));
         }
         return result.OrderBy(s => s.OutputSqnrDb).ToList();
     }

@@ -59,7 +59,7 @@ public static class QuantizationStep
                 LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
             }, null, [], []);
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Caching.CalibrationStepCache.GetOrCalibrate(model, plan.TensorsToCalibrate, q, options, stderr,
-            () => Calibrate(model, plan, q, options, context.Cancellation, stderr)));
+            () => Calibrate(model, plan, q, options, context, keepFloat, stderr)));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
         // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
         plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));
@@ -67,7 +67,7 @@ public static class QuantizationStep
             ? BiasCorrectionStep.Run(model, q.Settings(ranges, keepFloat), InputData.Open(folder, options).Read, q.CalibrationSamples, context, stderr)
             : (null, []);
         IPass[] passes = q.Target == QuantizationTarget.Cpu
-            ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes(), new DropIntermediateShapes()]
+            ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new QuantizedAffineFolding(), new InferShapes(), new DropIntermediateShapes()]
             : [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()];
         var passRecords = corrections.Concat(PassRunner.Run(model, passes, context)).ToList();
         var report = new QuantizationReport
@@ -75,6 +75,10 @@ public static class QuantizationStep
             Mode = q.Mode,
             Target = TargetName(q.Target),
             Method = table.Method,
+            ComparedMethods = table.Compared,
+            ComparedBy = table.ComparedBy,
+            ComparedOn = table.ComparedOn,
+            ComparedSamples = table.ComparedSamples,
             Percentile = table.Method is "percentile" or "auto" ? q.Percentile : null,
             ChosenMethods = table.ChosenCounts,
             SmoothQuant = q.SmoothQuant,
@@ -140,8 +144,10 @@ public static class QuantizationStep
     }
 
 
-    private static CalibrationTable Calibrate(Model model, QdqPlan plan, QuantizeOptions q, OptimizeOptions options, CancellationToken cancel, TextWriter stderr)
+    private static CalibrationTable Calibrate(Model model, QdqPlan plan, QuantizeOptions q, OptimizeOptions options, PassContext context,
+        IEnumerable<string>? keepFloat, TextWriter stderr)
     {
+        var cancel = context.Cancellation;
         var folder = q.CalibrateDir!;
         var data = InputData.Open(folder, options);
         var total = q.CalibrationSamples is { } n ? Math.Min(n, data.Count) : data.Count;
@@ -152,6 +158,7 @@ public static class QuantizationStep
             MaxSamples = q.CalibrationSamples,
             Symmetric = q.Target == QuantizationTarget.TensorRt,
             Session = options.SpeedSession,
+            KeepHistograms = q.CompareMethods is { Count: > 1 },
         };
         var bytes = ModelWriter.ToBytes(model);
         var statistics = BenchProgressDisplay.Run<(int Done, int? Total), CalibrationStatistics>(stderr,
@@ -160,7 +167,7 @@ public static class QuantizationStep
         if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
         var seconds = statistics.Elapsed.TotalSeconds;
         stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s; {statistics.DataWait.TotalSeconds:0.00} s of it waiting for data)");
-        return CalibrationTable.From(statistics, settings, bytes, FileHash.FolderSha256(folder));
+        return CalibrationMethodChoice.Choose(bytes, statistics, settings, FileHash.FolderSha256(folder), q, options, context, keepFloat, stderr);
     }
 }
 
@@ -176,6 +183,13 @@ public sealed record QuantizationReport
     public required string Mode { get; init; }
     public required string Target { get; init; }
     public string? Method { get; init; }
+    /// <summary>With --calibration-method best: each compared method's worst output SQNR (dB) against FP32 on the calibration samples.</summary>
+    public IReadOnlyDictionary<string, double>? ComparedMethods { get; init; }
+    /// <summary>The metric of <see cref="ComparedMethods"/>: "sqnr" or the budget's gate that decided.</summary>
+    public string? ComparedBy { get; init; }
+    /// <summary>The data the compared models ran on when not the calibration data (the budget's --validate folder).</summary>
+    public string? ComparedOn { get; init; }
+    public int? ComparedSamples { get; init; }
     public double? Percentile { get; init; }
     /// <summary>SmoothQuant's alpha (<c>--smooth-quant</c>), when the activations were smoothed first.</summary>
     public double? SmoothQuant { get; init; }

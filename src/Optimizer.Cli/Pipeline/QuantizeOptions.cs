@@ -14,6 +14,25 @@ public sealed record QuantizeOptions
 
     public CalibrationMethod Method { get; init; } = QuantizeDefaults.MethodFor(QuantizationTarget.Cpu);
 
+    /// <summary>
+    /// <c>--calibration-method best</c> (the command line's default): the methods whose quantized models are compared
+    /// on the calibration samples, the one closest to FP32 kept (<see cref="CalibrationMethodChoice"/>); null uses
+    /// <see cref="Method"/> alone.
+    /// </summary>
+    public IReadOnlyList<CalibrationMethod>? CompareMethods { get; init; }
+
+    /// <summary>
+    /// The accuracy budget's output gates (set by the budget loop): with them the compared models are judged by the
+    /// budget's own metric (the first output gate's value), SQNR only breaking ties.
+    /// </summary>
+    public IReadOnlyList<Runtime.Validation.Gate> CompareBy { get; init; } = [];
+
+    /// <summary>
+    /// Where the compared models run: the budget's --validate data (its gates decide there, as they decide which nodes
+    /// stay float), else null for the first calibration samples.
+    /// </summary>
+    public string? CompareOn { get; init; }
+
     public double Percentile { get; init; } = QuantizeDefaults.Percentile;
 
     public int? CalibrationSamples { get; init; }
@@ -60,4 +79,13 @@ public static class QuantizeDefaults
         target == QuantizationTarget.TensorRt ? CalibrationMethod.Percentile : CalibrationMethod.MinMax;
 
     public const double Percentile = 99.99;
+
+    /// <summary>
+    /// What <c>--calibration-method best</c> compares: min/max keeps a transformer's outlier channels, the percentile
+    /// gives a CNN's long-tailed activations a finer grid; which matters more differs from model to model.
+    /// </summary>
+    public static readonly IReadOnlyList<CalibrationMethod> Compared = [CalibrationMethod.MinMax, CalibrationMethod.Percentile];
+
+    /// <summary>Calibration samples each compared model runs on (the first ones).</summary>
+    public const int ComparisonSamples = 32;
 }

@@ -51,6 +51,21 @@ public sealed class CalibrationTable
     /// </summary>
     public IReadOnlyDictionary<string, string>? ChosenMethods { get; init; }
 
+    /// <summary>
+    /// When the method was chosen by comparing quantized models (<c>--calibration-method best</c>): each compared
+    /// method's worst output SQNR (dB) against FP32 on <see cref="ComparedSamples"/> calibration samples; null otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Compared { get; init; }
+
+    /// <summary>The metric <see cref="Compared"/> holds: "sqnr", or the accuracy budget's gate that decided (e.g. mask-agreement@0.3).</summary>
+    public string? ComparedBy { get; init; }
+
+    /// <summary>The data folder the compared models ran on when not the calibration data (the budget's --validate data).</summary>
+    public string? ComparedOn { get; init; }
+
+    /// <summary>How many samples the compared models ran on.</summary>
+    public int? ComparedSamples { get; init; }
+
     /// <summary>For method auto: how many tensors got each method, in the order auto tries them; null otherwise.</summary>
     public IReadOnlyDictionary<string, int>? ChosenCounts => ChosenMethods is null ? null
         : RangeChoice.AutoCandidates.Select(MethodName).ToDictionary(m => m, m => ChosenMethods.Values.Count(v => v == m));
@@ -85,6 +100,17 @@ public sealed class CalibrationTable
         json.WriteString("model_hash", ModelHash);
         if (DataHash is null) json.WriteNull("data_hash");
         else json.WriteString("data_hash", DataHash);
+        if (Compared is not null)
+        {
+            json.WriteStartObject("compared");
+            foreach (var (method, sqnr) in Compared)
+                if (double.IsFinite(sqnr)) json.WriteNumber(method, Math.Round(sqnr, 3));
+                else json.WriteNull(method);
+            json.WriteEndObject();
+            if (ComparedBy is { } by) json.WriteString("compared_by", by);
+            if (ComparedOn is { } on) json.WriteString("compared_on", on);
+            if (ComparedSamples is { } n) json.WriteNumber("compared_samples", n);
+        }
         json.WriteStartObject("ranges");
         foreach (var range in Ranges.Values)
         {
@@ -151,9 +177,20 @@ public sealed class CalibrationTable
             if (!ranges.TryAdd(entry.Name, new TensorRange(entry.Name, min, max))) throw Bad(path, $"'{entry.Name}' has two ranges");
             if (entry.Value.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String) chosen[entry.Name] = m.GetString()!;
         }
+        Dictionary<string, double>? compared = null;
+        if (root.TryGetProperty("compared", out var comparedField) && comparedField.ValueKind == JsonValueKind.Object)
+            compared = comparedField.EnumerateObject().ToDictionary(c => c.Name,
+                c => c.Value.ValueKind == JsonValueKind.Number ? c.Value.GetDouble() : double.PositiveInfinity, StringComparer.Ordinal);
+        var comparedBy = root.TryGetProperty("compared_by", out var cb) && cb.ValueKind == JsonValueKind.String ? cb.GetString() : null;
+        var comparedOn = root.TryGetProperty("compared_on", out var co) && co.ValueKind == JsonValueKind.String ? co.GetString() : null;
+        int? comparedSamples = root.TryGetProperty("compared_samples", out var cs) && cs.TryGetInt32(out var k) ? k : null;
         return new CalibrationTable(method, samples, modelHash, dataHash, ranges)
         {
             ChosenMethods = method == MethodName(CalibrationMethod.Auto) ? chosen : null,
+            Compared = compared,
+            ComparedBy = comparedBy,
+            ComparedOn = comparedOn,
+            ComparedSamples = comparedSamples,
         };
     }
 

@@ -40,7 +40,8 @@ public static class GateEvaluator
         return new GateResult(gate.Name, gate.Condition, gate.Threshold, estimate.Ratio, null, passed, message);
     }
 
-    private static (double, string?) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)
+    /// <summary>An output gate's value on the worst output (lowest for a lower bound, highest for an upper bound), and that output.</summary>
+    public static (double Value, string? Output) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)
     {
         var values = outputs
             .Select(o => (Value: gate.Metric == GateMetric.MaskAgreement ? o.MaskAgreementAt(gate.At!.Value) : Pick(gate.Metric, o), o.Name))

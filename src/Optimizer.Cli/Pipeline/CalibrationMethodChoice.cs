@@ -1,0 +1,82 @@
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Passes.Infrastructure;
+using Optimizer.Runtime.Calibration;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>
+/// <c>--calibration-method best</c>: from one calibration's statistics, the model is quantized with each compared
+/// method's ranges, both run beside the FP32 model on the first calibration samples, and the method whose worst
+/// output SQNR is highest is kept. Which method wins differs by model (min/max keeps a transformer's outlier
+/// channels; the percentile gives a CNN's long-tailed activations a finer grid), so it is measured, not guessed.
+/// </summary>
+public static class CalibrationMethodChoice
+{
+    public static CalibrationTable Choose(byte[] fp32, CalibrationStatistics statistics, CalibrationSettings settings, string? dataHash,
+        QuantizeOptions q, OptimizeOptions options, PassContext context, IEnumerable<string>? keepFloat, TextWriter stderr)
+    {
+        var methods = q.CompareMethods ?? [q.Method];
+        var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs
+            .Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
+        var tables = methods.Select(m => CalibrationTable.From(statistics, settings with { Method = m }, fp32, dataHash)).ToList();
+        if (tables.Count == 1 || outputs.Count == 0) return tables[0];
+        var data = InputData.Open(q.CompareOn ?? q.CalibrateDir!, options);
+        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), outputs, options.SpeedSession, context.Cancellation);
+        var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
+        var masks = q.CompareBy.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
+        var judged = new List<(CalibrationTable Table, Score Score)>();
+        foreach (var table in tables)
+        {
+            var candidate = ModelReader.Read(new MemoryStream(fp32), null);
+            var single = q with { CompareMethods = null, BiasCorrection = false };
+            QuantizationStep.Run(candidate, single, options, new PassContext(context.Options, cancellation: context.Cancellation), TextWriter.Null, keepFloat, table);
+            // run as deployed: ONNX Runtime fuses the Q/DQ pairs into its integer kernels, whose rounding is what users get
+            var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, masks, context.Cancellation);
+            judged.Add((table, Judge(metrics, q.CompareBy)));
+        }
+        // the first listed wins a tie
+        var (best, _) = judged.Aggregate((a, b) => b.Score.CompareTo(a.Score) > 0 ? b : a);
+        var by = judged[0].Score.Gate;
+        var values = judged.ToDictionary(j => j.Table.Method, j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
+        stderr.WriteLine($"calibration method: {best.Method} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
+                         + string.Join(", ", values.Select(v => $"{v.Key} {Show(v.Value, by)}")) + ")");
+        return new CalibrationTable(best.Method, best.Samples, best.ModelHash, best.DataHash, best.Ranges)
+        {
+            CalibrationSeconds = best.CalibrationSeconds,
+            DataWaitSeconds = best.DataWaitSeconds,
+            ChosenMethods = best.ChosenMethods,
+            Compared = values,
+            ComparedBy = by?.Name ?? "sqnr",
+            ComparedSamples = reference.Count,
+            ComparedOn = q.CompareOn,
+        };
+    }
+
+    /// <summary>How a compared model did: the first gate's value (oriented so that higher is better), then its worst output SQNR.</summary>
+    private sealed record Score(double Oriented, double GateValue, Gate? Gate, double Sqnr) : IComparable<Score>
+    {
+        public int CompareTo(Score? other) =>
+            other is null ? 1 : Oriented != other.Oriented ? Oriented.CompareTo(other.Oriented) : Sqnr.CompareTo(other.Sqnr);
+    }
+
+    private static Score Judge(IReadOnlyList<OutputMetrics> metrics, IReadOnlyList<Gate> gates)
+    {
+        var sqnr = ReferenceOutputs.WorstSqnr(metrics);
+        foreach (var gate in gates)
+        {
+            // a gate no output carries here (top-1 on a non-classifier) decides nothing; validation will say so
+            double value;
+            try { value = GateEvaluator.Worst(gate, metrics).Value; }
+            catch (Onnx.Errors.InvalidInputException) { continue; }
+            return new Score(gate.HigherIsBetter ? value : -value, value, gate, sqnr);
+        }
+        return new Score(0, double.NaN, null, sqnr);
+    }
+
+    private static string Show(double value, Gate? by) => by is null ? Db(value) : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Db(double sqnr) => double.IsFinite(sqnr) ? $"{sqnr:0.0} dB" : "exact";
+}

@@ -1,0 +1,61 @@
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+
+namespace Optimizer.Runtime.Validation;
+
+/// <summary>
+/// A reference model's float outputs on a few samples, computed once and held, so that many candidates (each
+/// method's quantized model, each node quantized alone) are scored against them without running the reference again.
+/// Memory holds the samples and their outputs: callers pass a few dozen samples, not a data set.
+/// </summary>
+public sealed class ReferenceOutputs
+{
+    private readonly IReadOnlyList<Sample> _samples;
+    private readonly IReadOnlyList<IReadOnlyDictionary<string, HostTensor>> _expected;
+    private readonly IReadOnlyList<string> _outputs;
+
+    private ReferenceOutputs(IReadOnlyList<Sample> samples, IReadOnlyList<IReadOnlyDictionary<string, HostTensor>> expected, IReadOnlyList<string> outputs) =>
+        (_samples, _expected, _outputs) = (samples, expected, outputs);
+
+    public int Count => _samples.Count;
+
+    /// <summary>Runs <paramref name="reference"/> on <paramref name="samples"/> and keeps its outputs named in <paramref name="outputs"/>.</summary>
+    public static ReferenceOutputs Compute(byte[] reference, IEnumerable<Sample> samples, IReadOnlyList<string> outputs, SessionSettings session, CancellationToken cancel = default)
+    {
+        var held = samples.ToList();
+        using var runner = new ModelRunner(reference, "FP32 model", session);
+        var expected = new List<IReadOnlyDictionary<string, HostTensor>>();
+        foreach (var sample in held)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var all = runner.Run(sample).Outputs;
+            expected.Add(outputs.Where(all.ContainsKey).ToDictionary(o => o, o => all[o], StringComparer.Ordinal));
+        }
+        return new ReferenceOutputs(held, expected, outputs.Where(o => expected.Count > 0 && expected[0].ContainsKey(o)).ToList());
+    }
+
+    /// <summary>
+    /// The candidate's metrics against the reference over the held samples, one per output (with the agreement at
+    /// each of <paramref name="maskThresholds"/>).
+    /// </summary>
+    public IReadOnlyList<OutputMetrics> Compare(byte[] candidate, string displayName, SessionSettings session, IReadOnlyList<double>? maskThresholds = null,
+        CancellationToken cancel = default)
+    {
+        if (_outputs.Count == 0 || _samples.Count == 0) return [];
+        using var runner = new ModelRunner(candidate, displayName, session);
+        var stats = _outputs.Select(o => new OutputStats(o, maskThresholds)).ToList();
+        for (var i = 0; i < _samples.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var actual = runner.Run(_samples[i]).Outputs;
+            foreach (var s in stats) s.Add(_expected[i][s.Name], actual[s.Name], _samples[i].Source);
+        }
+        return stats.Select(s => s.Metrics()).ToList();
+    }
+
+    /// <summary>The candidate's worst output SQNR (dB) against the reference: +∞ when every output is identical (or there is nothing to compare).</summary>
+    public double WorstSqnrDb(byte[] candidate, string displayName, SessionSettings session, CancellationToken cancel = default) =>
+        WorstSqnr(Compare(candidate, displayName, session, cancel: cancel));
+
+    public static double WorstSqnr(IReadOnlyList<OutputMetrics> metrics) => metrics.Count == 0 ? double.PositiveInfinity : metrics.Min(m => m.SqnrDb);
+}
