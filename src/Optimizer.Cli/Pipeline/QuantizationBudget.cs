@@ -23,7 +23,9 @@ public static class QuantizationBudget
     {
         if (validation is null) return QuantizationStep.Run(model, q, options, context, stderr);
         // the calibration method is then chosen as the nodes kept in float are: by the budget's own gates on its data
-        q = q with { CompareBy = validation.Gates.Where(g => g.Metric is not (GateMetric.Speedup or GateMetric.Accuracy)).ToList(), CompareOn = validation.DataDir };
+        // (without an output gate there is no budget, and the --validate data stays held out: the calibration samples decide)
+        var outputGates = validation.Gates.Where(g => g.Metric is not (GateMetric.Speedup or GateMetric.Accuracy)).ToList();
+        if (outputGates.Count > 0) q = q with { CompareBy = outputGates, CompareOn = validation.DataDir };
         var fp32 = ModelWriter.ToBytes(model);
         // Opened once: every ranking run and the final per-layer measure read the same validation samples.
         var data = InputData.Open(validation.DataDir, options);
