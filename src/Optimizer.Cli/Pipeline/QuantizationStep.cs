@@ -114,13 +114,15 @@ public static class QuantizationStep
 
     /// <summary>
     /// The exact FP32 rewrites static quantization wants first, once, before the plan, calibration and the accuracy
-    /// budget's rounds: cross-layer equalization (channel ranges shared between consecutive Convs) and SmoothQuant.
+    /// budget's rounds: cross-layer equalization (channel ranges shared between consecutive Convs), HardSwish split into
+    /// x · HardSigmoid(x) for the CPU target (integer kernels for both halves), and SmoothQuant.
     /// The per-layer errors are then measured against this model, whose values are the quantized model's reference.
     /// </summary>
     public static IReadOnlyList<PassRecord> Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
     {
         if (!q.IsStatic) return [];
-        var records = PassRunner.Run(model, [new CrossLayerEqualization()], context).ToList();
+        IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];
+        var records = PassRunner.Run(model, exact, context).ToList();
         records.AddRange(Smooth(model, q, options, context, stderr));
         return records;
     }
