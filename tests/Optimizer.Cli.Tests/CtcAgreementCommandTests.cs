@@ -179,4 +179,23 @@ public sealed class CtcAgreementCommandTests
         Assert.Contains("accuracy budget missed with 0 nodes in float (ctc-agreement@0 0.5)", run.Stderr);
         Assert.Contains("PASS gate ctc-agreement@0 >= 1 passed", run.Stdout);
     }
+
+    [Fact]
+    public void The_cache_keys_a_validation_by_the_gate_and_its_blank_class()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var data = Lines(dir.File("data"));
+        var model = Recognizer(dir.File("model.onnx"));
+        CliRunner.Result Run(string outDir, string gate) =>
+            CliRunner.Run(model, "-o", dir.File(outDir), "--validate", data, "--cache", dir.File("cache"), "--max-accuracy-drop", gate);
+
+        var first = Run("a", "ctc-agreement=1");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("cache: validate miss (key ", first.Stderr);
+        Assert.Contains("cache: validate hit (key ", Run("b", "ctc-agreement=1").Stderr);
+        var lastBlank = Run("c", "ctc-agreement@-1=1");
+        Assert.True(lastBlank.ExitCode == 0, lastBlank.Stderr);
+        Assert.Contains("cache: validate miss (key ", lastBlank.Stderr);
+        Assert.Contains("CTC agreement (blank -1) 1 of 2 rows", lastBlank.Stdout);
+    }
 }

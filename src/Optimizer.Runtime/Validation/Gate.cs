@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Optimizer.Onnx.Errors;
 
 namespace Optimizer.Runtime.Validation;
@@ -60,6 +61,7 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
     public string Name => Names.First(n => n.Value == Metric).Key + (At is { } t ? "@" + t.ToString("G6", CultureInfo.InvariantCulture) : "");
 
     /// <summary>A <c>ctc-agreement</c> gate's blank class: 0 unless <c>@K</c> names another (-1: the last class).</summary>
+    [JsonIgnore]
     public int BlankClass => Metric == GateMetric.CtcAgreement ? (int)(At ?? 0) : throw new InvalidOperationException($"gate {Name} has no blank class");
 
     /// <summary>True when a higher value is better (the threshold is a lower bound).</summary>
