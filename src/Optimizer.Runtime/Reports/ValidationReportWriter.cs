@@ -31,6 +31,14 @@ public static class ValidationReportWriter
         foreach (var o in report.Outputs)
             outputs.Row(o.Name, o.MaxAbsError, o.MeanAbsError, o.RelativeL2Error, o.CosineSimilarity, o.MinCosineSimilarity, o.SqnrDb, o.Top1Agreement, o.Top5Agreement);
         outputs.AppendTo(text);
+        if (report.Outputs.Any(o => o.CtcAgreement.Count > 0))
+        {
+            text.AppendLine("## CTC decoding (greedy; token error rate: edit distance over the baseline's length)").AppendLine();
+            var ctc = new MarkdownTable("output", "blank class", "rows", "same sequence", "token error rate");
+            foreach (var o in report.Outputs)
+                foreach (var c in o.CtcAgreement) ctc.Row(o.Name, c.Blank, c.Rows, c.Agreement, c.CtcTokenErrorRate);
+            ctc.AppendTo(text);
+        }
         if (report.Accuracy is { } a)
         {
             text.AppendLine("## Accuracy (labels)").AppendLine();

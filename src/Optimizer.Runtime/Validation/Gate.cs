@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Optimizer.Onnx.Errors;
 
 namespace Optimizer.Runtime.Validation;
@@ -7,7 +8,8 @@ namespace Optimizer.Runtime.Validation;
 /// A budget the candidate must meet. <c>--max-accuracy-drop METRIC=VALUE</c> gives one per metric: agreement,
 /// cosine and SQNR are lower bounds, errors and the accuracy drop upper bounds; <c>--min-speedup X</c> gives a
 /// speed-up lower bound. Every output must meet an output gate. <c>mask-agreement@T</c> carries its own parameter,
-/// the threshold T that turns a score map into a mask (<see cref="At"/>).
+/// the threshold T that turns a score map into a mask (<see cref="At"/>); <c>ctc-agreement@K</c> may carry one, the
+/// blank class K of a CTC output (<see cref="BlankClass"/>).
 /// </summary>
 public sealed record Gate(GateMetric Metric, double Threshold, double? At = null)
 {
@@ -21,27 +23,46 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
     {
         var eq = text.IndexOf('=');
         var name = eq > 0 ? text[..eq].Trim().ToLowerInvariant() : "";
-        double? at = null;
+        string? atText = null;
         if (name.IndexOf('@') is var sign and > 0)
-        {
-            if (!double.TryParse(name[(sign + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t))
-                throw new InvalidInputException($"--max-accuracy-drop '{text}': '{name[(sign + 1)..]}' after '@' is not a number (mask-agreement@0.3=0.99)");
-            (name, at) = (name[..sign], t);
-        }
+            (name, atText) = (name[..sign], name[(sign + 1)..]);
         if (!Names.TryGetValue(name, out var metric) || !double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            throw new InvalidInputException($"--max-accuracy-drop '{text}': expected METRIC=VALUE with METRIC one of {string.Join(", ", Names.Keys.Select(k => k == MaskAgreementName ? k + "@T" : k))}");
-        if ((metric == GateMetric.MaskAgreement) != at.HasValue)
-            throw new InvalidInputException(at.HasValue
-                ? $"--max-accuracy-drop '{text}': only {MaskAgreementName} takes '@T'"
-                : $"--max-accuracy-drop '{text}': {MaskAgreementName} needs the mask threshold, e.g. {MaskAgreementName}@0.3={value.ToString(CultureInfo.InvariantCulture)}");
+            throw new InvalidInputException($"--max-accuracy-drop '{text}': expected METRIC=VALUE with METRIC one of {string.Join(", ", Names.Keys.Select(Usage))}");
+        var at = metric switch
+        {
+            GateMetric.MaskAgreement => MaskThreshold(text, atText, value),
+            GateMetric.CtcAgreement => atText is null ? null : CtcGate.ParseBlank(text, atText),
+            _ when atText is not null => throw new InvalidInputException($"--max-accuracy-drop '{text}': only {MaskAgreementName} and {CtcGate.Name} take '@'"),
+            _ => (double?)null,
+        };
         return new Gate(metric, value, at);
     }
+
+    private static double MaskThreshold(string text, string? atText, double value)
+    {
+        if (atText is null)
+            throw new InvalidInputException($"--max-accuracy-drop '{text}': {MaskAgreementName} needs the mask threshold, e.g. {MaskAgreementName}@0.3={value.ToString(CultureInfo.InvariantCulture)}");
+        if (!double.TryParse(atText, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t))
+            throw new InvalidInputException($"--max-accuracy-drop '{text}': '{atText}' after '@' is not a number ({MaskAgreementName}@0.3=0.99)");
+        return t;
+    }
+
+    private static string Usage(string name) => name switch
+    {
+        MaskAgreementName => name + "@T",
+        CtcGate.Name => name + "[@K]",
+        _ => name,
+    };
 
     public static Gate MinSpeedup(double value) => new(GateMetric.Speedup, value);
 
     private const string MaskAgreementName = "mask-agreement";
 
     public string Name => Names.First(n => n.Value == Metric).Key + (At is { } t ? "@" + t.ToString("G6", CultureInfo.InvariantCulture) : "");
+
+    /// <summary>A <c>ctc-agreement</c> gate's blank class: 0 unless <c>@K</c> names another (-1: the last class).</summary>
+    [JsonIgnore]
+    public int BlankClass => Metric == GateMetric.CtcAgreement ? (int)(At ?? 0) : throw new InvalidOperationException($"gate {Name} has no blank class");
 
     /// <summary>True when a higher value is better (the threshold is a lower bound).</summary>
     public bool HigherIsBetter => Metric is not (GateMetric.MaxAbs or GateMetric.MeanAbs or GateMetric.RelL2 or GateMetric.Accuracy);
@@ -59,12 +80,13 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
         ["mean-abs"] = GateMetric.MeanAbs,
         ["rel-l2"] = GateMetric.RelL2,
         [MaskAgreementName] = GateMetric.MaskAgreement,
+        [CtcGate.Name] = GateMetric.CtcAgreement,
         ["accuracy"] = GateMetric.Accuracy,
         ["speedup"] = GateMetric.Speedup,
     };
 }
 
-public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup, MaskAgreement }
+public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup, MaskAgreement, CtcAgreement }
 
 /// <summary>One gate's outcome: the worst value found (and on which output), and a message saying by how much it missed.</summary>
 public sealed record GateResult(string Gate, string Condition, double Threshold, double Actual, string? Output, bool Passed, string Message);

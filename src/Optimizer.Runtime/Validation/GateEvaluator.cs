@@ -44,12 +44,22 @@ public static class GateEvaluator
     public static (double Value, string? Output) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)
     {
         var values = outputs
-            .Select(o => (Value: gate.Metric == GateMetric.MaskAgreement ? o.MaskAgreementAt(gate.At!.Value) : Pick(gate.Metric, o), o.Name))
+            .Select(o => (Value: gate.Metric switch
+            {
+                GateMetric.MaskAgreement => o.MaskAgreementAt(gate.At!.Value),
+                GateMetric.CtcAgreement => o.CtcAgreementFor(gate.BlankClass)?.Agreement,
+                _ => Pick(gate.Metric, o),
+            }, o.Name))
             .Where(v => v.Value is { } x && !double.IsNaN(x))
             .Select(v => (Value: v.Value!.Value, v.Name))
             .ToList();
         if (values.Count == 0)
-            throw new InvalidInputException($"gate {gate.Name}: no output has this metric{(gate.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement ? " (it needs a classifier-like [N, C] output)" : " here")}");
+            throw new InvalidInputException($"gate {gate.Name}: no output has this metric{gate.Metric switch
+            {
+                GateMetric.Top1Agreement or GateMetric.Top5Agreement => " (it needs a classifier-like [N, C] output)",
+                GateMetric.CtcAgreement => " (it needs an [N, T, C] output of per-step class scores)",
+                _ => " here",
+            }}");
         var worst = gate.HigherIsBetter ? values.MinBy(v => v.Value) : values.MaxBy(v => v.Value);
         return (worst.Value, worst.Name);
     }

@@ -25,7 +25,22 @@ public sealed record OutputMetrics
     public IReadOnlyList<MaskAgreement> MaskAgreement { get; init; } = [];
 
     public double? MaskAgreementAt(double threshold) => MaskAgreement.FirstOrDefault(m => m.Threshold == threshold)?.Agreement;
+
+    /// <summary>
+    /// CTC outputs [N, T, C]: for the blank class of each <c>ctc-agreement</c> gate, how many rows decode to the same
+    /// sequence and the candidate's token error rate; empty when no such gate was asked or the output is not [N, T, C].
+    /// </summary>
+    public IReadOnlyList<CtcAgreement> CtcAgreement { get; init; } = [];
+
+    public CtcAgreement? CtcAgreementFor(int blank) => CtcAgreement.FirstOrDefault(c => c.Blank == blank);
 }
 
 /// <summary>How many elements two score maps put on the same side of <paramref name="Threshold"/> (x &gt; T is "in the mask").</summary>
 public sealed record MaskAgreement(double Threshold, double Agreement);
+
+/// <summary>
+/// Greedy CTC decoding with blank class <paramref name="Blank"/> (-1: the last class) of <paramref name="Rows"/> rows:
+/// the fraction decoded identically by both models, and the candidate's token (character) error rate, the total edit
+/// distance of its decoded rows from the baseline's over the baseline's total length.
+/// </summary>
+public sealed record CtcAgreement(int Blank, long Rows, double Agreement, double CtcTokenErrorRate);

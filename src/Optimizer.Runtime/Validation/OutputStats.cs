@@ -7,9 +7,12 @@ namespace Optimizer.Runtime.Validation;
 /// counts are kept. Outputs shaped [N, C] (or [N, C, 1, 1]) with C ≥ 2 count as classifier-like, and then each of the
 /// N rows also counts for top-1 and top-5 agreement. For each of <paramref name="maskThresholds"/> it counts the
 /// elements both outputs put on the same side of the threshold (the masks a segmentation model's user would cut).
+/// Outputs shaped [N, T, C] with C ≥ 2 are read as CTC scores, decoded for each of <paramref name="ctcBlanks"/>
+/// (<see cref="CtcStats"/>).
 /// </summary>
-public sealed class OutputStats(string name, IReadOnlyList<double>? maskThresholds = null)
+public sealed class OutputStats(string name, IReadOnlyList<double>? maskThresholds = null, IReadOnlyList<int>? ctcBlanks = null)
 {
+    private readonly CtcStats[] _ctc = (ctcBlanks ?? []).Distinct().Select(b => new CtcStats(b)).ToArray();
     private readonly double[] _maskThresholds = (maskThresholds ?? []).Distinct().ToArray();
     private readonly long[] _maskAgree = new long[(maskThresholds ?? []).Distinct().Count()];
     public const int TopK = 5;
@@ -55,6 +58,8 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
                 if (a[i] > threshold == b[i] > threshold) agree++;
             _maskAgree[t] += agree;
         }
+        if (_ctc.Length > 0 && baseline.Shape is [var rows, var steps, var ctcClasses] && ctcClasses >= 2)
+            AddCtc(a, b, (int)rows, (int)steps, (int)ctcClasses);
         _cosineSum += cosine;
         _cosineMin = Math.Min(_cosineMin, cosine);
         _elements += n;
@@ -70,6 +75,18 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
             }
         else
             IsClassifier = false;
+    }
+
+    private void AddCtc(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows, int steps, int classes)
+    {
+        Span<int> bestA = steps <= 1024 ? stackalloc int[steps] : new int[steps];
+        Span<int> bestB = steps <= 1024 ? stackalloc int[steps] : new int[steps];
+        for (var row = 0; row < rows; row++)
+        {
+            CtcDecoding.BestPerStep(a.Slice(row * steps * classes, steps * classes), classes, bestA);
+            CtcDecoding.BestPerStep(b.Slice(row * steps * classes, steps * classes), classes, bestB);
+            foreach (var ctc in _ctc) ctc.Add(bestA, bestB, classes, Name);
+        }
     }
 
     /// <summary>The class count when the output looks like classifier scores ([N, C] or [N, C, 1, 1], C ≥ 2), else null.</summary>
@@ -93,5 +110,6 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
         Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
         Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / (_rows * TopK) : null,
         MaskAgreement = _elements == 0 ? [] : _maskThresholds.Select((t, i) => new MaskAgreement(t, (double)_maskAgree[i] / _elements)).ToList(),
+        CtcAgreement = _ctc.Select(c => c.Metrics()).OfType<CtcAgreement>().ToList(),
     };
 }

@@ -29,7 +29,7 @@ public static class Validator
         CheckSameInterface(baseline, candidate);
         CheckGatesApply(options.Gates, baseline.Signature);
         var data = DataSet.Open(options.Data, baseline.Signature);
-        var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, MaskThresholds(options.Gates))).ToList();
+        var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, MaskThresholds(options.Gates), CtcBlanks(options.Gates))).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());
         var done = 0;
         Sample? first = null;
@@ -73,6 +73,8 @@ public static class Validator
 
     private static ValidationReport AgainstStored(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
     {
+        if (options.Gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement) is { } ctc)
+            throw new InvalidInputException($"gate {ctc.Name} cannot be checked against a stored report, which keeps no decoded sequences: compare with --baseline MODEL");
         var stored = ReadReport(options.AgainstReport!);
         var storedPredictions = PredictionsFile.ReadBeside(options.AgainstReport!);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
@@ -148,6 +150,9 @@ public static class Validator
     private static List<double> MaskThresholds(IEnumerable<Gate> gates) =>
         gates.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
 
+    private static List<int> CtcBlanks(IEnumerable<Gate> gates) =>
+        gates.Where(g => g.Metric == GateMetric.CtcAgreement).Select(g => g.BlankClass).Distinct().ToList();
+
     /// <summary>Refuses, before anything runs, agreement and accuracy gates for a model with no classifier-like output.</summary>
     private static void CheckGatesApply(IEnumerable<Gate> gates, ModelSignature signature)
     {
@@ -155,6 +160,10 @@ public static class Validator
         var mayHaveClasses = signature.Outputs.Any(o => o.IsTensor && o.Dims.Length is 2 or 4 && (o.Dims[1] < 0 || o.Dims[1] >= 2));
         if (needsClasses is not null && !mayHaveClasses)
             throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({string.Join(", ", signature.Outputs.Select(o => $"{o.Name} {o.Describe()}"))})");
+        var needsSteps = gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
+        var mayHaveSteps = signature.Outputs.Any(o => o.IsTensor && o.Dims.Length == 3 && (o.Dims[2] < 0 || o.Dims[2] >= 2));
+        if (needsSteps is not null && !mayHaveSteps)
+            throw new InvalidInputException($"gate {needsSteps.Name}: no output has this metric (it needs an [N, T, C] output of per-step class scores, and the model has {string.Join(", ", signature.Outputs.Select(o => $"{o.Name} {o.Describe()}"))})");
     }
 
     private static void CheckSameInterface(ModelRunner baseline, ModelRunner candidate)
