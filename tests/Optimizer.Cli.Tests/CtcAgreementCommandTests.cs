@@ -156,6 +156,8 @@ public sealed class CtcAgreementCommandTests
         using var report = JsonDocument.Parse(File.ReadAllText(dir.File("out/report.json")));
         var ctc = report.RootElement.GetProperty("validation").GetProperty("outputs")[0].GetProperty("ctcAgreement")[0];
         Assert.Equal(1.0, ctc.GetProperty("agreement").GetDouble());
+        // the calibration method was chosen by the same reading, on the budget's data
+        Assert.Matches(@"calibration method: (minmax|percentile) \(ctc-agreement against FP32 on 4 samples of .*: minmax 0\.5, percentile 0\.5\)", result.Stderr);
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public static class CalibrationMethodChoice
         var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), outputs, options.SpeedSession, context.Cancellation);
         var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
         var masks = q.CompareBy.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
+        var blanks = q.CompareBy.Where(g => g.Metric == GateMetric.CtcAgreement).Select(g => g.BlankClass).Distinct().ToList();
         var judged = new List<(CalibrationTable Table, Score Score)>();
         foreach (var table in tables)
         {
@@ -34,7 +35,7 @@ public static class CalibrationMethodChoice
             var single = q with { CompareMethods = null, BiasCorrection = false };
             QuantizationStep.Run(candidate, single, options, new PassContext(context.Options, cancellation: context.Cancellation), TextWriter.Null, keepFloat, table);
             // run as deployed: ONNX Runtime fuses the Q/DQ pairs into its integer kernels, whose rounding is what users get
-            var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, masks, context.Cancellation);
+            var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, masks, blanks, context.Cancellation);
             judged.Add((table, Judge(metrics, q.CompareBy)));
         }
         // the first listed wins a tie

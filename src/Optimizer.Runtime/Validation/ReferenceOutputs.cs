@@ -36,14 +36,14 @@ public sealed class ReferenceOutputs
 
     /// <summary>
     /// The candidate's metrics against the reference over the held samples, one per output (with the agreement at
-    /// each of <paramref name="maskThresholds"/>).
+    /// each of <paramref name="maskThresholds"/>, and the CTC decoding agreement for each of <paramref name="ctcBlanks"/>).
     /// </summary>
     public IReadOnlyList<OutputMetrics> Compare(byte[] candidate, string displayName, SessionSettings session, IReadOnlyList<double>? maskThresholds = null,
-        CancellationToken cancel = default)
+        IReadOnlyList<int>? ctcBlanks = null, CancellationToken cancel = default)
     {
         if (_outputs.Count == 0 || _samples.Count == 0) return [];
         using var runner = new ModelRunner(candidate, displayName, session);
-        var stats = _outputs.Select(o => new OutputStats(o, maskThresholds)).ToList();
+        var stats = _outputs.Select(o => new OutputStats(o, maskThresholds, ctcBlanks)).ToList();
         for (var i = 0; i < _samples.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
