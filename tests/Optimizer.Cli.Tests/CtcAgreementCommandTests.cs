@@ -156,6 +156,9 @@ public sealed class CtcAgreementCommandTests
         using var report = JsonDocument.Parse(File.ReadAllText(dir.File("out/report.json")));
         var ctc = report.RootElement.GetProperty("validation").GetProperty("outputs")[0].GetProperty("ctcAgreement")[0];
         Assert.Equal(1.0, ctc.GetProperty("agreement").GetDouble());
+        // ranked by the time steps each node changes (the reading of a few lines rarely moves for one node)
+        Assert.Contains("by the time steps whose arg-max changes, then output SQNR)", result.Stderr);
+        Assert.Contains("| node | steps unchanged | output SQNR (dB) |", File.ReadAllText(dir.File("out/report.md")));
         // the calibration method was chosen by the same reading, on the budget's data
         Assert.Matches(@"calibration method: (minmax|percentile) \(ctc-agreement against FP32 on 4 samples of .*: minmax 0\.5, percentile 0\.5\)", result.Stderr);
     }

@@ -100,15 +100,22 @@ public static class QuantizationBudget
     {
         var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs.Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
         var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(RankingSamples), outputs, options.SpeedSession, context.Cancellation);
+        // A reading gate (ctc-agreement) is ranked by the time steps each node changes: whole readings of a few dozen
+        // lines rarely change when one node is quantized, and the output SQNR follows the reading poorly.
+        var ctc = q.CompareBy.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
         var result = new List<Sensitivity>();
-        stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples)");
+        stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples"
+                         + (ctc is null ? ")" : ", by the time steps whose arg-max changes, then output SQNR)"));
         foreach (var node in nodes)
         {
             // ranked without bias correction: it would cost a correction per node, and moves the ranking little
             var (alone, _) = Quantize(fp32, q with { BiasCorrection = false }, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
-            result.Add(new Sensitivity(node, reference.WorstSqnrDb(ModelWriter.ToBytes(alone), "quantized model", options.SpeedSession, context.Cancellation)));
+            var metrics = reference.Compare(ModelWriter.ToBytes(alone), "quantized model", options.SpeedSession, ctcBlanks: ctc is null ? null : [ctc.BlankClass],
+                cancel: context.Cancellation);
+            var steps = ctc is null ? null : metrics.Select(m => m.CtcAgreementFor(ctc.BlankClass)?.StepAgreement).Where(a => a is not null).Min();
+            result.Add(new Sensitivity(node, ReferenceOutputs.WorstSqnr(metrics)) { StepAgreement = steps });
         }
-        return result.OrderBy(s => s.OutputSqnrDb).ToList();
+        return result.OrderBy(s => s.StepAgreement ?? 1).ThenBy(s => s.OutputSqnrDb).ToList();
     }
 
     /// <summary>Per-layer SQNR of the quantized nodes' outputs against the FP32 model, worst first.</summary>
@@ -146,7 +153,11 @@ public static class QuantizationBudget
 }
 
 /// <summary>One quantized node's sensitivity: the model's worst output SQNR (dB) against FP32 when only it is quantized.</summary>
-public sealed record Sensitivity(string Node, double OutputSqnrDb);
+public sealed record Sensitivity(string Node, double OutputSqnrDb)
+{
+    /// <summary>With a ctc-agreement gate: the fraction of time steps whose arg-max stays the same when only this node is quantized.</summary>
+    public double? StepAgreement { get; init; }
+}
 
 /// <summary>One round of the budget loop: how many nodes were float, whether the gates held, and their figures.</summary>
 public sealed record BudgetStep(int NodesInFloat, bool Passed, IReadOnlyList<string> Gates);

@@ -80,11 +80,15 @@ public static class ReportMarkdown
             sb.AppendLine();
             if (b.Sensitivity.Count > 0)
             {
-                sb.AppendLine("Sensitivity (the output's SQNR against FP32 when only that node is quantized), most sensitive first:");
+                var steps = b.Sensitivity.Any(s => s.StepAgreement is not null);
+                sb.AppendLine(steps
+                    ? "Sensitivity (when only that node is quantized: the time steps whose arg-max stays as in FP32, then the output's SQNR), most sensitive first:"
+                    : "Sensitivity (the output's SQNR against FP32 when only that node is quantized), most sensitive first:");
                 sb.AppendLine();
-                sb.AppendLine("| node | output SQNR (dB) |");
-                sb.AppendLine("| --- | ---: |");
-                foreach (var s in b.Sensitivity.Take(20)) sb.AppendLine($"| `{s.Node}` | {s.OutputSqnrDb:0.0} |");
+                sb.AppendLine(steps ? "| node | steps unchanged | output SQNR (dB) |" : "| node | output SQNR (dB) |");
+                sb.AppendLine(steps ? "| --- | ---: | ---: |" : "| --- | ---: |");
+                foreach (var s in b.Sensitivity.Take(20))
+                    sb.AppendLine(steps ? $"| `{s.Node}` | {s.StepAgreement:0.0000} | {s.OutputSqnrDb:0.0} |" : $"| `{s.Node}` | {s.OutputSqnrDb:0.0} |");
             }
         }
         if (q.LayerErrors is { Count: > 0 } layers)

@@ -43,4 +43,8 @@ public sealed record MaskAgreement(double Threshold, double Agreement);
 /// the fraction decoded identically by both models, and the candidate's token (character) error rate, the total edit
 /// distance of its decoded rows from the baseline's over the baseline's total length.
 /// </summary>
-public sealed record CtcAgreement(int Blank, long Rows, double Agreement, double CtcTokenErrorRate);
+public sealed record CtcAgreement(int Blank, long Rows, double Agreement, double CtcTokenErrorRate)
+{
+    /// <summary>The fraction of time steps (all rows) whose arg-max class is the same in both outputs.</summary>
+    public double StepAgreement { get; init; } = 1;
+}

@@ -30,6 +30,17 @@ public sealed class CtcAgreementTests
     public void GreedyDecodingMergesRepeatsThenDropsTheBlank(int[] steps, int blank, int[] expected) =>
         Assert.Equal(expected, CtcDecoding.Greedy(steps, blank));
 
+    [Fact]
+    public void StepsThatMoveWithoutChangingTheReadingCountAgainstTheStepAgreementOnly()
+    {
+        // "a a _ _" and "a _ _ _" both read "a": the reading agrees, one of the four steps does not
+        var stats = new OutputStats("y", ctcBlanks: [0]);
+        stats.Add(Scores([[1, 1, 0, 0]]), Scores([[1, 0, 0, 0]]), "sample");
+        var ctc = stats.Metrics().CtcAgreementFor(0)!;
+        Assert.Equal(1.0, ctc.Agreement);
+        Assert.Equal(0.75, ctc.StepAgreement);
+    }
+
     [Theory]
     [InlineData(new[] { 1, 2, 3 }, new[] { 1, 3 }, 1)]
     [InlineData(new int[0], new[] { 1, 2 }, 2)]
