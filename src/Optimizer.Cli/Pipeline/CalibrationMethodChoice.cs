@@ -23,6 +23,7 @@ public static class CalibrationMethodChoice
             .Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
         var tables = methods.Select(m => CalibrationTable.From(statistics, settings with { Method = m }, fp32, dataHash)).ToList();
         if (tables.Count == 1 || outputs.Count == 0) return tables[0];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var data = InputData.Open(q.CompareOn ?? q.CalibrateDir!, options);
         var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), outputs, options.SpeedSession, context.Cancellation);
         var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
@@ -43,7 +44,7 @@ public static class CalibrationMethodChoice
         var by = judged[0].Score.Gate;
         var values = judged.ToDictionary(j => j.Table.Method, j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
         stderr.WriteLine($"calibration method: {best.Method} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
-                         + string.Join(", ", values.Select(v => $"{v.Key} {Show(v.Value, by)}")) + ")");
+                         + string.Join(", ", values.Select(v => $"{v.Key} {Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
         return new CalibrationTable(best.Method, best.Samples, best.ModelHash, best.DataHash, best.Ranges)
         {
             CalibrationSeconds = best.CalibrationSeconds,
