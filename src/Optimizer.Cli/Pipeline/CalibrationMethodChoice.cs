@@ -36,12 +36,24 @@ public static class CalibrationMethodChoice
             var single = q with { CompareMethods = null, BiasCorrection = false };
             QuantizationStep.Run(candidate, single, options, new PassContext(context.Options, cancellation: context.Cancellation), TextWriter.Null, keepFloat, table);
             // run as deployed: ONNX Runtime fuses the Q/DQ pairs into its integer kernels, whose rounding is what users get
-            var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, masks, blanks, context.Cancellation);
+            IReadOnlyList<OutputMetrics> metrics;
+            try
+            {
+                metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, masks, blanks, context.Cancellation);
+            }
+            catch (Onnx.Errors.InvalidInputException e)
+            {
+                // A form ONNX Runtime cannot run here (one laid out for TensorRT, say) is not a reason to fail the run:
+                // that method loses the comparison, and if every one does, the first is kept as without a comparison.
+                stderr.WriteLine($"warning: the {table.Method} model could not be compared in ONNX Runtime ({e.Message})");
+                judged.Add((table, Score.Unrunnable));
+                continue;
+            }
             judged.Add((table, Judge(metrics, q.CompareBy)));
         }
         // the first listed wins a tie
         var (best, _) = judged.Aggregate((a, b) => b.Score.CompareTo(a.Score) > 0 ? b : a);
-        var by = judged[0].Score.Gate;
+        var by = judged.Select(j => j.Score.Gate).FirstOrDefault(g => g is not null);
         var values = judged.ToDictionary(j => j.Table.Method, j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
         stderr.WriteLine($"calibration method: {best.Method} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
                          + string.Join(", ", values.Select(v => $"{v.Key} {Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
@@ -60,6 +72,8 @@ public static class CalibrationMethodChoice
     /// <summary>How a compared model did: the first gate's value (oriented so that higher is better), then its worst output SQNR.</summary>
     private sealed record Score(double Oriented, double GateValue, Gate? Gate, double Sqnr) : IComparable<Score>
     {
+        public static readonly Score Unrunnable = new(double.NegativeInfinity, double.NaN, null, double.NegativeInfinity);
+
         public int CompareTo(Score? other) =>
             other is null ? 1 : Oriented != other.Oriented ? Oriented.CompareTo(other.Oriented) : Sqnr.CompareTo(other.Sqnr);
     }
@@ -78,7 +92,8 @@ public static class CalibrationMethodChoice
         return new Score(0, double.NaN, null, sqnr);
     }
 
-    private static string Show(double value, Gate? by) => by is null ? Db(value) : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Show(double value, Gate? by) =>
+        by is null ? Db(value) : double.IsNaN(value) ? "not run" : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static string Db(double sqnr) => double.IsFinite(sqnr) ? $"{sqnr:0.0} dB" : "exact";
+    public static string Db(double sqnr) => double.IsFinite(sqnr) ? $"{sqnr:0.0} dB" : sqnr > 0 ? "exact" : "not run";
 }

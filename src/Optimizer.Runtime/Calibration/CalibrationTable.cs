@@ -103,9 +103,11 @@ public sealed class CalibrationTable
         if (Compared is not null)
         {
             json.WriteStartObject("compared");
-            foreach (var (method, sqnr) in Compared)
-                if (double.IsFinite(sqnr)) json.WriteNumber(method, Math.Round(sqnr, 3));
-                else json.WriteNull(method);
+            // +inf (identical outputs) as null; a method whose model could not run as "not run"
+            foreach (var (method, value) in Compared)
+                if (double.IsFinite(value)) json.WriteNumber(method, Math.Round(value, 3));
+                else if (value > 0) json.WriteNull(method);
+                else json.WriteString(method, "not run");
             json.WriteEndObject();
             if (ComparedBy is { } by) json.WriteString("compared_by", by);
             if (ComparedOn is { } on) json.WriteString("compared_on", on);
@@ -180,7 +182,12 @@ public sealed class CalibrationTable
         Dictionary<string, double>? compared = null;
         if (root.TryGetProperty("compared", out var comparedField) && comparedField.ValueKind == JsonValueKind.Object)
             compared = comparedField.EnumerateObject().ToDictionary(c => c.Name,
-                c => c.Value.ValueKind == JsonValueKind.Number ? c.Value.GetDouble() : double.PositiveInfinity, StringComparer.Ordinal);
+                c => c.Value.ValueKind switch
+                {
+                    JsonValueKind.Number => c.Value.GetDouble(),
+                    JsonValueKind.Null => double.PositiveInfinity,
+                    _ => double.NaN,
+                }, StringComparer.Ordinal);
         var comparedBy = root.TryGetProperty("compared_by", out var cb) && cb.ValueKind == JsonValueKind.String ? cb.GetString() : null;
         var comparedOn = root.TryGetProperty("compared_on", out var co) && co.ValueKind == JsonValueKind.String ? co.GetString() : null;
         int? comparedSamples = root.TryGetProperty("compared_samples", out var cs) && cs.TryGetInt32(out var k) ? k : null;
