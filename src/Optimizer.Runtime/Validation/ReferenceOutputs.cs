@@ -19,17 +19,30 @@ public sealed class ReferenceOutputs
 
     public int Count => _samples.Count;
 
-    /// <summary>Runs <paramref name="reference"/> on <paramref name="samples"/> and keeps its outputs named in <paramref name="outputs"/>.</summary>
-    public static ReferenceOutputs Compute(byte[] reference, IEnumerable<Sample> samples, IReadOnlyList<string> outputs, SessionSettings session, CancellationToken cancel = default)
+    /// <summary>What the held samples and outputs may take: samples stop being added (after the first) once they reach it.</summary>
+    public const long MaxHeldBytes = 256L << 20;
+
+    /// <summary>
+    /// Runs <paramref name="reference"/> on <paramref name="samples"/> and keeps its outputs named in
+    /// <paramref name="outputs"/>, stopping early when the held inputs and outputs reach <see cref="MaxHeldBytes"/>
+    /// (a segmentation map or a language model's logits can be tens of MiB a sample).
+    /// </summary>
+    public static ReferenceOutputs Compute(byte[] reference, IEnumerable<Sample> samples, IReadOnlyList<string> outputs, SessionSettings session,
+        CancellationToken cancel = default, long maxHeldBytes = MaxHeldBytes)
     {
-        var held = samples.ToList();
+        var held = new List<Sample>();
         using var runner = new ModelRunner(reference, "FP32 model", session);
         var expected = new List<IReadOnlyDictionary<string, HostTensor>>();
-        foreach (var sample in held)
+        long bytes = 0;
+        foreach (var sample in samples)
         {
             cancel.ThrowIfCancellationRequested();
+            if (held.Count > 0 && bytes >= maxHeldBytes) break;
             var all = runner.Run(sample).Outputs;
-            expected.Add(outputs.Where(all.ContainsKey).ToDictionary(o => o, o => all[o], StringComparer.Ordinal));
+            var kept = outputs.Where(all.ContainsKey).ToDictionary(o => o, o => all[o], StringComparer.Ordinal);
+            held.Add(sample);
+            expected.Add(kept);
+            bytes += kept.Values.Sum(t => (long)t.Bytes.Length) + sample.Inputs.Values.Sum(t => (long)t.Bytes.Length);
         }
         return new ReferenceOutputs(held, expected, outputs.Where(o => expected.Count > 0 && expected[0].ContainsKey(o)).ToList());
     }
