@@ -1,4 +1,3 @@
-using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Serialization;
 using Optimizer.Passes.Infrastructure;
 using Optimizer.Runtime.Calibration;
@@ -19,13 +18,12 @@ public static class CalibrationMethodChoice
         QuantizeOptions q, OptimizeOptions options, PassContext context, IEnumerable<string>? keepFloat, TextWriter stderr)
     {
         var methods = q.CompareMethods ?? [q.Method];
-        var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs
-            .Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
         var tables = methods.Select(m => CalibrationTable.From(statistics, settings with { Method = m }, fp32, dataHash)).ToList();
-        if (tables.Count == 1 || outputs.Count == 0) return tables[0];
+        if (tables.Count == 1) return tables[0];
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var data = InputData.Open(q.CompareOn ?? q.CalibrateDir!, options);
-        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), outputs, options.SpeedSession, context.Cancellation);
+        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), options.SpeedSession, context.Cancellation);
+        if (reference.OutputCount == 0) return tables[0];
         var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
         var masks = q.CompareBy.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
         var blanks = q.CompareBy.Where(g => g.Metric == GateMetric.CtcAgreement).Select(g => g.BlankClass).Distinct().ToList();

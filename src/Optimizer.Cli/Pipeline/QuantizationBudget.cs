@@ -98,8 +98,7 @@ public static class QuantizationBudget
     private static IReadOnlyList<Sensitivity> Rank(byte[] fp32, IReadOnlyList<string> nodes, QuantizeOptions q, OptimizeOptions options, PassContext context,
         TextWriter stderr, CalibrationTable? table, DataSet data)
     {
-        var outputs = ModelReader.Read(new MemoryStream(fp32), null).Graph.Outputs.Where(o => o.ElementType is ElementType.Float).Select(o => o.Name).ToList();
-        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(RankingSamples), outputs, options.SpeedSession, context.Cancellation);
+        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(RankingSamples), options.SpeedSession, context.Cancellation);
         // A reading gate (ctc-agreement) is ranked by the time steps each node changes: whole readings of a few dozen
         // lines rarely change when one node is quantized, and the output SQNR follows the reading poorly.
         var ctc = q.CompareBy.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Optimizer.Runtime.Data;
 using Optimizer.Runtime.Sessions;
 
@@ -19,19 +20,23 @@ public sealed class ReferenceOutputs
 
     public int Count => _samples.Count;
 
+    /// <summary>The float32 outputs held (none: nothing to compare).</summary>
+    public int OutputCount => _outputs.Count;
+
     /// <summary>What the held samples and outputs may take: samples stop being added (after the first) once they reach it.</summary>
     public const long MaxHeldBytes = 256L << 20;
 
     /// <summary>
-    /// Runs <paramref name="reference"/> on <paramref name="samples"/> and keeps its outputs named in
-    /// <paramref name="outputs"/>, stopping early when the held inputs and outputs reach <see cref="MaxHeldBytes"/>
-    /// (a segmentation map or a language model's logits can be tens of MiB a sample).
+    /// Runs <paramref name="reference"/> on <paramref name="samples"/> and keeps its float32 outputs, stopping early
+    /// when the held inputs and outputs reach <see cref="MaxHeldBytes"/> (a segmentation map or a language model's
+    /// logits can be tens of MiB a sample).
     /// </summary>
-    public static ReferenceOutputs Compute(byte[] reference, IEnumerable<Sample> samples, IReadOnlyList<string> outputs, SessionSettings session,
+    public static ReferenceOutputs Compute(byte[] reference, IEnumerable<Sample> samples, SessionSettings session,
         CancellationToken cancel = default, long maxHeldBytes = MaxHeldBytes)
     {
         var held = new List<Sample>();
         using var runner = new ModelRunner(reference, "FP32 model", session);
+        var outputs = runner.Signature.Outputs.Where(o => o.IsTensor && o.ElementType == TensorElementType.Float).Select(o => o.Name).ToList();
         var expected = new List<IReadOnlyDictionary<string, HostTensor>>();
         long bytes = 0;
         foreach (var sample in samples)
@@ -66,9 +71,6 @@ public sealed class ReferenceOutputs
         return stats.Select(s => s.Metrics()).ToList();
     }
 
-    /// <summary>The candidate's worst output SQNR (dB) against the reference: +∞ when every output is identical (or there is nothing to compare).</summary>
-    public double WorstSqnrDb(byte[] candidate, string displayName, SessionSettings session, CancellationToken cancel = default) =>
-        WorstSqnr(Compare(candidate, displayName, session, cancel: cancel));
-
+    /// <summary>The worst output SQNR (dB) of <see cref="Compare"/>'s metrics: +∞ when every output is identical (or there is nothing to compare).</summary>
     public static double WorstSqnr(IReadOnlyList<OutputMetrics> metrics) => metrics.Count == 0 ? double.PositiveInfinity : metrics.Min(m => m.SqnrDb);
 }
