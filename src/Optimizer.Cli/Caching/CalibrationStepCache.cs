@@ -35,11 +35,11 @@ public static class CalibrationStepCache
                 ["symmetric"] = q.Target == QuantizationTarget.TensorRt,
                 ["provider"] = options.Provider.ToString(),
                 // best compares quantized models, so which nodes stay float and how weights are scaled decide it too
-                ["exclude"] = q.CompareMethods is { Count: > 1 } ? string.Join(",", q.Exclude) : null,
-                ["per-tensor"] = q.CompareMethods is { Count: > 1 } ? q.PerTensor : null,
-                ["compare-by"] = q.CompareMethods is { Count: > 1 } && q.CompareBy.Count > 0 ? string.Join(",", q.CompareBy.Select(g => g.Name)) : null,
+                ["exclude"] = q.ComparesMethods ? string.Join(",", q.Exclude) : null,
+                ["per-tensor"] = q.ComparesMethods ? q.PerTensor : null,
+                ["compare-by"] = q.ComparesMethods && q.CompareBy.Count > 0 ? string.Join(",", q.CompareBy.Select(g => g.Name)) : null,
             });
-        if (q.CompareMethods is { Count: > 1 } && q.CompareOn is { } comparedOn) key.Content("compared-on", comparedOn);
+        if (q.ComparesMethods && q.CompareOn is { } comparedOn) key.Content("compared-on", comparedOn);
         key.Summary["model"] = Path.GetFileName(options.ModelPath);
         key.Summary["options"] = $"method={MethodKey(q)} percentile={q.Percentile} samples={q.CalibrationSamples?.ToString() ?? "all"} target={QuantizationStep.TargetName(q.Target)}";
         CalibrationTable? earlier = null;
@@ -59,7 +59,7 @@ public static class CalibrationStepCache
     }
 
     private static string MethodKey(QuantizeOptions q) =>
-        q.CompareMethods is { Count: > 1 } compared ? "best:" + string.Join("+", compared.Select(CalibrationTable.MethodName)) : CalibrationTable.MethodName(q.Method);
+        q.ComparesMethods ? "best:" + string.Join("+", q.CompareMethods!.Select(CalibrationTable.MethodName)) : CalibrationTable.MethodName(q.Method);
 
     /// <summary>The cached table with the ranges of <paramref name="tensors"/> only, in their order (as calibration writes them).</summary>
     private static CalibrationTable Only(CalibrationTable table, IReadOnlyCollection<string> tensors)
@@ -69,10 +69,7 @@ public static class CalibrationStepCache
             names.ToDictionary(n => n, n => table.Ranges[n], StringComparer.Ordinal))
         {
             ChosenMethods = table.ChosenMethods is { } chosen ? names.Where(chosen.ContainsKey).ToDictionary(n => n, n => chosen[n], StringComparer.Ordinal) : null,
-            Compared = table.Compared,
-            ComparedBy = table.ComparedBy,
-            ComparedOn = table.ComparedOn,
-            ComparedSamples = table.ComparedSamples,
+            Comparison = table.Comparison,
         };
     }
 
@@ -86,10 +83,7 @@ public static class CalibrationStepCache
         return new CalibrationTable(fresh.Method, fresh.Samples, fresh.ModelHash, fresh.DataHash, ranges)
         {
             ChosenMethods = chosen,
-            Compared = fresh.Compared,
-            ComparedBy = fresh.ComparedBy,
-            ComparedOn = fresh.ComparedOn,
-            ComparedSamples = fresh.ComparedSamples,
+            Comparison = fresh.Comparison,
         };
     }
 }

@@ -60,10 +60,7 @@ public static class CalibrationMethodChoice
             CalibrationSeconds = best.CalibrationSeconds,
             DataWaitSeconds = best.DataWaitSeconds,
             ChosenMethods = best.ChosenMethods,
-            Compared = values,
-            ComparedBy = by?.Name ?? "sqnr",
-            ComparedSamples = reference.Count,
-            ComparedOn = q.CompareOn,
+            Comparison = new MethodComparison(values, by?.Name ?? "sqnr", q.CompareOn, reference.Count),
         };
     }
 

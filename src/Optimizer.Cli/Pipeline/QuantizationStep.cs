@@ -75,10 +75,10 @@ public static class QuantizationStep
             Mode = q.Mode,
             Target = TargetName(q.Target),
             Method = table.Method,
-            ComparedMethods = table.Compared,
-            ComparedBy = table.ComparedBy,
-            ComparedOn = table.ComparedOn,
-            ComparedSamples = table.ComparedSamples,
+            ComparedMethods = table.Comparison?.Values,
+            ComparedBy = table.Comparison?.By,
+            ComparedOn = table.Comparison?.On,
+            ComparedSamples = table.Comparison?.Samples,
             Percentile = table.Method is "percentile" or "auto" ? q.Percentile : null,
             ChosenMethods = table.ChosenCounts,
             SmoothQuant = q.SmoothQuant,
@@ -160,7 +160,7 @@ public static class QuantizationStep
             MaxSamples = q.CalibrationSamples,
             Symmetric = q.Target == QuantizationTarget.TensorRt,
             Session = options.SpeedSession,
-            KeepHistograms = q.CompareMethods is { Count: > 1 },
+            KeepHistograms = q.ComparesMethods,
         };
         var bytes = ModelWriter.ToBytes(model);
         var statistics = BenchProgressDisplay.Run<(int Done, int? Total), CalibrationStatistics>(stderr,

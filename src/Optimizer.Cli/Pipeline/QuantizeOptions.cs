@@ -21,6 +21,9 @@ public sealed record QuantizeOptions
     /// </summary>
     public IReadOnlyList<CalibrationMethod>? CompareMethods { get; init; }
 
+    /// <summary>Whether calibration compares methods (more than one in <see cref="CompareMethods"/>).</summary>
+    public bool ComparesMethods => CompareMethods is { Count: > 1 };
+
     /// <summary>
     /// The accuracy budget's output gates (set by the budget loop): with them the compared models are judged by the
     /// budget's own metric (the first output gate's value), SQNR only breaking ties.

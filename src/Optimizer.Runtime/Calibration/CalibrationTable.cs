@@ -51,20 +51,8 @@ public sealed class CalibrationTable
     /// </summary>
     public IReadOnlyDictionary<string, string>? ChosenMethods { get; init; }
 
-    /// <summary>
-    /// When the method was chosen by comparing quantized models (<c>--calibration-method best</c>): each compared
-    /// method's worst output SQNR (dB) against FP32 on <see cref="ComparedSamples"/> calibration samples; null otherwise.
-    /// </summary>
-    public IReadOnlyDictionary<string, double>? Compared { get; init; }
-
-    /// <summary>The metric <see cref="Compared"/> holds: "sqnr", or the accuracy budget's gate that decided (e.g. mask-agreement@0.3).</summary>
-    public string? ComparedBy { get; init; }
-
-    /// <summary>The data folder the compared models ran on when not the calibration data (the budget's --validate data).</summary>
-    public string? ComparedOn { get; init; }
-
-    /// <summary>How many samples the compared models ran on.</summary>
-    public int? ComparedSamples { get; init; }
+    /// <summary>When the method was chosen by comparing quantized models (<c>--calibration-method best</c>); null otherwise.</summary>
+    public MethodComparison? Comparison { get; init; }
 
     /// <summary>For method auto: how many tensors got each method, in the order auto tries them; null otherwise.</summary>
     public IReadOnlyDictionary<string, int>? ChosenCounts => ChosenMethods is null ? null
@@ -100,18 +88,18 @@ public sealed class CalibrationTable
         json.WriteString("model_hash", ModelHash);
         if (DataHash is null) json.WriteNull("data_hash");
         else json.WriteString("data_hash", DataHash);
-        if (Compared is not null)
+        if (Comparison is { } comparison)
         {
             json.WriteStartObject("compared");
             // +inf (identical outputs) as null; a method whose model could not run as "not run"
-            foreach (var (method, value) in Compared)
+            foreach (var (method, value) in comparison.Values)
                 if (double.IsFinite(value)) json.WriteNumber(method, Math.Round(value, 3));
                 else if (value > 0) json.WriteNull(method);
                 else json.WriteString(method, "not run");
             json.WriteEndObject();
-            if (ComparedBy is { } by) json.WriteString("compared_by", by);
-            if (ComparedOn is { } on) json.WriteString("compared_on", on);
-            if (ComparedSamples is { } n) json.WriteNumber("compared_samples", n);
+            json.WriteString("compared_by", comparison.By);
+            if (comparison.On is { } on) json.WriteString("compared_on", on);
+            json.WriteNumber("compared_samples", comparison.Samples);
         }
         json.WriteStartObject("ranges");
         foreach (var range in Ranges.Values)
@@ -179,25 +167,23 @@ public sealed class CalibrationTable
             if (!ranges.TryAdd(entry.Name, new TensorRange(entry.Name, min, max))) throw Bad(path, $"'{entry.Name}' has two ranges");
             if (entry.Value.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String) chosen[entry.Name] = m.GetString()!;
         }
-        Dictionary<string, double>? compared = null;
+        MethodComparison? comparison = null;
         if (root.TryGetProperty("compared", out var comparedField) && comparedField.ValueKind == JsonValueKind.Object)
-            compared = comparedField.EnumerateObject().ToDictionary(c => c.Name,
-                c => c.Value.ValueKind switch
-                {
-                    JsonValueKind.Number => c.Value.GetDouble(),
-                    JsonValueKind.Null => double.PositiveInfinity,
-                    _ => double.NaN,
-                }, StringComparer.Ordinal);
-        var comparedBy = root.TryGetProperty("compared_by", out var cb) && cb.ValueKind == JsonValueKind.String ? cb.GetString() : null;
-        var comparedOn = root.TryGetProperty("compared_on", out var co) && co.ValueKind == JsonValueKind.String ? co.GetString() : null;
-        int? comparedSamples = root.TryGetProperty("compared_samples", out var cs) && cs.TryGetInt32(out var k) ? k : null;
+            comparison = new MethodComparison(
+                comparedField.EnumerateObject().ToDictionary(c => c.Name,
+                    c => c.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number => c.Value.GetDouble(),
+                        JsonValueKind.Null => double.PositiveInfinity,
+                        _ => double.NaN,
+                    }, StringComparer.Ordinal),
+                root.TryGetProperty("compared_by", out var cb) && cb.ValueKind == JsonValueKind.String ? cb.GetString()! : "sqnr",
+                root.TryGetProperty("compared_on", out var co) && co.ValueKind == JsonValueKind.String ? co.GetString() : null,
+                root.TryGetProperty("compared_samples", out var cs) && cs.TryGetInt32(out var k) ? k : 0);
         return new CalibrationTable(method, samples, modelHash, dataHash, ranges)
         {
             ChosenMethods = method == MethodName(CalibrationMethod.Auto) ? chosen : null,
-            Compared = compared,
-            ComparedBy = comparedBy,
-            ComparedOn = comparedOn,
-            ComparedSamples = comparedSamples,
+            Comparison = comparison,
         };
     }
 
@@ -218,3 +204,10 @@ public sealed class CalibrationTable
 
     private static InvalidInputException Bad(string path, string problem) => new($"calibration table '{path}': {problem}");
 }
+
+/// <summary>
+/// How <c>--calibration-method best</c> chose: each compared method's figure, the metric it is ("sqnr", the worst
+/// output SQNR in dB, or the accuracy budget's gate that decided, e.g. mask-agreement@0.3), the data folder the models
+/// ran on when not the calibration data (the budget's --validate data), and on how many samples.
+/// </summary>
+public sealed record MethodComparison(IReadOnlyDictionary<string, double> Values, string By, string? On, int Samples);
