@@ -70,8 +70,7 @@ public sealed class QuantizedAffineFolding : IPass
             if (RequantizedOutputs(node) is not { } requantized) return 0;
             var (q2, dq2s) = requantized;
             var graph = node.Graph!;
-            var scale = graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(dq.Input(0)!.Name + "_scale"), newScale));
-            var zero = graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(dq.Input(0)!.Name + "_zero_point"), (byte)newZero));
+            var (scale, zero) = QdqParameters.Add(graph, dq.Input(0)!.Name, new QuantParams(newScale, newZero));
             var folded = Patterns.InsertBefore(node, "DequantizeLinear", [dq.Input(0), scale, zero], dq.Input(0)!.Name + "_dequantized");
             folded.Output().Type = node.Output().Type ?? dq.Output().Type;
             foreach (var d in dq2s) Patterns.Replace(d.Output(), folded.Output());
@@ -98,10 +97,9 @@ public sealed class QuantizedAffineFolding : IPass
         if (shift != 0)
         {
             // The shift as a uint8 constant, exactly: 1 step of |shift| above or below its zero point.
-            var (cq, cz) = shift > 0 ? ((byte)1, (byte)0) : ((byte)0, (byte)1);
+            var (cq, cz) = shift > 0 ? ((byte)1, 0) : ((byte)0, 1);
             var values = graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(node.Output().Name + "_shift_quantized"), cq));
-            var cs = graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(node.Output().Name + "_shift_scale"), Math.Abs(shift)));
-            var cz0 = graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(node.Output().Name + "_shift_zero_point"), cz));
+            var (cs, cz0) = QdqParameters.Add(graph, node.Output().Name + "_shift", new QuantParams(Math.Abs(shift), cz));
             var constant = Patterns.InsertBefore(node, "DequantizeLinear", [values, cs, cz0], node.Output().Name + "_shift");
             constant.Output().Type = new TensorTypeInfo(ElementType.Float, new Shape(Array.Empty<long>()));
             var add = Patterns.InsertBefore(node, "Add", [dq.Output(), constant.Output()], node.Output().Name + "_shifted");

@@ -178,14 +178,7 @@ public sealed class StaticQuantization(QuantizationSettings settings) : IPass
         return rewrites;
     }
 
-    private (Value Scale, Value Zero) ScaleAndZero(Graph graph, string name, QuantParams p)
-    {
-        var scale = graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(name + "_scale"), p.Scale));
-        var zero = Cpu
-            ? graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(name + "_zero_point"), (byte)p.ZeroPoint))
-            : graph.AddInitializer(Tensor.Scalar(graph.UniqueValueName(name + "_zero_point"), (sbyte)p.ZeroPoint));
-        return (scale, zero);
-    }
+    private (Value Scale, Value Zero) ScaleAndZero(Graph graph, string name, QuantParams p) => QdqParameters.Add(graph, name, p, unsigned: Cpu);
 
     /// <summary>Removes the float weights, biases and constants nothing reads any more.</summary>
     private static void RemoveUnused(IEnumerable<Value> values)
