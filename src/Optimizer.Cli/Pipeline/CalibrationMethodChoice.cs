@@ -25,8 +25,7 @@ public static class CalibrationMethodChoice
         var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), options.SpeedSession, context.Cancellation);
         if (reference.OutputCount == 0) return tables[0];
         var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
-        var masks = q.CompareBy.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
-        var blanks = q.CompareBy.Where(g => g.Metric == GateMetric.CtcAgreement).Select(g => g.BlankClass).Distinct().ToList();
+        var (masks, blanks) = (Gate.MaskThresholds(q.CompareBy), Gate.CtcBlanks(q.CompareBy));
         var judged = new List<(CalibrationTable Table, Score Score)>();
         foreach (var table in tables)
         {

@@ -56,6 +56,14 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
 
     public static Gate MinSpeedup(double value) => new(GateMetric.Speedup, value);
 
+    /// <summary>The thresholds the mask-agreement gates among <paramref name="gates"/> ask <see cref="OutputStats"/> to count.</summary>
+    public static List<double> MaskThresholds(IEnumerable<Gate> gates) =>
+        gates.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
+
+    /// <summary>The blank classes the ctc-agreement gates among <paramref name="gates"/> ask <see cref="OutputStats"/> to decode with.</summary>
+    public static List<int> CtcBlanks(IEnumerable<Gate> gates) =>
+        gates.Where(g => g.Metric == GateMetric.CtcAgreement).Select(g => g.BlankClass).Distinct().ToList();
+
     private const string MaskAgreementName = "mask-agreement";
 
     public string Name => Names.First(n => n.Value == Metric).Key + (At is { } t ? "@" + t.ToString("G6", CultureInfo.InvariantCulture) : "");

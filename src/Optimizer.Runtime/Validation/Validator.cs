@@ -29,7 +29,7 @@ public static class Validator
         CheckSameInterface(baseline, candidate);
         CheckGatesApply(options.Gates, baseline.Signature);
         var data = DataSet.Open(options.Data, baseline.Signature);
-        var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, MaskThresholds(options.Gates), CtcBlanks(options.Gates))).ToList();
+        var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, Gate.MaskThresholds(options.Gates), Gate.CtcBlanks(options.Gates))).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());
         var done = 0;
         Sample? first = null;
@@ -146,12 +146,6 @@ public static class Validator
                 yield return ((row == 0 ? sample : $"{sample}#{row}", name), TopClasses.Top(scores.AsSpan(row * classes, classes), OutputStats.TopK));
         }
     }
-
-    private static List<double> MaskThresholds(IEnumerable<Gate> gates) =>
-        gates.Where(g => g.Metric == GateMetric.MaskAgreement).Select(g => g.At!.Value).Distinct().ToList();
-
-    private static List<int> CtcBlanks(IEnumerable<Gate> gates) =>
-        gates.Where(g => g.Metric == GateMetric.CtcAgreement).Select(g => g.BlankClass).Distinct().ToList();
 
     /// <summary>Refuses, before anything runs, agreement and accuracy gates for a model with no classifier-like output.</summary>
     private static void CheckGatesApply(IEnumerable<Gate> gates, ModelSignature signature)
