@@ -34,7 +34,7 @@ public static class BenchCommand
         var baseline = new Option<FileInfo?>("--baseline")
         {
             HelpName = "MODEL",
-            Description = "Also time this model, side by side with MODEL in one run (alternating runs), and give MODEL's speed-up over it per batch size with a 95 % interval.",
+            Description = "Also time this model, side by side with MODEL in one run (alternating turns of settled runs), and give MODEL's speed-up over it per batch size with a 95 % interval.",
         };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write latency.csv, report.json, report.md and PNG plots into this folder." };
         var level = new Option<string>("--graph-optimization") { HelpName = "all|extended|basic|disabled", Description = "ONNX Runtime's own graph optimization level for the session.", DefaultValueFactory = _ => "all" };

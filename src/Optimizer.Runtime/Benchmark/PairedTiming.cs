@@ -3,12 +3,18 @@ using System.Diagnostics;
 namespace Optimizer.Runtime.Benchmark;
 
 /// <summary>
-/// Times two models side by side in one run: after warming both up, each round times the baseline and the candidate
-/// once (each after an untimed run of its own), in alternating order (AB, BA, ...), so drift of the machine
-/// (frequency, other load) meets both alike. Rounds continue until both the minimum count and the minimum time are
-/// reached, or the maximum count is. At as many threads as cores the other session's spinning workers still slow each
-/// run (2 cores, 2 threads: 7.1 and 6.5 ms in pairs against 2.05 and 1.38 ms alone); time such runs alone.
+/// Times two models side by side in one run. After warming both up, each turn gives one model a block of runs: untimed
+/// runs to settle, then timed ones; the next turn gives the other model as many timed runs, and turns alternate which
+/// model goes first (AB, BA, ...), so drift of the machine (frequency, other load) meets both alike. Turns continue
+/// until both the minimum count of timed runs and the minimum time are reached, or the maximum count is.
 /// </summary>
+/// <remarks>
+/// Why blocks and not one run each: a model that runs right after the other one is slowed for several runs, not one
+/// (at 1 thread on a 2-core machine, INT8 bert_mini after its FP32 baseline: 2.44, 2.23, 2.19 ... reaching its 2.0 ms
+/// alone only after about 12 runs; INT8 squeezenet1_1 1.37-1.48 ms one run each against 1.26-1.27 ms in blocks and 1.28 ms
+/// alone). Runs one each measured 2.21x for bert_mini where each model alone gives 2.36x; in blocks of 10 after 10
+/// settling runs, 2.39x. A deployed model runs back to back with itself, so blocks measure what it will see.
+/// </remarks>
 public static class PairedTiming
 {
     public sealed record Settings
@@ -18,9 +24,15 @@ public static class PairedTiming
         public int MaxRounds { get; init; } = 2000;
         /// <summary>Keep going until this much time has passed (both models together), for a stable median on fast models.</summary>
         public TimeSpan MinDuration { get; init; } = TimeSpan.FromSeconds(2);
+        /// <summary>Timed runs of one model in a row, per turn.</summary>
+        public int Block { get; init; } = 10;
+        /// <summary>Untimed runs before each block, so the block does not pay for the caches the other model left.</summary>
+        public int Settle { get; init; } = 10;
+        /// <summary>Settling, and a block, end early (after at least one run) once they have taken this long: slow models need fewer runs to settle.</summary>
+        public TimeSpan BlockTime { get; init; } = TimeSpan.FromMilliseconds(500);
     }
 
-    /// <returns>Each round's baseline and candidate latency in ms.</returns>
+    /// <returns>The baseline's and the candidate's timed latencies in ms, paired by index (the i-th runs of the same pair of turns).</returns>
     public static (double[] BaselineMs, double[] CandidateMs) Measure(Action baseline, Action candidate, Settings settings, CancellationToken cancel,
         Action<int>? progress = null)
     {
@@ -31,35 +43,38 @@ public static class PairedTiming
         }
         var (a, b) = (new List<double>(), new List<double>());
         var clock = Stopwatch.StartNew();
-        var toMs = 1000.0 / Stopwatch.Frequency;
-        while (a.Count < settings.MaxRounds && (a.Count < settings.MinRounds || clock.Elapsed < settings.MinDuration))
+        for (var turn = 0; a.Count < settings.MaxRounds && (a.Count < settings.MinRounds || clock.Elapsed < settings.MinDuration); turn++)
         {
             cancel.ThrowIfCancellationRequested();
-            var baselineFirst = a.Count % 2 == 0;
-            var first = Settled(baselineFirst ? baseline : candidate, toMs);
-            var second = Settled(baselineFirst ? candidate : baseline, toMs);
-            a.Add(baselineFirst ? first : second);
-            b.Add(baselineFirst ? second : first);
-            if (a.Count % 10 == 0) progress?.Invoke(a.Count);
+            var want = Math.Min(Math.Max(settings.Block, 1), settings.MaxRounds - a.Count);
+            if (clock.Elapsed >= settings.MinDuration) want = Math.Min(want, settings.MinRounds - a.Count);
+            var baselineFirst = turn % 2 == 0;
+            var first = Turn(baselineFirst ? baseline : candidate, want, settings, limitByTime: true);
+            var second = Turn(baselineFirst ? candidate : baseline, first.Count, settings, limitByTime: false);
+            a.AddRange(baselineFirst ? first : second);
+            b.AddRange(baselineFirst ? second : first);
+            progress?.Invoke(a.Count);
         }
         return (a.ToArray(), b.ToArray());
     }
 
     /// <summary>
-    /// One timed run after an untimed one: the first run after the other model's meets caches and thread pools that
-    /// model left behind (at 1 thread, FP32 mobilenet_v2 against its INT8 budget model timed 1.40x that way, 1.54x
-    /// settled, as each timed alone).
+    /// Settling runs, then up to <paramref name="count"/> timed ones (exactly <paramref name="count"/> unless
+    /// <paramref name="limitByTime"/>, when the block ends after <see cref="Settings.BlockTime"/>).
     /// </summary>
-    private static double Settled(Action run, double toMs)
+    private static List<double> Turn(Action run, int count, Settings settings, bool limitByTime)
     {
-        run();
-        return Time(run, toMs);
-    }
-
-    private static double Time(Action run, double toMs)
-    {
-        var start = Stopwatch.GetTimestamp();
-        run();
-        return (Stopwatch.GetTimestamp() - start) * toMs;
+        var settling = Stopwatch.StartNew();
+        for (var i = 0; i < settings.Settle && (i == 0 || settling.Elapsed < settings.BlockTime); i++) run();
+        var times = new List<double>(count);
+        var block = Stopwatch.StartNew();
+        var toMs = 1000.0 / Stopwatch.Frequency;
+        while (times.Count < count && (times.Count == 0 || !limitByTime || block.Elapsed < settings.BlockTime))
+        {
+            var start = Stopwatch.GetTimestamp();
+            run();
+            times.Add((Stopwatch.GetTimestamp() - start) * toMs);
+        }
+        return times;
     }
 }

@@ -62,8 +62,8 @@ public static class BenchComparisonWriter
             text.AppendLine().AppendLine(c.Candidate.InterruptedDuring is { } step
                 ? $"**Interrupted** during the {step} run: the side-by-side figures below are whole; the {step} figures are missing."
                 : "**Interrupted**: only the batch sizes below were timed side by side.");
-        text.AppendLine("- both models timed side by side in one run: each round runs one then the other, alternating which goes first; " +
-                        "the speed-up is baseline p50 / candidate p50, with a 95 % bootstrap interval over the rounds").AppendLine();
+        text.AppendLine("- both models timed side by side in one run, in alternating turns (each turn: settling runs, then a block of timed runs of one model); " +
+                        "the speed-up is baseline p50 / candidate p50, with a 95 % bootstrap interval over the paired runs").AppendLine();
         Table(c).AppendTo(text);
         text.AppendLine($"![both models]({PlotFileName})").AppendLine();
         if (c.Profile is { } profile) text.Append(ProfileReportWriter.Markdown(profile));

@@ -59,14 +59,44 @@ public sealed class SideBySideTimingTests
     }
 
     [Fact]
-    public void Rounds_alternate_which_model_runs_first_and_stop_at_the_minimum_count()
+    public void Turns_alternate_which_model_runs_first_and_stop_at_the_minimum_count()
     {
         var order = new List<char>();
-        var settings = new PairedTiming.Settings { Warmup = 2, MinRounds = 4, MaxRounds = 100, MinDuration = TimeSpan.Zero };
+        var settings = new PairedTiming.Settings { Warmup = 2, MinRounds = 4, MaxRounds = 100, MinDuration = TimeSpan.Zero, Block = 1, Settle = 1 };
         var (a, b) = PairedTiming.Measure(() => order.Add('A'), () => order.Add('B'), settings, CancellationToken.None);
         Assert.Equal(4, a.Length);
         Assert.Equal(4, b.Length);
         // two warm-up pairs, then AB, BA, AB, BA, each timed run after an untimed one of the same model
         Assert.Equal("ABAB" + "AABBBBAAAABBBBAA", new string(order.ToArray()));
+    }
+
+    [Fact]
+    public void Each_turn_settles_then_times_a_block_and_the_last_block_stops_at_the_count()
+    {
+        var order = new List<char>();
+        var settings = new PairedTiming.Settings { Warmup = 1, MinRounds = 5, MaxRounds = 100, MinDuration = TimeSpan.Zero, Block = 3, Settle = 2 };
+        var (a, b) = PairedTiming.Measure(() => order.Add('A'), () => order.Add('B'), settings, CancellationToken.None);
+        Assert.Equal(5, a.Length);
+        Assert.Equal(5, b.Length);
+        // warm-up AB; then A settles twice and runs 3 timed, B the same; then B first with the 2 runs still wanted, then A
+        Assert.Equal("AB" + "AAAAA" + "BBBBB" + "BBBB" + "AAAA", new string(order.ToArray()));
+    }
+
+    [Fact]
+    public void A_slow_model_settles_and_times_fewer_runs_per_turn_and_both_keep_the_same_count()
+    {
+        var (runsA, runsB) = (0, 0);
+        var settings = new PairedTiming.Settings
+        {
+            Warmup = 0, MinRounds = 4, MaxRounds = 100, MinDuration = TimeSpan.Zero, Block = 10, Settle = 10, BlockTime = TimeSpan.FromMilliseconds(1),
+        };
+        var (a, b) = PairedTiming.Measure(() => { runsA++; Thread.Sleep(2); }, () => runsB++, settings, CancellationToken.None);
+        // each of A's runs outlasts the block time: going first, A settles once and times one run, and B times as many;
+        // going second, A times as many as B did (the 3 still wanted), after one settling run
+        Assert.Equal(4, a.Length);
+        Assert.Equal(4, b.Length);
+        Assert.Equal(2 + 4, runsA);
+        Assert.Equal(10 + 1 + 10 + 3, runsB);
+        Assert.All(a, ms => Assert.True(ms >= 1.5, $"{ms} ms"));
     }
 }
