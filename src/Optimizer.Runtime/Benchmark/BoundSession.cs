@@ -15,6 +15,7 @@ public sealed class BoundSession : IDisposable
     private readonly OrtIoBinding _binding;
     private readonly List<OrtValue> _values = [];
     private readonly List<HostTensor> _buffers = [];
+    private bool _allOutputsBound = true;
 
     /// <summary>Binds <paramref name="inputs"/>; output buffers are sized from one run (which is the first, cold run).</summary>
     public BoundSession(InferenceSession session, IReadOnlyDictionary<string, HostTensor> inputs, out TimeSpan firstRun)
@@ -41,7 +42,16 @@ public sealed class BoundSession : IDisposable
             firstRun = clock.Elapsed;
             for (var i = 0; i < OutputNames.Length; i++)
             {
-                var value = Keep(HostTensor.FromOrtValue(outputs[i]));
+                var tensor = HostTensor.FromOrtValue(outputs[i]);
+                if (!Fits(session.OutputMetadata[OutputNames[i]].Dimensions, tensor.Shape))
+                {
+                    // ONNX Runtime refuses a buffer whose shape contradicts the model's declared output shape (an exporter's
+                    // wrong output type, say [1, seqlen] for a rank-3 result) although it runs the model, and a binding
+                    // hands it the previous run's outputs as such buffers: such a model runs unbound, its outputs allocated each run
+                    _allOutputsBound = false;
+                    break;
+                }
+                var value = Keep(tensor);
                 OutputValues.Add(value);
                 _binding.BindOutput(OutputNames[i], value);
             }
@@ -58,11 +68,27 @@ public sealed class BoundSession : IDisposable
     internal List<OrtValue> InputValues { get; } = [];
     internal List<OrtValue> OutputValues { get; } = [];
 
-    /// <summary>One run on the bound inputs into the bound outputs.</summary>
-    public void Run() => _session.RunWithBinding(_runOptions, _binding);
+    /// <summary>One run on the bound inputs into the bound outputs (or, for a model whose outputs contradict their declared shapes, outputs it allocates).</summary>
+    public void Run()
+    {
+        if (_allOutputsBound) _session.RunWithBinding(_runOptions, _binding);
+        else RunBare();
+    }
 
     /// <summary>A plain <c>InferenceSession.Run</c> on the same pre-made values: the baseline the timing loop is compared with.</summary>
-    public void RunBare() => _session.Run(_runOptions, InputNames, InputValues, OutputNames, OutputValues);
+    public void RunBare()
+    {
+        if (_allOutputsBound)
+        {
+            _session.Run(_runOptions, InputNames, InputValues, OutputNames, OutputValues);
+            return;
+        }
+        using var outputs = _session.Run(_runOptions, InputNames, InputValues, OutputNames);
+    }
+
+    /// <summary>Whether an output of <paramref name="shape"/> agrees with the declared dims (-1 or 0: any size; an unknown rank is an empty array).</summary>
+    internal static bool Fits(IReadOnlyList<int> declared, IReadOnlyList<long> shape) =>
+        declared.Count == shape.Count && declared.Zip(shape).All(p => p.First <= 0 || p.First == p.Second);
 
     private OrtValue Keep(HostTensor tensor)
     {

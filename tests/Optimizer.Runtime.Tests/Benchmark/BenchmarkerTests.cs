@@ -2,6 +2,7 @@ using Optimizer.Runtime.Benchmark;
 using Optimizer.Runtime.Data;
 using Optimizer.Runtime.Reports;
 using Optimizer.Runtime.Sessions;
+using Optimizer.Onnx.IR;
 using Optimizer.TestKit;
 
 namespace Optimizer.Runtime.Tests.Benchmark;
@@ -63,6 +64,32 @@ public sealed class BenchmarkerTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
         Assert.All(latencies, l => Assert.True(l > 0));
+    }
+
+    [Fact]
+    public void AModelWhoseOutputContradictsItsDeclaredShapeRunsUnboundAndIsTimedAlike()
+    {
+        // y = Reshape(x, s) declared [1, 6] (as an exporter wrote [1, seqlen] for a rank-3 result); s = [1, 2, 3] at run
+        // time: ONNX Runtime runs it but refuses a bound output buffer of the real shape
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 6);
+        var s = b.Input("s", ElementType.Int64, 3);
+        var y = b.Op("Reshape", [x, s]);
+        y.Type = new TensorTypeInfo(ElementType.Float, GraphBuilder.ShapeOf(1, 6));
+        b.Output(y);
+        using var session = SessionFactory.Create(Optimizer.Onnx.Serialization.ModelWriter.ToBytes(b.Build()), "reshape model", SessionSettings.ForSpeed);
+        var inputs = new Dictionary<string, HostTensor>
+        {
+            ["x"] = HostTensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, [1, 6]),
+            ["s"] = HostTensor.FromArray(new long[] { 1, 2, 3 }, [3]),
+        };
+        using var bound = new BoundSession(session, inputs, out _);
+        for (var i = 0; i < 3; i++) bound.Run();
+        bound.RunBare();
+        Assert.Empty(bound.OutputValues);
+        Assert.False(BoundSession.Fits([1, 6], [1, 2, 3]));
+        Assert.False(BoundSession.Fits([1, 6], [1, 5]));
+        Assert.True(BoundSession.Fits([-1, 6], [4, 6]));
     }
 
     [Fact]
