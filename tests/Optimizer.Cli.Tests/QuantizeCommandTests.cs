@@ -314,6 +314,31 @@ public class QuantizeCommandTests
         Assert.Equal(warned, stderr.ToString().Contains($"slower than the FP32 input here ({speedup:0.00}x"));
     }
 
+    [Theory]
+    [InlineData("static", "QuantizeLinear")]
+    [InlineData("dynamic", "DynamicQuantizeLinear")]
+    public void AnAlreadyQuantizedModelIsRefusedNamingItsQuantizedOpsAndLeftUnchanged(string mode, string op)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var first = mode == "static"
+            ? CliRunner.Run(TinyCnn, "-o", dir.File("int8"), "--quantize", "int8", "--calibrate", Calib)
+            : CliRunner.Run(TinyCnn, "-o", dir.File("int8"), "--quantize", "int8");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var quantized = dir.File(Path.Combine("int8", "model.onnx"));
+        var before = File.ReadAllBytes(quantized);
+
+        var again = CliRunner.Run(quantized, "-o", dir.File("again"), "--quantize", "int8");
+
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("the model is already quantized", again.Stderr);
+        Assert.Matches($@"\d+ {op}", again.Stderr);
+        Assert.DoesNotContain("   at ", again.Stderr);
+        Assert.False(Directory.Exists(dir.File("again")));
+        Assert.Equal(before, File.ReadAllBytes(quantized));
+        // without --quantize the other passes still run on it
+        Assert.Equal(0, CliRunner.Run(quantized, "-o", dir.File("passes")).ExitCode);
+    }
+
     [Fact]
     public void AModelOfOtherDomainsOnlyHasNothingToQuantize()
     {
