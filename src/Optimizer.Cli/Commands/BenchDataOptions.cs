@@ -14,11 +14,11 @@ public sealed class BenchDataOptions
 {
     public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "Samples: .npy/.npz files, test_data_set_N folders or images (default: random inputs)." };
     public Option<string?> Shapes { get; } = new("--shapes") { HelpName = "NAME:DIMS,...", Description = "Shapes for dynamic dimensions, e.g. input:1x3x224x224,mask:1x128." };
-    public Option<int?> Resize { get; } = new("--resize") { Description = "Images: resize the short side to this many pixels (default crop*256/224)." };
-    public Option<int?> Crop { get; } = new("--crop") { Description = "Images: centre crop size (default from the model input, else 224)." };
+    public Option<int?> Resize { get; } = new("--resize") { Description = "Images: resize the short side to this many pixels (default crop*256/224; for a crop that is not square, the side it binds scales by resize/its short side)." };
+    public Option<int?> Crop { get; } = new("--crop") { Description = "Images: centre crop N x N (default: the model input's height and width, which may differ, from --shapes where dynamic, else 224)." };
     public Option<double?> Scale { get; } = new("--scale") { Description = "Images: multiply pixel values (0..255) by this before mean/std (default 1/255)." };
-    public Option<string?> Mean { get; } = new("--mean") { HelpName = "R,G,B", Description = "Images: per-channel mean, e.g. 0.485,0.456,0.406 (the default)." };
-    public Option<string?> Std { get; } = new("--std") { HelpName = "R,G,B", Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default)." };
+    public Option<string?> Mean { get; } = new("--mean") { HelpName = "R,G,B|V", Description = "Images: per-channel mean, e.g. 0.485,0.456,0.406 (the default), or one value for all (a 1-channel input reads gray images: default 0.5)." };
+    public Option<string?> Std { get; } = new("--std") { HelpName = "R,G,B|V", Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default), or one value for all (gray: default 0.5)." };
     public Option<bool> Bgr { get; } = new("--bgr") { Description = "Images: feed channels in BGR order (default RGB)." };
     public Option<string?> Layout { get; } = new("--layout") { HelpName = "nchw|nhwc", Description = "Images: nchw or nhwc (default from the model input)." };
     public Option<string> Provider { get; } = new("--provider") { HelpName = "cpu|cuda|tensorrt|auto", Description = "Execution provider: cpu, cuda or tensorrt (the GPU flavour), or auto: the best that loads here, said on stderr.", DefaultValueFactory = _ => "cpu" };
@@ -72,8 +72,8 @@ public sealed class BenchDataOptions
         if (text is null) return null;
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var values = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
-        if (values.Length != 3 || values.Any(double.IsNaN))
-            throw new InvalidInputException($"{option}: expected three numbers separated by commas, got '{text}'");
+        if (values.Length is not (1 or 3) || values.Any(double.IsNaN))
+            throw new InvalidInputException($"{option}: expected three numbers separated by commas (or one for every channel), got '{text}'");
         return values;
     }
 }

@@ -48,7 +48,7 @@ public sealed class DataSet
         if (pb.Count > 0) return new DataSet($"{pb.Count} ONNX test_data_set samples in {folder}", pb, signature, labels, null);
         var npy = NpyFolder.Scan(folder, signature);
         if (npy.Count > 0) return new DataSet($"{npy.Count} numpy samples in {folder}", npy, signature, labels, null);
-        var images = ImageFolder.Scan(folder, signature, options.Preprocess, out var preprocessing);
+        var images = ImageFolder.Scan(folder, signature, options.Preprocess, out var preprocessing, options.Shapes);
         if (images.Count > 0) return new DataSet($"{images.Count} images in {folder}", images, signature, labels, preprocessing);
         throw new InvalidInputException($"{folder}: no samples (expected .npy/.npz files, test_data_set_N folders or png/jpg/webp images)");
     }

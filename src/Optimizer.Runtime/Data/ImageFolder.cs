@@ -6,7 +6,8 @@ namespace Optimizer.Runtime.Data;
 /// <summary>Samples from image files, preprocessed for the model's single image input.</summary>
 public static class ImageFolder
 {
-    public static IReadOnlyList<SampleEntry> Scan(string folder, ModelSignature signature, PreprocessOverrides flags, out Preprocessing? preprocessing)
+    public static IReadOnlyList<SampleEntry> Scan(string folder, ModelSignature signature, PreprocessOverrides flags, out Preprocessing? preprocessing,
+        IReadOnlyDictionary<string, long[]>? shapes = null)
     {
         preprocessing = null;
         var images = Directory.EnumerateFiles(folder).Where(ImageLoader.IsImage).Order(StringComparer.Ordinal).ToList();
@@ -14,7 +15,7 @@ public static class ImageFolder
         if (signature.Inputs.Count != 1)
             throw new InvalidInputException($"{folder}: images feed a model with one input, but the model has {signature.Inputs.Count} ({string.Join(", ", signature.Inputs.Select(i => i.Name))})");
         var input = signature.Inputs[0];
-        var p = Preprocessing.Resolve(flags.Over(PreprocessFile.ReadIfPresent(folder)), input);
+        var p = Preprocessing.Resolve(flags.Over(PreprocessFile.ReadIfPresent(folder)), input, shapes);
         preprocessing = p;
         return images.Select(path => new SampleEntry(Path.GetFileName(path),
             () => new Sample(Path.GetFileName(path), path, new Dictionary<string, HostTensor> { [input.Name] = ImageLoader.Load(path, p) }))).ToList();

@@ -5,8 +5,8 @@ using SkiaSharp;
 namespace Optimizer.Runtime.Data;
 
 /// <summary>
-/// Decodes an image (png, jpg, webp) and turns it into a float32 [1,3,crop,crop] (or NHWC) tensor: resize the short
-/// side as torchvision does (the long side truncated), centre-crop, scale, normalize.
+/// Decodes an image (png, jpg, webp) and turns it into a float32 [1,C,H,W] (or NHWC) tensor, C 3 or 1 (gray): resize
+/// as torchvision does (for a square crop the short side, the long side truncated), centre-crop, scale, normalize.
 /// </summary>
 public static class ImageLoader
 {
@@ -18,34 +18,54 @@ public static class ImageLoader
     {
         using var decoded = Decode(path);
         var (w, h) = (decoded.Width, decoded.Height);
-        var (rw, rh) = w <= h ? (p.Resize, (int)((long)p.Resize * h / w)) : ((int)((long)p.Resize * w / h), p.Resize);
+        var (rw, rh) = ResizedSize(w, h, p);
         using var resized = decoded.Resize(new SKImageInfo(rw, rh, SKColorType.Rgba8888, SKAlphaType.Unpremul),
             new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
             ?? throw new InvalidInputException($"{path}: cannot resize the image to {rw}x{rh}");
-        var top = (int)Math.Round((rh - p.Crop) / 2.0);
-        var left = (int)Math.Round((rw - p.Crop) / 2.0);
+        var (ch, cw) = (p.Height, p.Width);
+        var top = (int)Math.Round((rh - ch) / 2.0);
+        var left = (int)Math.Round((rw - cw) / 2.0);
         var pixels = resized.GetPixelSpan();
         var rowBytes = resized.RowBytes;
 
-        var c = p.Crop;
-        long[] shape = p.Layout == ImageLayout.Nchw ? [1, 3, c, c] : [1, c, c, 3];
+        var channels = p.Channels;
+        long[] shape = p.Layout == ImageLayout.Nchw ? [1, channels, ch, cw] : [1, ch, cw, channels];
         var tensor = HostTensor.Allocate(TensorElementType.Float, shape);
         var values = tensor.AsSpan<float>();
-        for (var y = 0; y < c; y++)
+        for (var y = 0; y < ch; y++)
         {
-            for (var x = 0; x < c; x++)
+            for (var x = 0; x < cw; x++)
             {
                 var o = (top + y) * rowBytes + (left + x) * 4;
-                for (var ch = 0; ch < 3; ch++)
+                for (var c = 0; c < channels; c++)
                 {
-                    var source = p.Colors == ColorOrder.Rgb ? ch : 2 - ch;
-                    var v = (pixels[o + source] * p.Scale - p.Mean[ch]) / p.Std[ch];
-                    var index = p.Layout == ImageLayout.Nchw ? (ch * c + y) * c + x : (y * c + x) * 3 + ch;
+                    var level = channels == 1
+                        ? 0.299 * pixels[o] + 0.587 * pixels[o + 1] + 0.114 * pixels[o + 2]
+                        : pixels[o + (p.Colors == ColorOrder.Rgb ? c : 2 - c)];
+                    var v = (level * p.Scale - p.Mean[c]) / p.Std[c];
+                    var index = p.Layout == ImageLayout.Nchw ? (c * ch + y) * cw + x : (y * cw + x) * channels + c;
                     values[index] = (float)v;
                 }
             }
         }
         return tensor;
+    }
+
+    /// <summary>
+    /// The size the image is resized to before the centre crop: the side whose crop needs the larger scale becomes the
+    /// crop's side times resize/short side of the crop (for a square crop: the short side becomes resize, as
+    /// torchvision does), the other follows the aspect ratio (truncated), never below the crop.
+    /// </summary>
+    internal static (int Width, int Height) ResizedSize(int w, int h, Preprocessing p)
+    {
+        var ratio = (double)p.Resize / Math.Min(p.Height, p.Width);
+        if ((long)p.Width * h >= (long)p.Height * w)
+        {
+            var rw = (int)Math.Round(p.Width * ratio);
+            return (rw, Math.Max(p.Height, (int)((long)rw * h / w)));
+        }
+        var rh = (int)Math.Round(p.Height * ratio);
+        return (Math.Max(p.Width, (int)((long)rh * w / h)), rh);
     }
 
     private static SKBitmap Decode(string path)

@@ -81,4 +81,56 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
         File.WriteAllText(dir.File(PreprocessFile.FileName), "colors: purple\n");
         Assert.Throws<InvalidInputException>(() => PreprocessFile.ReadIfPresent(dir.Path));
     }
+
+    [Fact]
+    public void AOneChannelInputReadsGrayImagesAtItsOwnHeightAndWidth()
+    {
+        // a text-line recognizer's input: gray, 64 rows, dynamic width fixed by --shapes
+        var line = new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, 1, 64, -1], ["", "", "", "width"], true);
+        var gray = Preprocessing.Resolve(new PreprocessOverrides(), line, new Dictionary<string, long[]> { ["x"] = [1, 1, 64, 256] });
+        Assert.Equal((64, 256, 1, ImageLayout.Nchw), (gray.Height, gray.Width, gray.Channels, gray.Layout));
+        Assert.Equal((0.5, 0.5), (gray.Mean.Single(), gray.Std.Single()));
+        var image = TestPaths.SharedModel("images/coffee.png");
+        var g = ImageLoader.Load(image, gray);
+        Assert.Equal([1, 1, 64, 256], g.Shape);
+        // the same crop in colour, unnormalized: the gray level is the BT.601 luma of its pixels
+        var colour = new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, 3, 64, 256], ["", "", "", ""], true);
+        var rgb = ImageLoader.Load(image, Preprocessing.Resolve(new PreprocessOverrides { Scale = 1, Mean = [0], Std = [1] }, colour)).AsSpan<float>();
+        var levels = g.AsSpan<float>();
+        var plane = 64 * 256;
+        foreach (var i in new[] { 0, 1000, 8191, plane - 1 })
+        {
+            var luma = 0.299 * rgb[i] + 0.587 * rgb[plane + i] + 0.114 * rgb[2 * plane + i];
+            Assert.Equal((luma / 255.0 - 0.5) / 0.5, levels[i], 4);
+        }
+    }
+
+    [Fact]
+    public void ANonSquareCropScalesTheSideItBindsAndASquareOneKeepsTorchvisionsShortSide()
+    {
+        var square = Preprocessing.Resolve(new PreprocessOverrides(), ImageInput);
+        Assert.Equal((256, 341), ImageLoader.ResizedSize(300, 400, square));
+        Assert.Equal((341, 256), ImageLoader.ResizedSize(400, 300, square));
+        var wide = Preprocessing.Resolve(new PreprocessOverrides(), new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, 48, 320, 3], ["", "", "", ""], true));
+        Assert.Equal((48, 320, 3, ImageLayout.Nhwc), (wide.Height, wide.Width, wide.Channels, wide.Layout));
+        // a square photo: the width binds (320 of 512 needs more scale than 48 of 512); the height follows
+        var (w, h) = ImageLoader.ResizedSize(512, 512, wide);
+        Assert.Equal((367, 367), (w, h));
+        // a wide text line already wider than the crop's proportions: the height binds
+        (w, h) = ImageLoader.ResizedSize(1000, 100, wide);
+        Assert.Equal(55, h);
+        Assert.True(w >= 320);
+        Assert.Equal([1, 48, 320, 3], ImageLoader.Load(TestPaths.SharedModel("images/coffee.png"), wide).Shape);
+    }
+
+    [Theory]
+    [InlineData(1, "0.1,0.2,0.3", "one mean and one std value")]
+    [InlineData(4, null, "1 (gray) or 3 (colour) channels")]
+    public void GrayPreprocessingWithThreeMeansAndOtherChannelCountsAreRefused(int channels, string? mean, string message)
+    {
+        var input = new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, channels, 32, 32], ["", "", "", ""], true);
+        var given = new PreprocessOverrides { Mean = mean?.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() };
+        var e = Assert.Throws<InvalidInputException>(() => Preprocessing.Resolve(given, input));
+        Assert.Contains(message, e.Message);
+    }
 }
