@@ -15,14 +15,27 @@ public sealed class FuzzReproTests : IDisposable
 
     private static string FuzzRepro => Path.GetFullPath(Path.Combine(TestPaths.SharedModels, "..", "fuzz-repro"));
 
-    private static TheoryData<string> Files(string folder, string pattern)
+    private static TheoryData<string> Files(string folder, string pattern, Func<string, bool>? keep = null)
     {
         var dir = Path.Combine(FuzzRepro, folder);
         var files = Directory.Exists(dir) ? Directory.EnumerateFiles(dir, pattern, SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList() : [];
-        return new TheoryData<string>(files.Select(f => Path.GetRelativePath(FuzzRepro, f)));
+        return new TheoryData<string>(files.Select(f => Path.GetRelativePath(FuzzRepro, f)).Where(f => keep?.Invoke(f) ?? true));
     }
 
-    public static TheoryData<string> Bench70 => Files("bench70", "*.onnx");
+    /// <summary>
+    /// Two of bench70's mutants only declare an output shape their run contradicts (an If input given a zero or an extra
+    /// dim): ONNX Runtime runs them (warning "Expected shape from model ... does not match actual shape"); they failed
+    /// when bench bound output buffers of the real shape, which ONNX Runtime refuses. Real exporters write such models too
+    /// (ddddocr's CRNN declares [1, seqlen] for a rank-3 result), so bench times them now, with a warning.
+    /// </summary>
+    private static readonly HashSet<string> RunnableBench70 = new(StringComparer.Ordinal)
+    {
+        Path.Combine("bench70", "dim_if_input_0.onnx"), Path.Combine("bench70", "dim_if_input_extra_rank.onnx"),
+    };
+
+    public static TheoryData<string> Bench70 => Files("bench70", "*.onnx", f => !RunnableBench70.Contains(f));
+
+    public static TheoryData<string> Bench70Runnable => Files("bench70", "*.onnx", RunnableBench70.Contains);
 
     public static TheoryData<string> Exit70 => Files("exit70", "*.onnx");
 
@@ -34,6 +47,16 @@ public sealed class FuzzReproTests : IDisposable
     {
         var model = Path.Combine(FuzzRepro, file);
         AssertOneLineRefusal(CliRunner.Run("bench", model, "--runs", "2"), model);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bench70Runnable))]
+    public void BenchTimesAModelWhoseOutputContradictsItsDeclaredShapeAndWarns(string file)
+    {
+        var result = CliRunner.Run("bench", Path.Combine(FuzzRepro, file), "--runs", "2");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Matches(@"warning: output '\w+' is [0-9x]+, declared \[[0-9,?]+\]", result.Stderr);
+        Assert.Contains("p50 ms", result.Stdout);
     }
 
     [Theory]

@@ -101,6 +101,8 @@ public static class BenchCommand
                 result = BenchFollowUp.Run(result, "profile", cancel, () => result with { Profile = BenchProfileOptions.RunOrt(OrtOptions(), profiled, stderr, cancel) });
             foreach (var b in result.Batches.Where(b => b.DistinctSamples is not null))
                 stderr.WriteLine($"note: batch {b.BatchSize} repeats the data folder's {b.DistinctSamples} sample(s) to fill it");
+            foreach (var shapes in result.Batches.Select(b => b.UndeclaredOutputShapes).OfType<string>().Distinct())
+                stderr.WriteLine($"warning: {shapes}: ONNX Runtime runs the model but refuses output buffers of the real shape, so each run allocates its outputs; fix the model's output types");
             // Interrupted after some batch sizes finished: their figures are kept (printed and written), then exit 130.
             var code = ExitCodes.Success;
             if (result.Interrupted)

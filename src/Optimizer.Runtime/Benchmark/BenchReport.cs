@@ -55,6 +55,11 @@ public sealed record BatchResult
     public long? PeakMemoryBytes { get; init; }
     /// <summary>When the data folder had fewer samples than the batch size: how many, cycled to fill the batch (else null).</summary>
     public int? DistinctSamples { get; init; }
+    /// <summary>
+    /// Outputs whose shape contradicts the model's declared one ("output 'Y' is 2x3x7, declared [2,3]"): ONNX Runtime runs
+    /// such a model but refuses bound buffers for them, so its runs allocate the outputs (else null).
+    /// </summary>
+    public string? UndeclaredOutputShapes { get; init; }
     /// <summary>Every timed run's latency in ms, in order (written to latency.csv, not to report.json).</summary>
     [JsonIgnore]
     public double[] RunLatenciesMs { get; init; } = [];

@@ -106,6 +106,7 @@ public static class Benchmarker
             ThroughputPerSecond = batch * count / (measured.Sum() / 1000.0),
             PeakMemoryBytes = PeakMemory.ReadBytes(),
             DistinctSamples = distinct < batch ? distinct : null,
+            UndeclaredOutputShapes = bound.UndeclaredOutputShapes,
             RunLatenciesMs = measured,
         };
         if (options.MeasureOverhead && overhead is null)

@@ -43,8 +43,10 @@ public sealed class BoundSession : IDisposable
             for (var i = 0; i < OutputNames.Length; i++)
             {
                 var tensor = HostTensor.FromOrtValue(outputs[i]);
-                if (!Fits(session.OutputMetadata[OutputNames[i]].Dimensions, tensor.Shape))
+                var declared = session.OutputMetadata[OutputNames[i]].Dimensions;
+                if (!Fits(declared, tensor.Shape))
                 {
+                    UndeclaredOutputShapes = $"output '{OutputNames[i]}' is {tensor.ShapeText}, declared [{string.Join(",", declared.Select(d => d > 0 ? d.ToString() : "?"))}]";
                     // ONNX Runtime refuses a buffer whose shape contradicts the model's declared output shape (an exporter's
                     // wrong output type, say [1, seqlen] for a rank-3 result) although it runs the model, and a binding
                     // hands it the previous run's outputs as such buffers: such a model runs unbound, its outputs allocated each run
@@ -64,6 +66,9 @@ public sealed class BoundSession : IDisposable
     }
 
     public string[] InputNames { get; }
+
+    /// <summary>The first output whose real shape contradicts its declared one, described (null when all agree): the session then runs unbound.</summary>
+    public string? UndeclaredOutputShapes { get; private set; }
     public string[] OutputNames { get; }
     internal List<OrtValue> InputValues { get; } = [];
     internal List<OrtValue> OutputValues { get; } = [];
