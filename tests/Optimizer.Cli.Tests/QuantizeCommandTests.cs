@@ -178,6 +178,39 @@ public class QuantizeCommandTests
         Assert.False(File.Exists(dir.File("calibration.json")));
     }
 
+    [Fact]
+    public void WithinABudgetDynamicWeightsArePerTensorWhenThatHoldsAndPerChannelOtherwise()
+    {
+        using var dir = TestPaths.NewTempDir();
+        // a loose budget: one scale per tensor holds it and is kept
+        var loose = CliRunner.Run(TinyCnn, "-o", dir.File("loose"), "--quantize", "int8", "--validate", Held, "--max-accuracy-drop", "cosine=0.99");
+        Assert.True(loose.ExitCode == 0, loose.Stderr);
+        Assert.Contains("weights per tensor hold the accuracy budget", loose.Stderr);
+        var scale = ModelReader.Read(dir.File(Path.Combine("loose", "model.onnx"))).Graph.Initializers.Single(v => v.Name.EndsWith("_scale", StringComparison.Ordinal));
+        Assert.Equal(1, scale.Initializer!.ElementCount);
+        Assert.True(Quantization(dir.File("loose")).GetProperty("weightsPerTensorByBudget").GetBoolean());
+
+        // a budget per tensor misses: the rounds go on per output channel (here until the Gemm is back in float)
+        var tight = CliRunner.Run(TinyCnn, "-o", dir.File("tight"), "--quantize", "int8", "--validate", Held, "--max-accuracy-drop", "min-cosine=0.9999999");
+        Assert.True(tight.ExitCode == 0, tight.Stderr);
+        Assert.Contains("weights per output channel, as per tensor missed the accuracy budget", tight.Stderr);
+        var q = Quantization(dir.File("tight"));
+        Assert.False(q.GetProperty("weightsPerTensorByBudget").GetBoolean());
+        var steps = q.GetProperty("budget").GetProperty("steps");
+        Assert.Equal("per tensor", steps[0].GetProperty("weights").GetString());
+        Assert.False(steps[0].GetProperty("passed").GetBoolean());
+        Assert.False(steps[1].TryGetProperty("weights", out _));
+
+        // --per-tensor given decides alone: no trial round
+        var given = CliRunner.Run(TinyCnn, "-o", dir.File("given"), "--quantize", "int8", "--per-tensor", "--validate", Held, "--max-accuracy-drop", "cosine=0.99");
+        Assert.True(given.ExitCode == 0, given.Stderr);
+        Assert.DoesNotContain("weights per", given.Stderr);
+        Assert.False(Quantization(dir.File("given")).TryGetProperty("weightsPerTensorByBudget", out _));
+    }
+
+    private static JsonElement Quantization(string outDir) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement.GetProperty("quantization").Clone();
+
     [Theory]
     [InlineData("needs --quantize int8", "--calibrate", "CALIB")]
     [InlineData("expected int8", "--quantize", "int4")]

@@ -36,7 +36,7 @@ public static class CalibrationStepCache
                 ["provider"] = options.Provider.ToString(),
                 // best compares quantized models, so which nodes stay float and how weights are scaled decide it too
                 ["exclude"] = q.ComparesMethods ? string.Join(",", q.Exclude) : null,
-                ["per-tensor"] = q.ComparesMethods ? q.PerTensor : null,
+                ["per-tensor"] = q.ComparesMethods ? q.PerTensor == true : null,
                 ["compare-by"] = q.ComparesMethods && q.CompareBy.Count > 0 ? string.Join(",", q.CompareBy.Select(g => g.Name)) : null,
             });
         if (q.ComparesMethods && q.CompareOn is { } comparedOn) key.Content("compared-on", comparedOn);

@@ -56,7 +56,7 @@ public sealed class QuantizeOptionSet
                       + "tensorrt: int8 symmetric, zero points 0, per-channel weights, and OUT/calibration.cache; ONNX Runtime's CPU provider runs that form slowly.",
     };
 
-    private readonly Option<bool> _perTensor = new("--per-tensor") { Description = "One weight scale per tensor instead of one per output channel." };
+    private readonly Option<bool> _perTensor = new("--per-tensor") { Description = "One weight scale per tensor instead of one per output channel. Not given, dynamic INT8 within an accuracy budget tries per tensor first (ONNX Runtime runs it 3-4 % faster) and keeps it when it holds." };
 
     private readonly Option<string?> _exclude = new("--exclude") { HelpName = "NAME|OpType,...", Description = "Node names or op types kept in float." };
 
@@ -126,7 +126,7 @@ public sealed class QuantizeOptionSet
             Percentile = percentile,
             CalibrationSamples = parse.GetValue(_samples),
             Target = target,
-            PerTensor = parse.GetValue(_perTensor),
+            PerTensor = parse.GetResult(_perTensor) is { Implicit: false } ? parse.GetValue(_perTensor) : null,
             SmoothQuant = smooth,
             BiasCorrection = parse.GetValue(_biasCorrection),
             Exclude = Exclude(parse),

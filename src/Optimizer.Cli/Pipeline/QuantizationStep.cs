@@ -217,4 +217,6 @@ public sealed record QuantizationReport
     public IReadOnlyList<Runtime.Validation.LayerError>? LayerErrors { get; init; }
     /// <summary>The accuracy budget loop (with --validate and gates).</summary>
     public BudgetReport? Budget { get; init; }
+    /// <summary>Dynamic within a budget without --per-tensor: whether weights per tensor held it (and were kept); null when not tried.</summary>
+    public bool? WeightsPerTensorByBudget { get; init; }
 }

@@ -42,7 +42,11 @@ public sealed record QuantizeOptions
 
     public QuantizationTarget Target { get; init; } = QuantizationTarget.Cpu;
 
-    public bool PerTensor { get; init; }
+    /// <summary>
+    /// One weight scale per tensor (<c>--per-tensor</c>); null when not given: per output channel, except that dynamic
+    /// quantization within an accuracy budget takes per-tensor weights when they hold it (<see cref="QuantizationBudget"/>).
+    /// </summary>
+    public bool? PerTensor { get; init; }
 
     public IReadOnlyList<string> Exclude { get; init; } = [];
 
@@ -62,7 +66,7 @@ public sealed record QuantizeOptions
     public QuantizationSettings Settings(IReadOnlyDictionary<string, ValueRange>? ranges = null, IEnumerable<string>? keepFloat = null) => new()
     {
         Target = Target,
-        PerTensorWeights = PerTensor,
+        PerTensorWeights = PerTensor == true,
         Exclude = Exclude.ToHashSet(StringComparer.Ordinal),
         KeepFloat = (keepFloat ?? []).ToHashSet(StringComparer.Ordinal),
         Ranges = ranges,

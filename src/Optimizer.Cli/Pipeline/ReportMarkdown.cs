@@ -64,6 +64,10 @@ public static class ReportMarkdown
         if (q.CalibrationSeconds is { } seconds && q.Samples is { } samples)
             sb.AppendLine($"- calibration took {seconds:0.00} s ({(seconds > 0 ? samples / seconds : 0):0.0} samples/s)"
                           + (q.CalibrationDataWaitSeconds is { } wait ? $", {wait:0.00} s of it waiting for data" : ""));
+        if (q.WeightsPerTensorByBudget is { } perTensor)
+            sb.AppendLine(perTensor
+                ? "- weights: one scale per tensor, which held the accuracy budget (ONNX Runtime's integer kernels run them faster than per output channel)"
+                : "- weights: one scale per output channel, as one per tensor missed the accuracy budget");
         if (q.BiasCorrection is { } bc)
             sb.AppendLine($"- bias correction: {bc.Nodes} Conv/Gemm biases corrected; mean |channel error| on the calibration data {bc.MeanAbsChannelErrorBefore:G4} -> {bc.MeanAbsChannelErrorAfter:G4}");
         if (q.Budget is { } b)
@@ -76,7 +80,7 @@ public static class ReportMarkdown
             sb.AppendLine("| round | nodes in float | gates | passed |");
             sb.AppendLine("| ---: | ---: | --- | --- |");
             for (var i = 0; i < b.Steps.Count; i++)
-                sb.AppendLine($"| {i + 1} | {b.Steps[i].NodesInFloat} | {string.Join(", ", b.Steps[i].Gates)} | {(b.Steps[i].Passed ? "yes" : "no")} |");
+                sb.AppendLine($"| {i + 1} | {b.Steps[i].NodesInFloat}{(b.Steps[i].Weights is { } w ? $" (weights {w})" : "")} | {string.Join(", ", b.Steps[i].Gates)} | {(b.Steps[i].Passed ? "yes" : "no")} |");
             sb.AppendLine();
             if (b.Sensitivity.Count > 0)
             {
