@@ -24,6 +24,13 @@ public static class PairedTiming
         public int MaxRounds { get; init; } = 2000;
         /// <summary>Keep going until this much time has passed (both models together), for a stable median on fast models.</summary>
         public TimeSpan MinDuration { get; init; } = TimeSpan.FromSeconds(2);
+        /// <summary>
+        /// Stop once this much time has passed and <see cref="FloorRounds"/> are timed, even below <see cref="MinRounds"/>
+        /// (null: no limit): a model that runs a second would otherwise keep validate busy for minutes.
+        /// </summary>
+        public TimeSpan? MaxDuration { get; init; } = TimeSpan.FromSeconds(30);
+        /// <summary>The timed runs per model <see cref="MaxDuration"/> never cuts below.</summary>
+        public int FloorRounds { get; init; } = 10;
         /// <summary>Timed runs of one model in a row, per turn.</summary>
         public int Block { get; init; } = 10;
         /// <summary>Untimed runs before each block, so the block does not pay for the caches the other model left.</summary>
@@ -45,6 +52,7 @@ public static class PairedTiming
         var clock = Stopwatch.StartNew();
         for (var turn = 0; a.Count < settings.MaxRounds && (a.Count < settings.MinRounds || clock.Elapsed < settings.MinDuration); turn++)
         {
+            if (settings.MaxDuration is { } limit && clock.Elapsed >= limit && a.Count >= settings.FloorRounds) break;
             cancel.ThrowIfCancellationRequested();
             var want = Math.Min(Math.Max(settings.Block, 1), settings.MaxRounds - a.Count);
             if (clock.Elapsed >= settings.MinDuration) want = Math.Min(want, settings.MinRounds - a.Count);

@@ -41,6 +41,8 @@ public static class SideBySideBench
             MinRounds = candidate.Duration is null ? Math.Max(candidate.Runs, 1) : 1,
             MaxRounds = candidate.Duration is null ? Math.Max(candidate.Runs, 1) : int.MaxValue,
             MinDuration = candidate.Duration ?? TimeSpan.Zero,
+            // --runs or --duration say how long: all of it
+            MaxDuration = null,
         };
         var total = settings.MaxRounds == int.MaxValue ? 0 : settings.MaxRounds;
         progress?.Report(new BenchProgress(batch, "timed side by side", 0, total));

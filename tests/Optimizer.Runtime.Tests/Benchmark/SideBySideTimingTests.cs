@@ -99,4 +99,19 @@ public sealed class SideBySideTimingTests
         Assert.Equal(10 + 1 + 10 + 3, runsB);
         Assert.All(a, ms => Assert.True(ms >= 1.5, $"{ms} ms"));
     }
+
+    [Fact]
+    public void ASlowPairStopsAtTheTimeLimitOnceTheFloorIsTimedAndWithoutALimitRunsItsCount()
+    {
+        var settings = new PairedTiming.Settings
+        {
+            Warmup = 0, MinRounds = 40, MaxRounds = 100, MinDuration = TimeSpan.Zero, Block = 1, Settle = 0,
+            MaxDuration = TimeSpan.FromMilliseconds(1), FloorRounds = 3,
+        };
+        var (a, b) = PairedTiming.Measure(() => Thread.Sleep(1), () => Thread.Sleep(1), settings, CancellationToken.None);
+        Assert.Equal(3, a.Length);
+        Assert.Equal(3, b.Length);
+        (a, _) = PairedTiming.Measure(() => Thread.Sleep(1), () => Thread.Sleep(1), settings with { MaxDuration = null }, CancellationToken.None);
+        Assert.Equal(40, a.Length);
+    }
 }
