@@ -113,7 +113,7 @@ public class PipelineSchemaTests
     {
         // A section: a mapping of its first key (validate: needs data:, its first).
         PipelineFile.Kind.Section => ($"{{{key.Keys![0].Name}: {Samples(key.Keys[0]).Good}}}", "[a]"),
-        PipelineFile.Kind.Flag => ("true", "maybe"),
+        PipelineFile.Kind.Flag or PipelineFile.Kind.ExplicitFlag => ("true", "maybe"),
         PipelineFile.Kind.Integer => ("3", "three"),
         PipelineFile.Kind.Number => ("0.5", "half"),
         PipelineFile.Kind.Text or PipelineFile.Kind.Path or PipelineFile.Kind.Executable or PipelineFile.Kind.EmitPath => ("some-text", "[a, b]"),

@@ -71,6 +71,33 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void PerTensorFalseInAFileKeepsWeightsPerChannelWhereNotGivenWouldTryPerTensor()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var held = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate");
+        string Job(string name, string? perTensor) =>
+            $"model: {TinyCnn}\noutput: {dir.File(name)}\nquantize: int8\nvalidate:\n  data: {held}\n  max-accuracy-drop: {{cosine: 0.99}}\n"
+            + (perTensor is null ? "" : $"per-tensor: {perTensor}\n");
+        File.WriteAllText(dir.File("false.yaml"), Job("false", "false"));
+        File.WriteAllText(dir.File("unset.yaml"), Job("unset", null));
+        // without --quantize, per-tensor: false asks for the default and is not out of place
+        File.WriteAllText(dir.File("plain.yaml"), $"model: {TinyCnn}\noutput: {dir.File("plain")}\nper-tensor: false\n");
+
+        var dry = CliRunner.Run("run", dir.File("false.yaml"), "--dry-run");
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        Assert.Contains("--per-tensor false", dry.Stdout);
+        var off = CliRunner.Run("run", dir.File("false.yaml"));
+        var unset = CliRunner.Run("run", dir.File("unset.yaml"));
+        var plain = CliRunner.Run("run", dir.File("plain.yaml"));
+
+        Assert.True(off.ExitCode == 0, off.Stderr);
+        Assert.DoesNotContain("weights per", off.Stderr);
+        Assert.True(unset.ExitCode == 0, unset.Stderr);
+        Assert.Contains("weights per tensor hold the accuracy budget", unset.Stderr);
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+    }
+
+    [Fact]
     public void DryRunPrintsTheCommandLineOfAFileThatUsesEveryKey()
     {
         using var dir = TestPaths.NewTempDir();

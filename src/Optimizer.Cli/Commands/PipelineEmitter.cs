@@ -93,6 +93,7 @@ public static partial class PipelineEmitter
         var text = key.Kind switch
         {
             PipelineFile.Kind.Flag => option is Option<bool> flag && parse.GetValue(flag) ? "true" : null,
+            PipelineFile.Kind.ExplicitFlag => option is Option<bool> flag && parse.GetValue(flag) ? "true" : "false",
             PipelineFile.Kind.Integer or PipelineFile.Kind.Number => Number(values.Single()),
             PipelineFile.Kind.Path => Path(values.Single()),
             PipelineFile.Kind.EmitPath => values.Count == 2 && values[0] == key.Option!.Split(' ')[1] ? Path(values[1]) : null,

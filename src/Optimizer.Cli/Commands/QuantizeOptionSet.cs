@@ -85,18 +85,23 @@ public sealed class QuantizeOptionSet
 
     /// <summary>The options read, or null without <c>--quantize</c> (then the others are refused).</summary>
     /// <param name="pruning">--prune is given: --exclude is then its too, not a stray.</param>
+    /// <summary>Whether <paramref name="option"/> was given; <c>--per-tensor false</c> (a pipeline file's <c>per-tensor: false</c>) asks for the default and is never out of place.</summary>
+    private bool Given(ParseResult parse, Option option) =>
+        parse.GetResult(option) is { Implicit: false } && !(option == _perTensor && !parse.GetValue(_perTensor));
+
     public QuantizeOptions? Read(ParseResult parse, bool pruning = false)
     {
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
             var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection }
-                .FirstOrDefault(o => parse.GetResult(o) is { Implicit: false } && !(pruning && o == _exclude));
+                .FirstOrDefault(o => Given(parse, o) && !(pruning && o == _exclude));
             if (_half.Stray(parse) is { } half) throw new InvalidInputException($"{half.Name} needs --quantize fp16 or bf16");
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8, fp16 or bf16");
         }
         if (mode is "fp16" or "bf16")
-            return _half.Read(parse, mode, [_method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection], () => ReadHalfCommon(parse));
+            return _half.Read(parse, mode, new Option[] { _method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection }.Where(o => Given(parse, o)),
+                () => ReadHalfCommon(parse));
         if (mode != "int8") throw new InvalidInputException($"--quantize '{mode}': expected int8, fp16 or bf16");
         if (_half.Stray(parse) is { } o8) throw new InvalidInputException($"{o8.Name} needs --quantize fp16 or bf16");
         var calibrate = parse.GetValue(_calibrate)?.FullName;

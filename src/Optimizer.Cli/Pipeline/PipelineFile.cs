@@ -25,6 +25,8 @@ public static partial class PipelineFile
     {
         /// <summary>true emits the option, false nothing.</summary>
         Flag,
+        /// <summary>true emits the option, false the option with <c>false</c>: not given differs from false (<c>per-tensor</c>).</summary>
+        ExplicitFlag,
         Integer,
         Number,
         Text,
@@ -112,7 +114,7 @@ public static partial class PipelineFile
         new("calibration-samples", Kind.Integer, "--calibration-samples"),
         new("calibration-table", Kind.Path, "--calibration-table"),
         new("target", Kind.Text, "--target"),
-        new("per-tensor", Kind.Flag, "--per-tensor"),
+        new("per-tensor", Kind.ExplicitFlag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
         new("smooth-quant", Kind.Number, "--smooth-quant"),
         new("keep-io-types", Kind.Flag, "--keep-io-types"),
@@ -218,7 +220,7 @@ public static partial class PipelineFile
         {
             switch (key.Kind)
             {
-                case Kind.Flag:
+                case Kind.Flag or Kind.ExplicitFlag:
                     if (value is not YamlScalarNode s || Bool(s) is null) throw Error(value, name, $"expected true or false, not {Describe(value)}");
                     break;
                 case Kind.Integer:
@@ -268,6 +270,10 @@ public static partial class PipelineFile
                 {
                     case Kind.Flag:
                         if (Bool((YamlScalarNode)value) == true) args.Add(key.Option!);
+                        break;
+                    case Kind.ExplicitFlag:
+                        args.Add(key.Option!);
+                        if (Bool((YamlScalarNode)value) == false) args.Add("false");
                         break;
                     case Kind.Integer or Kind.Number or Kind.Text:
                         Option(args, key.Option!, ((YamlScalarNode)value).Value!.Trim());

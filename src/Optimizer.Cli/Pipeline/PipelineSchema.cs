@@ -67,7 +67,7 @@ public static class PipelineSchema
     /// <summary>What the parser accepts for a key of this kind (PipelineFile.Reader.CheckKind), as JSON Schema.</summary>
     internal static JsonObject Value(PipelineFile.Key key) => key.Kind switch
     {
-        PipelineFile.Kind.Flag => Type("boolean"),
+        PipelineFile.Kind.Flag or PipelineFile.Kind.ExplicitFlag => Type("boolean"),
         PipelineFile.Kind.Integer => Type("integer"),
         PipelineFile.Kind.Number => Type("number"),
         PipelineFile.Kind.Text or PipelineFile.Kind.Path or PipelineFile.Kind.Executable or PipelineFile.Kind.EmitPath => Type("string"),
