@@ -13,7 +13,7 @@ namespace Optimizer.Runtime.Benchmark;
 /// (at 1 thread on a 2-core machine, INT8 bert_mini after its FP32 baseline: 2.44, 2.23, 2.19 ... reaching its 2.0 ms
 /// alone only after about 12 runs; INT8 squeezenet1_1 1.37-1.48 ms one run each against 1.26-1.27 ms in blocks and 1.28 ms
 /// alone). Runs one each measured 2.21x for bert_mini where each model alone gives 2.36x; in blocks of 10 after 10
-/// settling runs, 2.39x. A deployed model runs back to back with itself, so blocks measure what it will see.
+/// settling runs, 2.35x. A deployed model runs back to back with itself, so blocks measure what it will see.
 /// </remarks>
 public static class PairedTiming
 {
