@@ -121,6 +121,52 @@ public class StaticQuantizationTests(ITestOutputHelper output)
         Assert.Equal(2, boundary.Count);
     }
 
+    /// <summary>A squeezenet-style head: Conv → Relu → GlobalAveragePool → Flatten as the graph output (no integer kernel after the pool).</summary>
+    private static Model PooledHead(int channels = 16)
+    {
+        var b = new GraphBuilder(seed: 31);
+        var x = b.Input("x", ElementType.Float, 1, 4, 12, 12);
+        var c = b.Op("Conv", [x, b.RandomInitializer("w", 0.5f, channels, 4, 3, 3), b.RandomInitializer("cb", 0.2f, channels)], ("pads", new[] { 1, 1, 1, 1 }));
+        var pooled = b.Op("GlobalAveragePool", [b.Op("Relu", [c])]);
+        b.Output(b.Op("Flatten", [pooled]));
+        return b.Model;
+    }
+
+    [Fact]
+    public void AGlobalAveragePoolOfAQuantizedMapIsQuantizedEvenWithNoIntegerReader()
+    {
+        var model = PooledHead();
+        var (run, before) = Quantize(model, new QuantizationSettings());
+        var optimized = QuantizationChecks.OrtOptimized(ModelWriter.ToBytes(run.Model));
+        var counts = QuantizationChecks.OpCounts(optimized);
+        output.WriteLine(QuantizationChecks.Describe(counts));
+        Assert.Equal(1, counts.GetValueOrDefault("QLinearGlobalAveragePool"));
+        Assert.Equal(0, counts.GetValueOrDefault("GlobalAveragePool"));
+        Assert.Empty(QuantizationChecks.RemainingQdq(optimized).Misplaced);
+        // the one DequantizeLinear left reads the pooled [1, 16, 1, 1], not the 16x12x12 map
+        var dq = Assert.Single(optimized.Graph.Nodes, n => n.OpType == "DequantizeLinear");
+        Assert.Equal(16, dq.Input(0)!.Shape!.Dims.Aggregate(1L, (a, d) => a * (d.Value ?? 0)));
+        var feed = OrtRunner.SeededInputs(model, 9);
+        var expected = OrtRunner.Run(before, feed);
+        foreach (var (level, outputs) in QuantizationChecks.RunAtEveryLevel(ModelWriter.ToBytes(run.Model), feed))
+        {
+            var cosine = QuantizationChecks.Cosine(expected, outputs);
+            output.WriteLine($"{level}: cosine {cosine:F6}");
+            Assert.True(cosine > 0.999, $"{level}: cosine {cosine}");
+        }
+    }
+
+    [Fact]
+    public void AGlobalAveragePoolOfAFloatMapWithNoIntegerReaderStaysFloat()
+    {
+        // the Conv kept float: its map is not quantized, and a pool with Q/DQ would only add conversions
+        var model = PooledHead();
+        var conv = model.Graph.Nodes.First(n => n.OpType == "Conv").Name;
+        var plan = QdqPlanner.Plan(model, new QuantizationSettings { Exclude = new HashSet<string> { conv } });
+        var pool = Assert.Single(plan.LeftInFloat, l => l.Node.StartsWith("GlobalAveragePool", StringComparison.Ordinal));
+        Assert.Equal(IntegerPaths.NoIntegerConsumer, pool.Reason);
+    }
+
     [Fact]
     public void GraphOutputsKeepTheirNamesAndFloatType()
     {
