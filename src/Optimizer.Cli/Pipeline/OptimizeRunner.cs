@@ -44,13 +44,19 @@ public static class OptimizeRunner
         var clock = Stopwatch.StartNew();
         var cached = Caching.OptimizeStepCache.Open(options, validation);
         if (cached?.TryRestore(output, beforeWrite, stdout, cancel) == true) return ExitCodes.Success;
-        // 1. read
+        // 1. read (and, for the steps that run it, find how ONNX Runtime runs the input: RunnableInput says so once)
         var model = ModelReader.Read(options.ModelPath);
+        // A model of the first exporters that ONNX Runtime cannot run as it is gets the upgrade it needs in every case, so
+        // that what is written runs; otherwise the input is loaded here only for the steps that run it anyway.
+        var needsUpgrade = Patterns.Opset(model) < RunnableInput.Opset
+                           && (validation is not null || options.Quantize is not null || options.Prune is not null || Patterns.Opset(model) < 7)
+                           && RunnableInput.IsUpgraded(options, stderr);
         var before = ModelSummary.Of(model);
         // 2. choose and run the passes (quantization needs opset 13: older models are upgraded first)
         var opsetBefore = Patterns.Opset(model);
         var passOptions = options.Quantize is null ? options
             : options with { Opset = options.Quantize.Half is { } h ? HalfPrecisionStep.OpsetFor(model, options.Opset, h) : QuantizationStep.OpsetFor(model, options.Opset) };
+        if (needsUpgrade && (passOptions.Opset ?? 0) < RunnableInput.Opset) passOptions = passOptions with { Opset = RunnableInput.Opset };
         var passes = PassSelection.Choose(passOptions);
         var context = new PassContext(PassSelection.Settings(passOptions), cancellation: cancel);
         var records = PassRunner.Run(model, passes, context).ToList();

@@ -47,7 +47,7 @@ public sealed record PipelineValidation
     {
         var validation = new ValidateOptions
         {
-            BaselinePath = Path.GetFullPath(options.ModelPath),
+            BaselinePath = RunnableInput.PathFor(options),
             CandidatePath = Path.Combine(outDir, OptimizeRunner.ModelFileName),
             Data = DataOptionsFor(options),
             Gates = Gates,

@@ -95,7 +95,7 @@ public static class QuantizationBudget
         File.WriteAllBytes(scratch.Path, ModelWriter.ToBytes(candidate));
         return Validator.Run(new ValidateOptions
         {
-            BaselinePath = Path.GetFullPath(options.ModelPath),
+            BaselinePath = RunnableInput.PathFor(options),
             CandidatePath = scratch.Path,
             Data = validation.DataOptionsFor(options),
             Gates = validation.Gates,
