@@ -63,4 +63,16 @@ public class LegacyInputTests
         Assert.DoesNotContain("ONNX Runtime cannot run the input model", OptimizePlainly(Converted("test_Conv2d"), dir));
         Assert.Equal(6, ModelReader.Read(dir.File("model.onnx")).GetOpset());
     }
+
+    [Fact]
+    public void BenchOfSuchAModelSaysHowToGetOneOnnxRuntimeRuns()
+    {
+        var model = Path.Combine(Converted("test_Linear"), "model.onnx");
+        var result = CliRunner.Run("bench", model, "--runs", "2");
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: {model}: ONNX Runtime cannot load the model: Could not find an implementation for Gemm(6)", line);
+        Assert.Contains("(its opset 6 predates ONNX Runtime's kernels; `optimize model.onnx -o DIR` writes it upgraded to opset 13", line);
+    }
 }

@@ -87,14 +87,11 @@ public static class RunnableInput
             try { File.Delete(copy); } catch (IOException) { }
             throw failure;
         }
-        return (copy, $"note: ONNX Runtime cannot run the input model as it is (opset {opset}: {FirstLine(failure.Message)}); " +
+        return (copy, $"note: ONNX Runtime cannot run the input model as it is (opset {opset}: {FirstLine(failure)}); " +
                       $"it is upgraded to opset {Opset}, which keeps its results, and compared as such");
     }
 
-    private static string FirstLine(string message)
-    {
-        const string cannotLoad = "ONNX Runtime cannot load the model: ";
-        var at = message.IndexOf(cannotLoad, StringComparison.Ordinal);
-        return (at >= 0 ? message[(at + cannotLoad.Length)..] : message).Split('\n')[0];
-    }
+    /// <summary>ONNX Runtime's own reason (the inner exception's), first line.</summary>
+    private static string FirstLine(InvalidInputException failure) =>
+        (failure.InnerException is { } ort ? OrtMessages.Clean(ort.Message) : failure.Message).Split('\n')[0];
 }

@@ -34,7 +34,27 @@ public static class SessionFactory
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidInputException($"{modelPath}: ONNX Runtime cannot load the model: {OrtMessages.Clean(e.Message)}", e);
+            throw new InvalidInputException($"{modelPath}: ONNX Runtime cannot load the model: {OrtMessages.Clean(e.Message)}{OldOpsetHint(modelPath, e.Message)}", e);
+        }
+    }
+
+    /// <summary>
+    /// For a kernel ONNX Runtime no longer has (an operator version of the first exporters, opset 1-6), how to get a
+    /// model it runs; "" otherwise.
+    /// </summary>
+    private static string OldOpsetHint(string modelPath, string message)
+    {
+        if (!message.Contains("Could not find an implementation for", StringComparison.Ordinal)) return "";
+        try
+        {
+            var opset = ModelReader.Read(modelPath).GetOpset();
+            return opset is < 7
+                ? $" (its opset {opset} predates ONNX Runtime's kernels; `optimize {Path.GetFileName(modelPath)} -o DIR` writes it upgraded to opset 13, same results)"
+                : "";
+        }
+        catch (InvalidInputException)
+        {
+            return "";
         }
     }
 
