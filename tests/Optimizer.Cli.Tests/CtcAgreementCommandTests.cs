@@ -112,6 +112,33 @@ public sealed class CtcAgreementCommandTests
     }
 
     [Fact]
+    public void A_time_major_output_declared_with_the_wrong_rank_is_read_as_run()
+    {
+        // as ddddocr's CRNN: the scores come out [T, 1, C] and the file declares the output [1, T*C]; ONNX Runtime runs it
+        using var dir = TestPaths.NewTempDir();
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, Steps, 1, Classes);
+        var scores = b.Op("Softmax", [x], ("axis", 2));
+        scores.Type = new TensorTypeInfo(ElementType.Float, GraphBuilder.ShapeOf(1, Steps * Classes));
+        b.Output(scores);
+        var model = dir.File("crnn.onnx");
+        ModelWriter.Write(b.Build(), model);
+        var data = Directory.CreateDirectory(dir.File("data")).FullName;
+        var line = new float[Steps * Classes];
+        int[] classes = [1, 1, 0, 2, 3, 0, 0, 4];
+        for (var t = 0; t < Steps; t++) line[t * Classes + classes[t]] = 2;
+        using (var file = File.Create(Path.Combine(data, "x.npy")))
+            NpyFormat.Write(file, HostTensor.FromArray(line, [Steps, 1, Classes]));
+
+        var result = CliRunner.Run("validate", "--baseline", model, "--candidate", model, "--data", data,
+            "--max-accuracy-drop", "ctc-agreement=0.98", "--report", dir.File("r"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        // one line of eight steps, read the same: not eight one-step rows
+        Assert.Contains("CTC agreement (blank 0) 1 of 1 rows", result.Stdout);
+    }
+
+    [Fact]
     public void A_blank_class_that_is_not_an_index_is_refused_in_one_line()
     {
         using var dir = TestPaths.NewTempDir();

@@ -4,7 +4,7 @@ using Optimizer.Onnx.Errors;
 namespace Optimizer.Runtime.Validation;
 
 /// <summary>
-/// The <c>ctc-agreement[@K]=V</c> gate of CTC outputs [N, T, C] (text recognizers, speech models): the fraction of rows
+/// The <c>ctc-agreement[@K]=V</c> gate of CTC outputs [N, T, C] or time-major [T, 1, C] (text recognizers, speech models): the fraction of rows
 /// whose greedy CTC decoding is the same in both models. K is the blank class: 0 by default (PaddleOCR, wav2vec2),
 /// -1 for the last class (some CRNN exports).
 /// </summary>

@@ -59,7 +59,11 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
             _maskAgree[t] += agree;
         }
         if (_ctc.Length > 0 && baseline.Shape is [var rows, var steps, var ctcClasses] && ctcClasses >= 2)
+        {
+            // [T, 1, C], time-major with one row (older CRNN exports: ddddocr's 20x1x8210), lies in memory as [1, T, C]
+            if (steps == 1 && rows > 1) (rows, steps) = (1, rows);
             AddCtc(a, b, (int)rows, (int)steps, (int)ctcClasses);
+        }
         _cosineSum += cosine;
         _cosineMin = Math.Min(_cosineMin, cosine);
         _elements += n;

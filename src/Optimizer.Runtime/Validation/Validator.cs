@@ -27,7 +27,6 @@ public static class Validator
         using var baseline = new ModelRunner(options.BaselinePath ?? throw new InvalidInputException("give --baseline MODEL or --against report.json"), options.Session);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
         CheckSameInterface(baseline, candidate);
-        CheckGatesApply(options.Gates, baseline.Signature);
         var data = DataSet.Open(options.Data, baseline.Signature);
         var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, Gate.MaskThresholds(options.Gates), Gate.CtcBlanks(options.Gates))).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());
@@ -38,6 +37,7 @@ public static class Validator
             cancel.ThrowIfCancellationRequested();
             first ??= sample;
             var (a, _) = baseline.Run(sample);
+            if (done == 0) CheckGatesApply(options.Gates, a);
             var (b, _) = candidate.Run(sample);
             foreach (var output in outputs)
                 output.Add(a[output.Name], b[output.Name], sample.Source);
@@ -78,7 +78,6 @@ public static class Validator
         var stored = ReadReport(options.AgainstReport!);
         var storedPredictions = PredictionsFile.ReadBeside(options.AgainstReport!);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
-        CheckGatesApply(options.Gates, candidate.Signature);
         var data = DataSet.Open(options.Data, candidate.Signature);
         var agreement = new Dictionary<string, AgreementStats>(StringComparer.Ordinal);
         var stats = new RunStats();
@@ -86,7 +85,7 @@ public static class Validator
         foreach (var sample in data.Read())
         {
             cancel.ThrowIfCancellationRequested();
-            if (done == 0) candidate.Run(sample);
+            if (done == 0) CheckGatesApply(options.Gates, candidate.Run(sample).Outputs);
             var (b, ms) = candidate.Run(sample);
             stats.Latency.Add(ms);
             var classifier = b.FirstOrDefault(o => OutputStats.ClassCount(o.Value.Shape) is not null).Value;
@@ -147,17 +146,20 @@ public static class Validator
         }
     }
 
-    /// <summary>Refuses, before anything runs, agreement and accuracy gates for a model with no classifier-like output.</summary>
-    private static void CheckGatesApply(IEnumerable<Gate> gates, ModelSignature signature)
+    /// <summary>
+    /// Refuses, on the first sample's outputs before the rest runs, agreement and accuracy gates for a model with no
+    /// classifier-like output, and CTC gates for one without per-step scores. The outputs as run, not as declared: an
+    /// exporter may declare [1, seqlen] for a rank-3 result (ddddocr's CRNN), which ONNX Runtime runs.
+    /// </summary>
+    private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs)
     {
+        string Outputs() => string.Join(", ", outputs.Select(o => $"{o.Key} {TensorTypes.Name(o.Value.ElementType)}[{string.Join(",", o.Value.Shape)}]"));
         var needsClasses = gates.FirstOrDefault(g => g.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement or GateMetric.Accuracy);
-        var mayHaveClasses = signature.Outputs.Any(o => o.IsTensor && o.Dims.Length is 2 or 4 && (o.Dims[1] < 0 || o.Dims[1] >= 2));
-        if (needsClasses is not null && !mayHaveClasses)
-            throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({string.Join(", ", signature.Outputs.Select(o => $"{o.Name} {o.Describe()}"))})");
+        if (needsClasses is not null && !outputs.Values.Any(o => o.Shape.Length is 2 or 4 && o.Shape[1] >= 2))
+            throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({Outputs()})");
         var needsSteps = gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
-        var mayHaveSteps = signature.Outputs.Any(o => o.IsTensor && o.Dims.Length == 3 && (o.Dims[2] < 0 || o.Dims[2] >= 2));
-        if (needsSteps is not null && !mayHaveSteps)
-            throw new InvalidInputException($"gate {needsSteps.Name}: no output has this metric (it needs an [N, T, C] output of per-step class scores, and the model has {string.Join(", ", signature.Outputs.Select(o => $"{o.Name} {o.Describe()}"))})");
+        if (needsSteps is not null && !outputs.Values.Any(o => o.Shape.Length == 3 && o.Shape[2] >= 2))
+            throw new InvalidInputException($"gate {needsSteps.Name}: no output has this metric (it needs an [N, T, C] output of per-step class scores, and the model has {Outputs()})");
     }
 
     private static void CheckSameInterface(ModelRunner baseline, ModelRunner candidate)

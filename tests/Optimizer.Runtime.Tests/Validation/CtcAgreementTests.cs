@@ -41,6 +41,23 @@ public sealed class CtcAgreementTests
         Assert.Equal(0.75, ctc.StepAgreement);
     }
 
+    [Fact]
+    public void ATimeMajorOutputWithOneRowIsReadAlongItsSteps()
+    {
+        // [T, 1, C] (older CRNN exports) holds the same values as [1, T, C]: read as rows of one step each, every
+        // "reading" would be one class and the step agreement the same, but the reading agreement would count steps
+        static HostTensor TimeMajor(HostTensor t) => HostTensor.FromArray(t.AsSpan<float>().ToArray(), [t.Shape[1], 1, t.Shape[2]]);
+        var (baseline, candidate) = (Scores([[1, 1, 0, 1, 2, 0]]), Scores([[1, 0, 0, 2, 2, 2]]));
+        var rowMajor = new OutputStats("y", ctcBlanks: [0]);
+        rowMajor.Add(baseline, candidate, "sample");
+        var timeMajor = new OutputStats("y", ctcBlanks: [0]);
+        timeMajor.Add(TimeMajor(baseline), TimeMajor(candidate), "sample");
+        var (r, t) = (rowMajor.Metrics().CtcAgreementFor(0)!, timeMajor.Metrics().CtcAgreementFor(0)!);
+        Assert.Equal(1, t.Rows);
+        Assert.Equal((r.Rows, r.Agreement, r.CtcTokenErrorRate, r.StepAgreement), (t.Rows, t.Agreement, t.CtcTokenErrorRate, t.StepAgreement));
+        Assert.Equal(0, t.Agreement); // "aab" against "ab": one line, read differently
+    }
+
     [Theory]
     [InlineData(new[] { 1, 2, 3 }, new[] { 1, 3 }, 1)]
     [InlineData(new int[0], new[] { 1, 2 }, 2)]
