@@ -373,6 +373,21 @@ public class QuantizeCommandTests
     }
 
     [Fact]
+    public void AModelThatComputesInHalfPrecisionIsRefusedNamingItsFirstHalfWeightedNode()
+    {
+        // isnet's published "medium" model is such a one: float32 only at its input and output, 119 float16 Conv
+        using var dir = TestPaths.NewTempDir();
+        Assert.Equal(0, CliRunner.Run(TinyCnn, "-o", dir.File("fp16"), "--quantize", "fp16").ExitCode);
+        var half = dir.File(Path.Combine("fp16", "model.onnx"));
+
+        var result = CliRunner.Run(half, "-o", dir.File("int8"), "--quantize", "int8");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Matches(@"^error: the model computes in half precision \(\d+ Conv/MatMul/Gemm with float16 weights, '[^']+' first\); --quantize int8 starts from the float32 model", result.Stderr);
+        Assert.False(Directory.Exists(dir.File("int8")));
+    }
+
+    [Fact]
     public void AModelOfOtherDomainsOnlyHasNothingToQuantize()
     {
         // ONNX's training example imports only ai.onnx.preview.training: no ONNX operator, no opset to upgrade.

@@ -35,6 +35,9 @@ public static class QuantizationStep
                 Target = TargetName(q.Target),
                 LeftInFloat = [new NodeReason("(model)", "it imports no ONNX operator set: nothing to quantize")],
             }, null, [], []);
+        if (QuantizedOps.HalfPrecisionWeighted(model) is { Count: > 0 } half)
+            throw new InvalidInputException($"the model computes in half precision ({half.Count} Conv/MatMul/Gemm with {half[0].Input(1)!.ElementType.ToString().ToLowerInvariant()} weights, " +
+                                            $"'{half[0].Name}' first); --quantize int8 starts from the float32 model it was made from");
         if (QuantizedOps.In(model) is { Count: > 0 } found)
             throw new InvalidInputException($"the model is already quantized (it holds {string.Join(", ", found.Select(f => $"{f.Count} {f.OpType}"))}); " +
                                             "--quantize int8 starts from the FP32 model it was made from (without --quantize, the other passes still run)");
