@@ -35,9 +35,6 @@ public static class QuantizationStep
                 Target = TargetName(q.Target),
                 LeftInFloat = [new NodeReason("(model)", "it imports no ONNX operator set: nothing to quantize")],
             }, null, [], []);
-        if (QuantizedOps.HalfPrecisionWeighted(model) is { Count: > 0 } half)
-            throw new InvalidInputException($"the model computes in half precision ({half.Count} Conv/MatMul/Gemm with {half[0].Input(1)!.ElementType.ToString().ToLowerInvariant()} weights, " +
-                                            $"'{half[0].Name}' first); --quantize int8 starts from the float32 model it was made from");
         if (QuantizedOps.In(model) is { Count: > 0 } found)
             throw new InvalidInputException($"the model is already quantized (it holds {string.Join(", ", found.Select(f => $"{f.Count} {f.OpType}"))}); " +
                                             "--quantize int8 starts from the FP32 model it was made from (without --quantize, the other passes still run)");
@@ -126,9 +123,16 @@ public static class QuantizationStep
     /// </summary>
     public static IReadOnlyList<PassRecord> Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
     {
-        if (!q.IsStatic) return [];
+        var records = new List<PassRecord>();
+        if (QuantizedOps.HalfPrecisionWeighted(model) is { Count: > 0 } half)
+        {
+            stderr.WriteLine($"note: the model computes in half precision ({half.Count} Conv/MatMul/Gemm with {half[0].Input(1)!.ElementType.ToString().ToLowerInvariant()} weights): " +
+                             "widened to float32 first (its weights exactly, its inputs and outputs keep their types), then quantized");
+            records.AddRange(PassRunner.Run(model, [new Passes.Precision.WidenHalfPrecision(), new InferShapes(), new Passes.Precision.CastCleanup(), new Passes.Cleanup.EliminateDeadCode()], context));
+        }
+        if (!q.IsStatic) return records;
         IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];
-        var records = PassRunner.Run(model, exact, context).ToList();
+        records.AddRange(PassRunner.Run(model, exact, context));
         records.AddRange(Smooth(model, q, options, context, stderr));
         return records;
     }

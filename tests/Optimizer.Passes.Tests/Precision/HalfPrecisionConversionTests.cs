@@ -12,7 +12,7 @@ public class HalfPrecisionConversionTests
     private static readonly HalfPrecisionSettings Fp16 = new();
 
     /// <summary>x → MatMul(W) → Add(b) → Relu → Mul(Constant node) → y, with a ConstantOfShape and a Cast from int64 beside.</summary>
-    private static GraphBuilder Mlp(long opset = 17)
+    internal static GraphBuilder Mlp(long opset = 17)
     {
         var b = new GraphBuilder(opset);
         var x = b.Input("x", ElementType.Float, 2, 8);
