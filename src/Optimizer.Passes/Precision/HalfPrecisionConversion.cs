@@ -222,16 +222,7 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
     private void KeepOutputFloat(Graph graph, Value value, PassContext context)
     {
         var name = value.Name;
-        var cast = new Node("Cast", [value], [graph.UniqueValueName(name + "_fp32")], name: graph.UniqueNodeName(name + "_output_cast"));
-        cast.SetAttribute(Attribute.FromInt("to", (long)ElementType.Float));
-        if (value.Producer is { } producer && producer.Graph == graph) graph.InsertAfter(producer, cast);
-        else graph.Append(cast);
-        var output = cast.Output();
-        output.Type = value.TensorType is { } t ? t with { ElementType = ElementType.Float } : new TensorTypeInfo(ElementType.Float, null);
-        for (var i = 0; i < graph.Outputs.Count; i++)
-            if (ReferenceEquals(graph.Outputs[i], value)) graph.SetOutput(i, output);
-        value.Name = graph.UniqueValueName(name + Suffix(Target));
-        output.Name = name;
+        var cast = OutputCasts.TakeOver(graph, value, ElementType.Float, Suffix(Target));
         context.Step($"cast {Target.ShortName()} -> f32 for graph output '{name}'", cast);
     }
 }

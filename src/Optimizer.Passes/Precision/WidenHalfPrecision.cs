@@ -101,16 +101,8 @@ public sealed class WidenHalfPrecision : IPass
             var value = graph.Outputs[i];
             if (value.TensorType is not { } t || !IsHalf(t.ElementType) || value.IsGraphInput || value.IsInitializer) continue;
             var name = value.Name;
-            var cast = new Node("Cast", [value], [graph.UniqueValueName(name + "_half")], name: graph.UniqueNodeName(name + "_output_cast"));
-            cast.SetAttribute(Attribute.FromInt("to", (long)t.ElementType));
-            if (value.Producer is { } producer && producer.Graph == graph) graph.InsertAfter(producer, cast);
-            else graph.Append(cast);
-            var output = cast.Output();
-            output.Type = t;
-            graph.SetOutput(i, output);
-            value.Name = graph.UniqueValueName(name + "_fp32");
+            var cast = OutputCasts.TakeOver(graph, value, t.ElementType, "_fp32");
             value.Type = t with { ElementType = ElementType.Float };
-            output.Name = name;
             context.Step($"graph output '{name}' cast back to {t.ElementType}", cast);
             count++;
         }
