@@ -48,9 +48,10 @@ public static class OptimizeRunner
         var model = ModelReader.Read(options.ModelPath);
         // A model of the first exporters that ONNX Runtime cannot run as it is gets the upgrade it needs in every case, so
         // that what is written runs; otherwise the input is loaded here only for the steps that run it anyway.
-        var needsUpgrade = Patterns.Opset(model) < RunnableInput.Opset
-                           && (validation is not null || options.Quantize is not null || options.Prune is not null || Patterns.Opset(model) < 7)
-                           && RunnableInput.IsUpgraded(options, stderr);
+        var opsetIn = Patterns.Opset(model);
+        var mayNeedHelp = opsetIn < RunnableInput.Opset || Passes.Quantization.QuantizedOps.HalfPrecisionWeighted(model).Count > 0;
+        var runsInput = validation is not null || options.Quantize is not null || options.Prune is not null;
+        var needsUpgrade = mayNeedHelp && (runsInput || opsetIn < 7) && RunnableInput.IsUpgraded(options, stderr) && opsetIn < RunnableInput.Opset;
         var before = ModelSummary.Of(model);
         // 2. choose and run the passes (quantization needs opset 13: older models are upgraded first)
         var opsetBefore = Patterns.Opset(model);

@@ -10,10 +10,11 @@ namespace Optimizer.Cli.Pipeline;
 /// <summary>
 /// The input model as ONNX Runtime runs it: the FP32 baseline of --validate and of the accuracy budgets, and the
 /// signature calibration and validation data are read against. That is the model file itself, unless ONNX Runtime
-/// cannot load it and can load it upgraded to opset <see cref="Opset"/>: the first exporters' models (opset 1-6) use
-/// operator versions ONNX Runtime 1.31 has no CPU kernel left for (Add-6, Gemm-6, BatchNormalization-6,
-/// AveragePool-1...), which the upgrade rewrites with the same results (LegacyOpsetUpgradeTests). The upgraded copy is
-/// a temporary file, made once per process and deleted when it ends; stderr says so once.
+/// cannot load it and can load it upgraded to opset <see cref="Opset"/> (the first exporters' models, opset 1-6, use
+/// operator versions ONNX Runtime 1.31 has no CPU kernel left for: Add-6, Gemm-6, BatchNormalization-6,
+/// AveragePool-1..., which the upgrade rewrites with the same results, LegacyOpsetUpgradeTests) or widened from half
+/// precision to float32 (it has no CPU kernel for a bfloat16 Conv). The copy is a temporary file, made once per process
+/// and deleted when it ends; the pipeline says so once per run.
 /// </summary>
 public static class RunnableInput
 {
@@ -74,11 +75,16 @@ public static class RunnableInput
             failure = e;
         }
         var model = ModelReader.Read(path);
-        if (model.GetOpset() is not { } opset || opset >= Opset) throw failure;
-        var copy = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"optimizer-input-opset{Opset}-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        if (model.GetOpset() is not { } opset) throw failure;
+        var upgrade = opset < Opset;
+        var half = Passes.Quantization.QuantizedOps.HalfPrecisionWeighted(model).Count > 0;
+        if (!upgrade && !half) throw failure;
+        var copy = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"optimizer-input-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
         try
         {
-            PassRunner.Run(model, [new UpgradeOpset()], new PassContext(new PassOptions { TargetOpset = Opset }));
+            IPass[] passes = [.. upgrade ? [new UpgradeOpset()] : Array.Empty<IPass>(),
+                              .. half ? [new Passes.Precision.WidenHalfPrecision(), new Passes.Precision.CastCleanup()] : Array.Empty<IPass>()];
+            PassRunner.Run(model, passes, new PassContext(new PassOptions { TargetOpset = Opset }));
             ModelWriter.Write(model, copy);
             using var session = SessionFactory.Create(copy, SessionSettings.ForComparison);
         }
@@ -87,8 +93,13 @@ public static class RunnableInput
             try { File.Delete(copy); } catch (IOException) { }
             throw failure;
         }
-        return (copy, $"note: ONNX Runtime cannot run the input model as it is (opset {opset}: {FirstLine(failure)}); " +
-                      $"it is upgraded to opset {Opset}, which keeps its results, and compared as such");
+        var how = (upgrade, half) switch
+        {
+            (true, false) => $"it is upgraded to opset {Opset}, which keeps its results, and compared as such",
+            (false, true) => "its half-precision computation is widened to float32 (the weights exactly) and compared as such",
+            _ => $"it is upgraded to opset {Opset} and its half-precision computation widened to float32, and compared as such",
+        };
+        return (copy, $"note: ONNX Runtime cannot run the input model as it is (opset {opset}: {FirstLine(failure)}); {how}");
     }
 
     /// <summary>ONNX Runtime's own reason (the inner exception's), first line.</summary>
