@@ -88,8 +88,9 @@ public static class RunnableInput
             ModelWriter.Write(model, copy);
             using var session = SessionFactory.Create(copy, SessionSettings.ForComparison);
         }
-        catch (Exception e) when (e is InvalidInputException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidInputException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
+            // the upgrade or the widening does not help (or the copy cannot be written): ONNX Runtime's own reason stands
             try { File.Delete(copy); } catch (IOException) { }
             throw failure;
         }
