@@ -54,6 +54,8 @@ public static class PassRegistry
         new EliminateDeadCode(),
         // The written model carries types for every value (value_info), for the passes and tools that read it next...
         new InferShapes(),
+        // ...and output types that agree with what the graph computes (an exporter's wrong rank corrected).
+        new CorrectOutputTypes(),
         // ...but not the intermediate shapes: with them ONNX Runtime fuses Add+LayerNormalization into its slower
         // SkipLayerNormalization (bert_mini 16 % slower than the input model); it infers the shapes it needs itself.
         new DropIntermediateShapes(),
