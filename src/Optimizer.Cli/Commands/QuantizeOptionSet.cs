@@ -83,12 +83,12 @@ public sealed class QuantizeOptionSet
     /// <summary>The --exclude list, which --prune also reads (layers left alone).</summary>
     public IReadOnlyList<string> Exclude(ParseResult parse) => (parse.GetValue(_exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The options read, or null without <c>--quantize</c> (then the others are refused).</summary>
-    /// <param name="pruning">--prune is given: --exclude is then its too, not a stray.</param>
     /// <summary>Whether <paramref name="option"/> was given; <c>--per-tensor false</c> (a pipeline file's <c>per-tensor: false</c>) asks for the default and is never out of place.</summary>
     private bool Given(ParseResult parse, Option option) =>
         parse.GetResult(option) is { Implicit: false } && !(option == _perTensor && !parse.GetValue(_perTensor));
 
+    /// <summary>The options read, or null without <c>--quantize</c> (then the others are refused).</summary>
+    /// <param name="pruning">--prune is given: --exclude is then its too, not a stray.</param>
     public QuantizeOptions? Read(ParseResult parse, bool pruning = false)
     {
         var mode = parse.GetValue(_quantize);
