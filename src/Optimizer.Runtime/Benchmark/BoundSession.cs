@@ -15,7 +15,6 @@ public sealed class BoundSession : IDisposable
     private readonly OrtIoBinding _binding;
     private readonly List<OrtValue> _values = [];
     private readonly List<HostTensor> _buffers = [];
-    private bool _allOutputsBound = true;
 
     /// <summary>Binds <paramref name="inputs"/>; output buffers are sized from one run (which is the first, cold run).</summary>
     public BoundSession(InferenceSession session, IReadOnlyDictionary<string, HostTensor> inputs, out TimeSpan firstRun)
@@ -50,7 +49,6 @@ public sealed class BoundSession : IDisposable
                     // ONNX Runtime refuses a buffer whose shape contradicts the model's declared output shape (an exporter's
                     // wrong output type, say [1, seqlen] for a rank-3 result) although it runs the model, and a binding
                     // hands it the previous run's outputs as such buffers: such a model runs unbound, its outputs allocated each run
-                    _allOutputsBound = false;
                     break;
                 }
                 var value = Keep(tensor);
@@ -76,14 +74,14 @@ public sealed class BoundSession : IDisposable
     /// <summary>One run on the bound inputs into the bound outputs (or, for a model whose outputs contradict their declared shapes, outputs it allocates).</summary>
     public void Run()
     {
-        if (_allOutputsBound) _session.RunWithBinding(_runOptions, _binding);
+        if (UndeclaredOutputShapes is null) _session.RunWithBinding(_runOptions, _binding);
         else RunBare();
     }
 
     /// <summary>A plain <c>InferenceSession.Run</c> on the same pre-made values: the baseline the timing loop is compared with.</summary>
     public void RunBare()
     {
-        if (_allOutputsBound)
+        if (UndeclaredOutputShapes is null)
         {
             _session.Run(_runOptions, InputNames, InputValues, OutputNames, OutputValues);
             return;
