@@ -49,12 +49,11 @@ public static class OptimizeRunner
         // A model of the first exporters that ONNX Runtime cannot run as it is gets the upgrade it needs in every case, so
         // that what is written runs; otherwise the input is loaded here only for the steps that run it anyway.
         var opsetIn = Patterns.Opset(model);
-        var mayNeedHelp = opsetIn < RunnableInput.Opset || Passes.Quantization.QuantizedOps.HalfPrecisionWeighted(model).Count > 0;
+        var mayNeedHelp = opsetIn < RunnableInput.Opset || Passes.Precision.WidenHalfPrecision.HalfWeightedNodes(model).Count > 0;
         var runsInput = validation is not null || options.Quantize is not null || options.Prune is not null;
         var needsUpgrade = mayNeedHelp && (runsInput || opsetIn < 7) && RunnableInput.IsUpgraded(options, stderr) && opsetIn < RunnableInput.Opset;
         var before = ModelSummary.Of(model);
         // 2. choose and run the passes (quantization needs opset 13: older models are upgraded first)
-        var opsetBefore = Patterns.Opset(model);
         var passOptions = options.Quantize is null ? options
             : options with { Opset = options.Quantize.Half is { } h ? HalfPrecisionStep.OpsetFor(model, options.Opset, h) : QuantizationStep.OpsetFor(model, options.Opset) };
         if (needsUpgrade && (passOptions.Opset ?? 0) < RunnableInput.Opset) passOptions = passOptions with { Opset = RunnableInput.Opset };
@@ -73,7 +72,7 @@ public static class OptimizeRunner
         {
             records.AddRange(QuantizationStep.Prepare(model, q, options, context, stderr ?? TextWriter.Null));
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
-            if (Patterns.Opset(model) != opsetBefore) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetBefore } };
+            if (Patterns.Opset(model) != opsetIn) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetIn } };
             records.AddRange(quantized.Records);
             cancel.ThrowIfCancellationRequested();
         }

@@ -124,11 +124,11 @@ public static class QuantizationStep
     public static IReadOnlyList<PassRecord> Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
     {
         var records = new List<PassRecord>();
-        if (QuantizedOps.HalfPrecisionWeighted(model) is { Count: > 0 } half)
+        if (Passes.Precision.WidenHalfPrecision.HalfWeightedNodes(model) is { Count: > 0 } half)
         {
             stderr.WriteLine($"note: the model computes in half precision ({half.Count} Conv/MatMul/Gemm with {half[0].Input(1)!.ElementType.ToString().ToLowerInvariant()} weights): " +
                              "widened to float32 first (its weights exactly, its inputs and outputs keep their types), then quantized");
-            records.AddRange(PassRunner.Run(model, [new Passes.Precision.WidenHalfPrecision(), new InferShapes(), new Passes.Precision.CastCleanup(), new Passes.Cleanup.EliminateDeadCode()], context));
+            records.AddRange(PassRunner.Run(model, Passes.Precision.WidenHalfPrecision.WithCleanup(), context));
         }
         if (!q.IsStatic) return records;
         IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];

@@ -77,13 +77,13 @@ public static class RunnableInput
         var model = ModelReader.Read(path);
         if (model.GetOpset() is not { } opset) throw failure;
         var upgrade = opset < Opset;
-        var half = Passes.Quantization.QuantizedOps.HalfPrecisionWeighted(model).Count > 0;
+        var half = Passes.Precision.WidenHalfPrecision.HalfWeightedNodes(model).Count > 0;
         if (!upgrade && !half) throw failure;
         var copy = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"optimizer-input-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
         try
         {
             IPass[] passes = [.. upgrade ? [new UpgradeOpset()] : Array.Empty<IPass>(),
-                              .. half ? [new Passes.Precision.WidenHalfPrecision(), new Passes.Precision.CastCleanup()] : Array.Empty<IPass>()];
+                              .. half ? Passes.Precision.WidenHalfPrecision.WithCleanup() : Array.Empty<IPass>()];
             PassRunner.Run(model, passes, new PassContext(new PassOptions { TargetOpset = Opset }));
             ModelWriter.Write(model, copy);
             using var session = SessionFactory.Create(copy, SessionSettings.ForComparison);

@@ -21,6 +21,19 @@ public sealed class WidenHalfPrecision : IPass
 
     private static bool IsHalf(ElementType type) => type is ElementType.Float16 or ElementType.BFloat16;
 
+    /// <summary>
+    /// The Conv, MatMul and Gemm nodes of every graph whose weight is a float16 or bfloat16 constant: a model that
+    /// computes in half precision (often float32 only at its inputs and outputs), which INT8 quantization (from float32)
+    /// would leave as it is.
+    /// </summary>
+    public static IReadOnlyList<Node> HalfWeightedNodes(Model model) =>
+        model.Graph.AllNodes().Where(n => n.IsDefaultDomain && n.OpType is "Conv" or "MatMul" or "Gemm"
+                                          && Patterns.Constant(n.Input(1)) is { ElementType: var t } && IsHalf(t)).ToList();
+
+    /// <summary>The widening with what it needs after it: types for the new values, and the Casts it left that change nothing gone.</summary>
+    public static IReadOnlyList<IPass> WithCleanup() =>
+        [new WidenHalfPrecision(), new Analysis.InferShapes(), new CastCleanup(), new Cleanup.EliminateDeadCode()];
+
     public PassResult Run(Model model, PassContext context)
     {
         var rewrites = 0;

@@ -1,5 +1,4 @@
 using Optimizer.Onnx.IR;
-using Optimizer.Passes.Infrastructure;
 
 namespace Optimizer.Passes.Quantization;
 
@@ -24,15 +23,6 @@ public static class QuantizedOps
                            || node.OpType is "QAttention" or "QGemm" or "QEmbedLayerNormalization" or "QuantizeLinear" or "DequantizeLinear",
         _ => false,
     };
-
-    /// <summary>
-    /// The Conv, MatMul and Gemm nodes of every graph whose weight is a float16 constant: a model that computes in half
-    /// precision (weights float16, often float32 only at its inputs and outputs), which INT8 quantization (from float32)
-    /// would leave as it is.
-    /// </summary>
-    public static IReadOnlyList<Node> HalfPrecisionWeighted(Model model) =>
-        model.Graph.AllNodes().Where(n => n.IsDefaultDomain && n.OpType is "Conv" or "MatMul" or "Gemm"
-                                          && Patterns.Constant(n.Input(1)) is { ElementType: ElementType.Float16 or ElementType.BFloat16 }).ToList();
 
     /// <summary>The quantized operators of every graph of <paramref name="model"/> with their counts, most frequent first ("com.microsoft." before ONNX Runtime's).</summary>
     public static IReadOnlyList<(string OpType, int Count)> In(Model model) =>
