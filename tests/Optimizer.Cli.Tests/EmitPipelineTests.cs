@@ -57,7 +57,7 @@ public class EmitPipelineTests
             "--calibration-samples", "64", "--calibration-table", dir.File("table.json"), "--target", "tensorrt", "--per-tensor", "--exclude", "Softmax,head",
             "--smooth-quant", "0.5", "--keep-io-types", "--no-keep-io-types",
             "--prune", "structured", "--prune-norm", "l1", "--prune-threshold", "0.01", "--prune-amount", "0.3", "--prune-scope", "global",
-            "--prune-pattern", "2:4", "--prune-max-per-layer", "0.5", "--prune-channel-multiple", "8", "--bias-correction",
+            "--prune-pattern", "2:4", "--prune-max-per-layer", "0.5", "--prune-channel-multiple", "8", "--bias-correction", "--weight-rounding", "gptq",
             "--validate", dir.File("data"), "--max-accuracy-drop", "cosine=0.9999", "--max-accuracy-drop", "top1-agreement=0.99",
             "--min-speedup", "1.0", "--junit", dir.File("gates.xml"),
             "--engine", "--engine-precision", "fp16", "--engine-shapes", "input:1x3x224x224", "--engine-min-shapes", "input:1x3x64x64",

@@ -224,6 +224,9 @@ public class QuantizeCommandTests
     [InlineData("--bias-correction needs --calibrate DIR", "--quantize", "int8", "--bias-correction")]
     [InlineData("--bias-correction needs --calibrate DIR", "--quantize", "int8", "--calibration-table", "TABLE", "--bias-correction")]
     [InlineData("--bias-correction needs --quantize int8", "--bias-correction")]
+    [InlineData("--weight-rounding gptq needs --calibrate DIR", "--quantize", "int8", "--weight-rounding", "gptq")]
+    [InlineData("expected nearest or gptq", "--quantize", "int8", "--calibrate", "CALIB", "--weight-rounding", "best")]
+    [InlineData("--weight-rounding needs --quantize int8", "--weight-rounding", "gptq")]
     public void BadQuantizationOptionsAreRefusedWithExitTwoAndNothingWritten(string message, params string[] options)
     {
         using var dir = TestPaths.NewTempDir();
@@ -254,6 +257,25 @@ public class QuantizeCommandTests
         Assert.Contains(report.RootElement.GetProperty("passResults").EnumerateArray(), p => p.GetProperty("name").GetString() == "bias-correction" && p.GetProperty("changed").GetBoolean());
         AssertCosineGatePassed(report.RootElement, 0.99);
         Assert.Contains("bias correction:", File.ReadAllText(dir.File("report.md")));
+    }
+
+    [Fact]
+    public void GptqRoundingReportsItsLayersAndKeepsTheModelClose()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib, "--weight-rounding", "gptq",
+            "--validate", Held, "--max-accuracy-drop", "cosine=0.99");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("GPTQ:", result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("report.json")));
+        var gptq = report.RootElement.GetProperty("quantization").GetProperty("gptq");
+        Assert.True(gptq.GetProperty("layers").GetInt32() >= 2);
+        var ratio = gptq.GetProperty("errorRatio").GetDouble();
+        Assert.True(ratio is > 0 and < 1, $"{ratio}");
+        Assert.Contains(report.RootElement.GetProperty("passResults").EnumerateArray(), p => p.GetProperty("name").GetString() == "weight-rounding" && p.GetProperty("changed").GetBoolean());
+        AssertCosineGatePassed(report.RootElement, 0.99);
+        Assert.Contains("weights rounded by GPTQ", File.ReadAllText(dir.File("report.md")));
     }
 
     [Fact]

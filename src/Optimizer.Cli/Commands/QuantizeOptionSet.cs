@@ -74,9 +74,15 @@ public sealed class QuantizeOptionSet
         Description = BiasCorrectionHelp.Text,
     };
 
+    private readonly Option<string?> _weightRounding = new("--weight-rounding")
+    {
+        HelpName = "nearest|gptq",
+        Description = WeightRoundingHelp.Text,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection }.Concat(_half.Options))
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection, _weightRounding }.Concat(_half.Options))
             command.Options.Add(option);
     }
 
@@ -94,13 +100,13 @@ public sealed class QuantizeOptionSet
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
-            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection }
+            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection, _weightRounding }
                 .FirstOrDefault(o => Given(parse, o) && !(pruning && o == _exclude));
             if (_half.Stray(parse) is { } half) throw new InvalidInputException($"{half.Name} needs --quantize fp16 or bf16");
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8, fp16 or bf16");
         }
         if (mode is "fp16" or "bf16")
-            return _half.Read(parse, mode, new Option[] { _method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection }.Where(o => Given(parse, o)),
+            return _half.Read(parse, mode, new Option[] { _method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection, _weightRounding }.Where(o => Given(parse, o)),
                 () => ReadHalfCommon(parse));
         if (mode != "int8") throw new InvalidInputException($"--quantize '{mode}': expected int8, fp16 or bf16");
         if (_half.Stray(parse) is { } o8) throw new InvalidInputException($"{o8.Name} needs --quantize fp16 or bf16");
@@ -118,6 +124,13 @@ public sealed class QuantizeOptionSet
         var smooth = parse.GetValue(_smoothQuant);
         if (smooth is { } alpha && !(alpha >= 0 && alpha <= 1)) throw new InvalidInputException($"--smooth-quant {alpha.ToString(CultureInfo.InvariantCulture)}: expected a value from 0 to 1");
         if (smooth is not null && calibrate is null) throw new InvalidInputException("--smooth-quant needs --calibrate DIR (it measures per-channel maxima on the calibration data)");
+        var gptq = parse.GetValue(_weightRounding) switch
+        {
+            null or "nearest" => false,
+            "gptq" => true,
+            var other => throw new InvalidInputException($"--weight-rounding '{other}': expected nearest or gptq"),
+        };
+        if (gptq && calibrate is null) throw new InvalidInputException("--weight-rounding gptq needs --calibrate DIR (it chooses the weights by their output error on the calibration data)");
         if (parse.GetValue(_biasCorrection) && calibrate is null) throw new InvalidInputException("--bias-correction needs --calibrate DIR (it measures the quantized layers' mean error on the calibration data)");
         var target = ParseTarget(parse.GetValue(_target));
         if (!isStatic && target == QuantizationTarget.TensorRt)
@@ -134,6 +147,7 @@ public sealed class QuantizeOptionSet
             PerTensor = parse.GetResult(_perTensor) is { Implicit: false } ? parse.GetValue(_perTensor) : null,
             SmoothQuant = smooth,
             BiasCorrection = parse.GetValue(_biasCorrection),
+            Gptq = gptq,
             Exclude = Exclude(parse),
         };
     }

@@ -128,6 +128,7 @@ public static partial class PipelineFile
         new("prune-max-per-layer", Kind.Number, "--prune-max-per-layer"),
         new("prune-channel-multiple", Kind.Integer, "--prune-channel-multiple"),
         new("bias-correction", Kind.Flag, "--bias-correction"),
+        new("weight-rounding", Kind.Text, "--weight-rounding"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
         new("triton", Kind.Section, null, TritonKeys),

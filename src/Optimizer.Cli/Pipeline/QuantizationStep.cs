@@ -61,6 +61,11 @@ public static class QuantizationStep
                 Target = TargetName(q.Target),
                 LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
             }, null, [], []);
+        // GPTQ's weights, computed once for every node that could be quantized (before calibration, whose choice of method
+        // quantizes with them), stored for the nodes each round quantizes
+        var gptq = q.Gptq && q.CalibrateDir is { } calibration
+            ? GptqStep.Compute(model, q.Settings(), calibration, q.CalibrationSamples, options, context.Cancellation, stderr)
+            : null;
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Caching.CalibrationStepCache.GetOrCalibrate(model, plan.TensorsToCalibrate, q, options, stderr,
             () => Calibrate(model, plan, q, options, context, keepFloat, stderr)));
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
@@ -69,6 +74,12 @@ public static class QuantizationStep
         var (bias, corrections) = q.BiasCorrection && q.CalibrateDir is { } folder
             ? BiasCorrectionStep.Run(model, q.Settings(ranges, keepFloat), InputData.Open(folder, options).Read, q.CalibrationSamples, context, stderr)
             : (null, []);
+        if (gptq is not null)
+        {
+            var quantized = plan.QuantizedNodes.ToHashSet(StringComparer.Ordinal);
+            var rounded = gptq.Weights.Where(w => quantized.Contains(w.Key)).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+            corrections = corrections.Concat(PassRunner.Run(model, [new WeightRounding(rounded)], context)).ToList();
+        }
         IPass[] passes = q.Target == QuantizationTarget.Cpu
             ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new QuantizedAffineFolding(), new InferShapes(), new DropIntermediateShapes()]
             : [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()];
@@ -86,6 +97,7 @@ public static class QuantizationStep
             ChosenMethods = table.ChosenCounts,
             SmoothQuant = q.SmoothQuant,
             BiasCorrection = bias,
+            Gptq = gptq?.Report,
             Samples = table.Samples,
             CalibrationSeconds = table.CalibrationSeconds is { } seconds ? Math.Round(seconds, 3) : null,
             CalibrationDataWaitSeconds = table.DataWaitSeconds is { } wait ? Math.Round(wait, 3) : null,
@@ -207,6 +219,8 @@ public sealed record QuantizationReport
     public double? SmoothQuant { get; init; }
     /// <summary>With <c>--bias-correction</c>: the Conv/Gemm biases corrected and the mean channel error each round.</summary>
     public BiasCorrectionReport? BiasCorrection { get; init; }
+    /// <summary>With <c>--weight-rounding gptq</c>: the layers whose int8 weights GPTQ chose, and their error against round-to-nearest's.</summary>
+    public GptqReport? Gptq { get; init; }
     public int? Samples { get; init; }
     /// <summary>Seconds calibration took (null when the ranges came from --calibration-table).</summary>
     public double? CalibrationSeconds { get; init; }

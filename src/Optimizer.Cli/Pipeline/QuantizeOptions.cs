@@ -59,6 +59,9 @@ public sealed record QuantizeOptions
     /// <summary>Empirical bias correction of int8 Conv/Gemm on the calibration data (<c>--bias-correction</c>).</summary>
     public bool BiasCorrection { get; init; }
 
+    /// <summary>Int8 weights chosen by GPTQ on the calibration data instead of rounded to nearest (<c>--weight-rounding gptq</c>).</summary>
+    public bool Gptq { get; init; }
+
     public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
 
     public string Mode => IsStatic ? "static" : "dynamic";

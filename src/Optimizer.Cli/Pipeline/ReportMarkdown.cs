@@ -70,6 +70,9 @@ public static class ReportMarkdown
                 : "- weights: one scale per output channel, as one per tensor missed the accuracy budget");
         if (q.BiasCorrection is { } bc)
             sb.AppendLine($"- bias correction: {bc.Nodes} Conv/Gemm biases corrected; mean |channel error| on the calibration data {bc.MeanAbsChannelErrorBefore:G4} -> {bc.MeanAbsChannelErrorAfter:G4}");
+        if (q.Gptq is { } gptq)
+            sb.AppendLine($"- weights rounded by GPTQ: {gptq.Layers} layers; their output error on the calibration samples {gptq.ErrorRatio:0.00} of round-to-nearest's (mean over layers)"
+                          + (gptq.WiderLeft is { } wider ? $"; layers of more than {wider} inputs a row kept round-to-nearest" : ""));
         if (q.Budget is { } b)
         {
             sb.AppendLine();
