@@ -40,6 +40,7 @@ public static class GptqStep
         var sites = WeightRounding.Sites(model, settings).Where(s => s.Inputs <= MaxInputs).ToList();
         var grams = InputGrams.Collect(bytes, sites.Select(s => new GramSite(s.Node, s.Input, s.Inputs, Geometry(byName[s.Node]))).ToList(),
             InputData.Open(folder, options).Read(), options.SpeedSession, samples, cancel);
+        var collected = clock.Elapsed;
         var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
         double nearest = 0, error = 0;
         foreach (var site in sites)
@@ -56,7 +57,7 @@ public static class GptqStep
         }
         var ratio = nearest > 0 ? error / nearest : 1;
         stderr.WriteLine($"GPTQ: {weights.Count} layers' int8 weights chosen on {Math.Min(samples, InputData.Open(folder, options).Count)} calibration samples; " +
-                         $"their output error on those samples is {ratio:0.00} of round-to-nearest's (mean over layers; {clock.Elapsed.TotalSeconds:0.0} s)");
+                         $"their output error on those samples is {ratio:0.00} of round-to-nearest's (mean over layers; {collected.TotalSeconds:0.0} s collecting, {(clock.Elapsed - collected).TotalSeconds:0.0} s rounding)");
         var result = new GptqRounding(weights, new GptqReport(weights.Count, Math.Round(ratio, 4), sites.Count < WeightRounding.Sites(model, settings).Count ? MaxInputs : null));
         lock (Gate) _last = (key, result);
         return result;

@@ -53,8 +53,7 @@ public static class Gptq
                 q[j] = target;
                 var error = (w[j] - target * s) / u[j * k + j];
                 if (error == 0) continue;
-                var row = j * k;
-                for (var c = j + 1; c < k; c++) w[c] -= error * u[row + c];
+                Axpy(-error, u.AsSpan(j * k + j + 1, k - j - 1), w.AsSpan(j + 1));
             }
             for (var i = 0; i < k; i++)
             {
@@ -82,40 +81,65 @@ public static class Gptq
     }
 
     /// <summary>
-    /// The upper triangular U with H⁻¹ = UᵀU (row-major K × K): the Cholesky factor of H inverted, then factored again.
+    /// The upper triangular U with H⁻¹ = UᵀU (row-major K × K). With J the reversal of the K indices, the Cholesky factor
+    /// M of JHJ gives H = ŨŨᵀ for the upper triangular Ũ = JMJ, so H⁻¹ = Ũ⁻ᵀŨ⁻¹ and U = Ũ⁻¹: one factorization and one
+    /// triangular inversion, both reading rows.
     /// </summary>
     internal static double[] InverseCholeskyUpper(double[] h, int k)
     {
-        var l = Cholesky(h, k);
-        // inverse of the lower triangular L, column by column (forward substitution)
-        var li = new double[k * k];
-        Parallel.For(0, k, c =>
-        {
-            li[c * k + c] = 1 / l[c * k + c];
-            for (var r = c + 1; r < k; r++)
-            {
-                var sum = 0d;
-                for (var m = c; m < r; m++) sum += l[r * k + m] * li[m * k + c];
-                li[r * k + c] = -sum / l[r * k + r];
-            }
-        });
-        // H⁻¹ = L⁻ᵀ L⁻¹: element (i, j) = Σ_m li[m, i] li[m, j] over m >= max(i, j)
-        var inverse = new double[k * k];
-        Parallel.For(0, k, i =>
-        {
-            for (var j = i; j < k; j++)
-            {
-                var sum = 0d;
-                for (var m = j; m < k; m++) sum += li[m * k + i] * li[m * k + j];
-                inverse[i * k + j] = sum;
-                inverse[j * k + i] = sum;
-            }
-        });
-        var lower = Cholesky(inverse, k);
-        var u = new double[k * k];
+        var reversed = new double[k * k];
         for (var i = 0; i < k; i++)
-            for (var j = i; j < k; j++) u[i * k + j] = lower[j * k + i];
-        return u;
+            for (var j = 0; j < k; j++) reversed[i * k + j] = h[(k - 1 - i) * k + (k - 1 - j)];
+        var m = Cholesky(reversed, k);
+        var upper = new double[k * k];
+        for (var i = 0; i < k; i++)
+            for (var j = i; j < k; j++) upper[i * k + j] = m[(k - 1 - i) * k + (k - 1 - j)];
+        // V = Ũ⁻¹, upper triangular, from the last row up: row i of ŨV = e_i gives V[i, :] = (e_i − Σ_{m>i} Ũ[i, m] V[m, :]) / Ũ[i, i]
+        var v = new double[k * k];
+        for (var i = k - 1; i >= 0; i--)
+        {
+            var row = v.AsSpan(i * k, k);
+            for (var c = i + 1; c < k; c++)
+            {
+                var factor = upper[i * k + c];
+                if (factor == 0) continue;
+                Axpy(-factor, v.AsSpan(c * k + c, k - c), row[c..]);
+            }
+            var d = upper[i * k + i];
+            row[i] = 1;
+            for (var c = i; c < k; c++) row[c] /= d;
+        }
+        return v;
+    }
+
+    /// <summary>y += a x.</summary>
+    private static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var w = System.Numerics.Vector<double>.Count;
+            var va = new System.Numerics.Vector<double>(a);
+            for (; i <= x.Length - w; i += w)
+                (new System.Numerics.Vector<double>(y.Slice(i, w)) + va * new System.Numerics.Vector<double>(x.Slice(i, w))).CopyTo(y.Slice(i, w));
+        }
+        for (; i < x.Length; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>Σ x y.</summary>
+    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var i = 0;
+        var sum = 0d;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var w = System.Numerics.Vector<double>.Count;
+            var acc = System.Numerics.Vector<double>.Zero;
+            for (; i <= x.Length - w; i += w) acc += new System.Numerics.Vector<double>(x.Slice(i, w)) * new System.Numerics.Vector<double>(y.Slice(i, w));
+            sum = System.Numerics.Vector.Sum(acc);
+        }
+        for (; i < x.Length; i++) sum += x[i] * y[i];
+        return sum;
     }
 
     /// <summary>The lower triangular L with H = LLᵀ; a pivot that is not positive (H singular in floating point) is raised to a tiny one.</summary>
@@ -125,17 +149,15 @@ public static class Gptq
         var floor = 1e-12 * Enumerable.Range(0, k).Max(i => Math.Abs(h[i * k + i]));
         for (var j = 0; j < k; j++)
         {
-            var d = h[j * k + j];
-            for (var m = 0; m < j; m++) d -= l[j * k + m] * l[j * k + m];
+            var lj = l.AsSpan(j * k, j);
+            var d = h[j * k + j] - Dot(lj, lj);
             var pivot = Math.Sqrt(Math.Max(d, Math.Max(floor, double.Epsilon)));
             l[j * k + j] = pivot;
             var column = j;
-            Parallel.For(j + 1, k, r =>
-            {
-                var sum = h[r * k + column];
-                for (var m = 0; m < column; m++) sum -= l[r * k + m] * l[column * k + m];
-                l[r * k + column] = sum / pivot;
-            });
+            if (k - j > 64)
+                Parallel.For(j + 1, k, r => l[r * k + column] = (h[r * k + column] - Dot(l.AsSpan(r * k, column), l.AsSpan(column * k, column))) / pivot);
+            else
+                for (var r = j + 1; r < k; r++) l[r * k + column] = (h[r * k + column] - Dot(l.AsSpan(r * k, column), l.AsSpan(column * k, column))) / pivot;
         }
         return l;
     }

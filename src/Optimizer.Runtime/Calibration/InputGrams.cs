@@ -33,11 +33,14 @@ public sealed record GramSite(string Key, string Tensor, int Inputs, PatchGeomet
 /// </summary>
 public static class InputGrams
 {
-    /// <summary>For each site's key, one row-major K × K matrix per group.</summary>
+    /// <summary>For each site's key, one row-major K × K matrix per group (the same arrays for sites that read the same tensor the same way).</summary>
     public static IReadOnlyDictionary<string, double[][]> Collect(byte[] modelBytes, IReadOnlyList<GramSite> sites, IEnumerable<Sample> samples,
         SessionSettings session, int? maxSamples = null, CancellationToken cancel = default)
     {
-        var grams = sites.ToDictionary(s => s.Key, s => Enumerable.Range(0, s.Geometry.Groups).Select(_ => new double[(long)s.Inputs * s.Inputs]).ToArray(), StringComparer.Ordinal);
+        // layers reading the same tensor the same way (a transformer's query, key and value projections) share one matrix
+        var shared = sites.GroupBy(Identity, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var byIdentity = shared.ToDictionary(kv => kv.Key, kv => Enumerable.Range(0, kv.Value.Geometry.Groups).Select(_ => new double[(long)kv.Value.Inputs * kv.Value.Inputs]).ToArray(), StringComparer.Ordinal);
+        var grams = sites.ToDictionary(s => s.Key, s => byIdentity[Identity(s)], StringComparer.Ordinal);
         if (sites.Count == 0) return grams;
         var (bytes, fromInputs) = Expose(modelBytes, sites.Select(s => s.Tensor).Distinct(StringComparer.Ordinal).ToList());
         using var ort = SessionFactory.Create(bytes, "GPTQ model", session);
@@ -56,12 +59,13 @@ public static class InputGrams
                 using var outputs = outputNames.Length == 0 ? null : ort.Run(runOptions, inputNames, values, outputNames);
                 var byName = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
                 for (var i = 0; i < outputNames.Length; i++) byName[outputNames[i]] = outputs![i];
-                Parallel.ForEach(sites, new ParallelOptions { CancellationToken = cancel }, site =>
+                Parallel.ForEach(shared, new ParallelOptions { CancellationToken = cancel }, entry =>
                 {
+                    var site = entry.Value;
                     var (data, shape) = fromInputs.Contains(site.Tensor)
                         ? (Input(sample, site.Tensor).AsSpan<float>().ToArray(), Input(sample, site.Tensor).Shape.ToArray())
                         : (byName[site.Tensor].GetTensorDataAsSpan<float>().ToArray(), byName[site.Tensor].GetTensorTypeAndShape().Shape);
-                    Fold(site, data, shape, grams[site.Key]);
+                    Fold(site, data, shape, byIdentity[entry.Key]);
                 });
             }
             catch (OnnxRuntimeException e)
@@ -76,6 +80,14 @@ public static class InputGrams
         }
         if (done == 0) throw new InvalidInputException("GPTQ needs at least one calibration sample; the data set has none");
         return grams;
+    }
+
+    /// <summary>What a site's matrix depends on: the tensor, the number of inputs and how they are read.</summary>
+    private static string Identity(GramSite s)
+    {
+        var g = s.Geometry;
+        return string.Join("|", s.Tensor, s.Inputs, g.Groups, string.Join(",", g.Kernel), string.Join(",", g.Strides), string.Join(",", g.Dilations),
+            string.Join(",", g.Pads), g.AutoPad, g.Transposed);
     }
 
     private static HostTensor Input(Sample sample, string name) =>
@@ -193,20 +205,71 @@ public static class InputGrams
         return t;
     }
 
-    /// <summary>gram += A Aᵀ for A of <paramref name="k"/> rows of <paramref name="length"/> values (the upper triangle computed, mirrored).</summary>
+    /// <summary>Columns of A taken at a time, so that the rows' chunks stay in cache while every pair of rows is multiplied.</summary>
+    private const int Chunk = 256;
+
+    /// <summary>
+    /// gram += A Aᵀ for A of <paramref name="k"/> rows of <paramref name="length"/> values (the upper triangle computed,
+    /// mirrored): chunk by chunk of columns, each row against four others at a time.
+    /// </summary>
     private static void AddProducts(float[] a, int k, int length, double[] gram)
     {
-        var span = a.AsSpan();
-        for (var i = 0; i < k; i++)
+        var upper = new double[(long)k * k];
+        for (var start = 0; start < length; start += Chunk)
         {
-            var ai = span.Slice(i * length, length);
-            for (var j = i; j < k; j++)
+            var width = Math.Min(Chunk, length - start);
+            for (var i = 0; i < k; i++)
             {
-                var dot = Dot(ai, span.Slice(j * length, length));
-                gram[(long)i * k + j] += dot;
-                if (j != i) gram[(long)j * k + i] += dot;
+                var ai = new ReadOnlySpan<float>(a, i * length + start, width);
+                var j = i;
+                for (; j + 4 <= k; j += 4)
+                {
+                    var (d0, d1, d2, d3) = Dot4(ai, a, j * length + start, length, width);
+                    var at = (long)i * k + j;
+                    upper[at] += d0;
+                    upper[at + 1] += d1;
+                    upper[at + 2] += d2;
+                    upper[at + 3] += d3;
+                }
+                for (; j < k; j++) upper[(long)i * k + j] += Dot(ai, new ReadOnlySpan<float>(a, j * length + start, width));
             }
         }
+        for (var i = 0; i < k; i++)
+            for (var j = i; j < k; j++)
+            {
+                var v = upper[(long)i * k + j];
+                gram[(long)i * k + j] += v;
+                if (j != i) gram[(long)j * k + i] += v;
+            }
+    }
+
+    /// <summary>The dot products of x with the four rows of <paramref name="a"/> starting at <paramref name="first"/>, <paramref name="stride"/> apart.</summary>
+    private static (double, double, double, double) Dot4(ReadOnlySpan<float> x, float[] a, int first, int stride, int width)
+    {
+        var y0 = new ReadOnlySpan<float>(a, first, width);
+        var y1 = new ReadOnlySpan<float>(a, first + stride, width);
+        var y2 = new ReadOnlySpan<float>(a, first + 2 * stride, width);
+        var y3 = new ReadOnlySpan<float>(a, first + 3 * stride, width);
+        var w = Vector<float>.Count;
+        var (s0, s1, s2, s3) = (Vector<float>.Zero, Vector<float>.Zero, Vector<float>.Zero, Vector<float>.Zero);
+        var i = 0;
+        for (; i <= width - w; i += w)
+        {
+            var v = new Vector<float>(x.Slice(i, w));
+            s0 += v * new Vector<float>(y0.Slice(i, w));
+            s1 += v * new Vector<float>(y1.Slice(i, w));
+            s2 += v * new Vector<float>(y2.Slice(i, w));
+            s3 += v * new Vector<float>(y3.Slice(i, w));
+        }
+        double r0 = Vector.Sum(s0), r1 = Vector.Sum(s1), r2 = Vector.Sum(s2), r3 = Vector.Sum(s3);
+        for (; i < width; i++)
+        {
+            r0 += x[i] * y0[i];
+            r1 += x[i] * y1[i];
+            r2 += x[i] * y2[i];
+            r3 += x[i] * y3[i];
+        }
+        return (r0, r1, r2, r3);
     }
 
     private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

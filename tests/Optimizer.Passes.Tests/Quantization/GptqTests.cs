@@ -257,6 +257,21 @@ public class GptqTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LayersReadingOneTensorAlikeShareOneMatrix()
+    {
+        var b = new GraphBuilder(opset: 13, seed: 4);
+        var x = b.Input("x", ElementType.Float, 3, 4);
+        var h = b.Op("Relu", [x]);
+        b.Output(b.Op("MatMul", [h, b.RandomInitializer("q", 1f, 4, 4)]), b.Op("MatMul", [h, b.RandomInitializer("k", 1f, 4, 2)]), b.Op("Gemm", [h, b.RandomInitializer("v", 1f, 3, 2)], ("transA", 1)));
+        var sites = new[] { new GramSite("q", h.Name, 4, PatchGeometry.Matrix(false)), new GramSite("k", h.Name, 4, PatchGeometry.Matrix(false)), new GramSite("v", h.Name, 3, PatchGeometry.Matrix(true)) };
+        var grams = InputGrams.Collect(ModelWriter.ToBytes(b.Model), sites, QuantizationChecks.SeededFeeds(b.Model, 2).Select(ToSample), SessionSettings.ForComparison);
+        Assert.Same(grams["q"], grams["k"]);
+        Assert.NotSame(grams["q"], grams["v"]);
+        Assert.Equal(16, grams["q"][0].Length);
+        Assert.Equal(9, grams["v"][0].Length);
+    }
+
+    [Fact]
     public void A3dConvolutionIsNoSite()
     {
         var b = new GraphBuilder(opset: 13, seed: 2);
