@@ -76,6 +76,21 @@ public static class Patterns
                 g.RemoveNode(node);
     }
 
+    /// <summary>
+    /// Gives input <paramref name="index"/> of <paramref name="node"/> a new initializer holding <paramref name="data"/>,
+    /// named after the old input with <paramref name="suffix"/> (a constant shared with another node keeps its value
+    /// there), and removes the old constant when nothing else reads it.
+    /// </summary>
+    public static void ReplaceConstantInput<T>(Node node, int index, string suffix, T[] data, params long[] dims) where T : unmanaged
+    {
+        var old = node.Input(index)!;
+        var graph = node.Graph!;
+        node.SetInput(index, AddInitializer(graph, old.Name + suffix, data, dims));
+        if (old.Uses.Count > 0 || old.IsGraphOutput || old.IsGraphInput) return;
+        if (old.IsInitializer) graph.RemoveInitializer(old);
+        else if (old.Producer is { IsConstantNode: true } constant) RemoveIfUnused(constant);
+    }
+
     /// <summary>Adds a new initializer named after <paramref name="hint"/> to <paramref name="graph"/>.</summary>
     public static Value AddInitializer<T>(Graph graph, string hint, T[] data, params long[] dims) where T : unmanaged =>
         graph.AddInitializer(Tensor.FromArray(graph.UniqueValueName(hint), data, dims));

@@ -64,15 +64,7 @@ public sealed class BiasCorrection(IReadOnlyDictionary<string, float[]> shifts) 
             var beta = node.OpType == "Gemm" ? node.GetFloat("beta", 1f) : 1f;
             var corrected = new float[bias.Length];
             for (var c = 0; c < bias.Length; c++) corrected[c] = bias[c] - shift[c] / beta;
-            // A new initializer: a bias shared with another node (deduplicated) keeps its value there.
-            var graph = node.Graph!;
-            var value = Patterns.AddInitializer(graph, old.Name + "_corrected", corrected, bias.Length);
-            node.SetInput(2, value);
-            if (old.Uses.Count == 0 && !old.IsGraphOutput && !old.IsGraphInput)
-            {
-                if (old.IsInitializer) graph.RemoveInitializer(old);
-                else if (old.Producer is { IsConstantNode: true } constant) Patterns.RemoveIfUnused(constant);
-            }
+            Patterns.ReplaceConstantInput(node, 2, "_corrected", corrected, bias.Length);
             var largest = shift.Max(MathF.Abs);
             rewrites += context.Step($"bias corrected by the mean quantization error of its {channels} output channels (largest |shift| {largest:G4})", node);
         }

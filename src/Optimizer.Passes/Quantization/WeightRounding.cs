@@ -156,15 +156,7 @@ public sealed class WeightRounding(IReadOnlyDictionary<string, float[]> weights)
                 context.Decline(node, "the rounded weight is not finite");
                 continue;
             }
-            var graph = node.Graph!;
-            // A new initializer: a weight shared with another node keeps its value there.
-            var value = Patterns.AddInitializer(graph, old!.Name + "_rounded", rounded, constant.Dims.ToArray());
-            node.SetInput(1, value);
-            if (old.Uses.Count == 0 && !old.IsGraphOutput && !old.IsGraphInput)
-            {
-                if (old.IsInitializer) graph.RemoveInitializer(old);
-                else if (old.Producer is { IsConstantNode: true } producer) Patterns.RemoveIfUnused(producer);
-            }
+            Patterns.ReplaceConstantInput(node, 1, "_rounded", rounded, constant.Dims.ToArray());
             rewrites += context.Step("weight rounded to int8 by GPTQ (the output error on the calibration data, not each weight's own)", node);
         }
         return PassResult.FromRewrites(rewrites);

@@ -22,32 +22,11 @@ public static class ChannelMaxima
         if (model.Inputs.Count > 0) throw new InvalidInputException($"per-channel maxima of graph inputs are not collected: {NameList.Format(model.Inputs)}");
         using var session = SessionFactory.Create(model.Bytes, "calibration model", settings.Session);
         model.CheckTypes(session);
-        var inputNames = session.InputNames.ToArray();
         var outputNames = model.Outputs.ToArray();
-        using var runOptions = new RunOptions();
-        var done = 0;
-        foreach (var sample in data.Read())
+        SampleRuns.Run(session, outputNames, data.Read(), settings.MaxSamples, cancel, (_, outputs) =>
         {
-            cancel.ThrowIfCancellationRequested();
-            if (settings.MaxSamples is { } limit && done >= limit) break;
-            var values = new OrtValue[inputNames.Length];
-            try
-            {
-                for (var i = 0; i < values.Length; i++)
-                    values[i] = (sample.Inputs.TryGetValue(inputNames[i], out var t) ? t : throw new InvalidInputException($"{sample.Source}: the sample has no input '{inputNames[i]}'")).ToOrtValue();
-                using var outputs = session.Run(runOptions, inputNames, values, outputNames);
-                for (var i = 0; i < outputNames.Length; i++) Fold(outputNames[i], outputs[i], result);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new InvalidInputException($"{sample.Source}: the model failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
-            }
-            finally
-            {
-                foreach (var v in values) v?.Dispose();
-            }
-            done++;
-        }
+            for (var i = 0; i < outputNames.Length; i++) Fold(outputNames[i], outputs[i], result);
+        });
         return result;
     }
 

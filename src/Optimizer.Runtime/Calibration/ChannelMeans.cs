@@ -27,33 +27,12 @@ public static class ChannelMeans
         if (model.Inputs.Count > 0) throw new InvalidInputException($"channel means of graph inputs are not collected: {NameList.Format(model.Inputs)}");
         using var ort = SessionFactory.Create(model.Bytes, "bias correction model", session);
         model.CheckTypes(ort);
-        var inputNames = ort.InputNames.ToArray();
         var outputNames = model.Outputs.ToArray();
         var sums = new Dictionary<string, (double[] Sum, long Count)>(StringComparer.Ordinal);
-        using var runOptions = new RunOptions();
-        var done = 0;
-        foreach (var sample in samples)
+        var done = SampleRuns.Run(ort, outputNames, samples, maxSamples, cancel, (_, outputs) =>
         {
-            cancel.ThrowIfCancellationRequested();
-            if (maxSamples is { } limit && done >= limit) break;
-            var values = new OrtValue[inputNames.Length];
-            try
-            {
-                for (var i = 0; i < values.Length; i++)
-                    values[i] = (sample.Inputs.TryGetValue(inputNames[i], out var t) ? t : throw new InvalidInputException($"{sample.Source}: the sample has no input '{inputNames[i]}'")).ToOrtValue();
-                using var outputs = ort.Run(runOptions, inputNames, values, outputNames);
-                for (var i = 0; i < outputNames.Length; i++) Add(outputNames[i], outputs[i], sums);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new InvalidInputException($"{sample.Source}: the model failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
-            }
-            finally
-            {
-                foreach (var v in values) v?.Dispose();
-            }
-            done++;
-        }
+            for (var i = 0; i < outputNames.Length; i++) Add(outputNames[i], outputs[i], sums);
+        });
         if (done == 0) throw new InvalidInputException("channel means need at least one sample; the data set has none");
         foreach (var name in names)
         {

@@ -44,40 +44,20 @@ public static class InputGrams
         if (sites.Count == 0) return grams;
         var (bytes, fromInputs) = Expose(modelBytes, sites.Select(s => s.Tensor).Distinct(StringComparer.Ordinal).ToList());
         using var ort = SessionFactory.Create(bytes, "GPTQ model", session);
-        var inputNames = ort.InputNames.ToArray();
         var outputNames = sites.Select(s => s.Tensor).Where(t => !fromInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
-        using var runOptions = new RunOptions();
-        var done = 0;
-        foreach (var sample in samples)
+        var done = SampleRuns.Run(ort, outputNames, samples, maxSamples, cancel, (sample, outputs) =>
         {
-            cancel.ThrowIfCancellationRequested();
-            if (maxSamples is { } limit && done >= limit) break;
-            var values = new OrtValue[inputNames.Length];
-            try
+            var byName = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+            for (var i = 0; i < outputNames.Length; i++) byName[outputNames[i]] = outputs[i];
+            Parallel.ForEach(shared, new ParallelOptions { CancellationToken = cancel }, entry =>
             {
-                for (var i = 0; i < values.Length; i++) values[i] = Input(sample, inputNames[i]).ToOrtValue();
-                using var outputs = outputNames.Length == 0 ? null : ort.Run(runOptions, inputNames, values, outputNames);
-                var byName = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-                for (var i = 0; i < outputNames.Length; i++) byName[outputNames[i]] = outputs![i];
-                Parallel.ForEach(shared, new ParallelOptions { CancellationToken = cancel }, entry =>
-                {
-                    var site = entry.Value;
-                    var (data, shape) = fromInputs.Contains(site.Tensor)
-                        ? (Input(sample, site.Tensor).AsSpan<float>().ToArray(), Input(sample, site.Tensor).Shape.ToArray())
-                        : (byName[site.Tensor].GetTensorDataAsSpan<float>().ToArray(), byName[site.Tensor].GetTensorTypeAndShape().Shape);
-                    Fold(site, data, shape, byIdentity[entry.Key]);
-                });
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new InvalidInputException($"{sample.Source}: the model failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
-            }
-            finally
-            {
-                foreach (var v in values) v?.Dispose();
-            }
-            done++;
-        }
+                var site = entry.Value;
+                var (data, shape) = fromInputs.Contains(site.Tensor)
+                    ? (Input(sample, site.Tensor).AsSpan<float>().ToArray(), Input(sample, site.Tensor).Shape.ToArray())
+                    : (byName[site.Tensor].GetTensorDataAsSpan<float>().ToArray(), byName[site.Tensor].GetTensorTypeAndShape().Shape);
+                Fold(site, data, shape, byIdentity[entry.Key]);
+            });
+        });
         if (done == 0) throw new InvalidInputException("GPTQ needs at least one calibration sample; the data set has none");
         return grams;
     }

@@ -31,25 +31,15 @@ public class BiasCorrectionTests(ITestOutputHelper output)
         return b.Model;
     }
 
-    private static Sample ToSample(IReadOnlyDictionary<string, TestTensor> feed, int i) =>
-        new($"s{i}", $"feed {i}", feed.ToDictionary(kv => kv.Key, kv => HostTensor.FromArray((float[])kv.Value.Data, kv.Value.Dims)));
-
-    private static Model Quantized(Model model, QuantizationSettings settings)
-    {
-        var copy = QuantizationChecks.Copy(model);
-        PassHarness.Run(copy, new StaticQuantization(settings));
-        return copy;
-    }
-
     /// <summary>The shifts bias correction measures on <paramref name="calibration"/>, applied to a copy of the FP32 model.</summary>
     private (Model Corrected, PassHarness Run) Correct(Model model, QuantizationSettings settings, IReadOnlyList<IReadOnlyDictionary<string, TestTensor>> calibration)
     {
         var sites = BiasCorrection.Sites(model, settings);
         Assert.NotEmpty(sites);
-        var (probe, probed) = BiasCorrectionProbe.Build(model, Quantized(model, settings), sites);
+        var (probe, probed) = BiasCorrectionProbe.Build(model, QuantizationChecks.Quantized(model, settings), sites);
         Assert.Equal(sites.Count, probed.Count);
         var means = ChannelMeans.Collect(ModelWriter.ToBytes(probe), probed.SelectMany(p => new[] { p.Float, p.Quantized }).ToList(),
-            calibration.Select(ToSample), SessionSettings.ForComparison);
+            calibration.Select(QuantizationChecks.ToSample), SessionSettings.ForComparison);
         var shifts = probed.ToDictionary(p => p.Site.Node, p => means[p.Quantized].Zip(means[p.Float], (q, f) => (float)(q - f)).ToArray());
         var corrected = QuantizationChecks.Copy(model);
         var run = PassHarness.Run(corrected, new BiasCorrection(shifts));
@@ -92,8 +82,8 @@ public class BiasCorrectionTests(ITestOutputHelper output)
         Assert.True(run.MaxRelativeError() > 0);
 
         var held = QuantizationChecks.SeededFeeds(model, 16, firstSeed: 101);
-        var before = MeanChannelError(reference, ModelWriter.ToBytes(Quantized(model, settings)), held);
-        var after = MeanChannelError(reference, ModelWriter.ToBytes(Quantized(corrected, settings)), held);
+        var before = MeanChannelError(reference, ModelWriter.ToBytes(QuantizationChecks.Quantized(model, settings)), held);
+        var after = MeanChannelError(reference, ModelWriter.ToBytes(QuantizationChecks.Quantized(corrected, settings)), held);
         output.WriteLine($"mean |channel error| of the output on held-out feeds: {before:G4} -> {after:G4}");
         Assert.True(after < 0.5 * before, $"{before} -> {after}");
     }
@@ -116,7 +106,7 @@ public class BiasCorrectionTests(ITestOutputHelper output)
         Assert.Equal(BiasCorrection.Sites(model, settings).Count, run.Records.Single().NodesRewritten);
 
         var held = QuantizationChecks.ImageFeeds(input, 10, 9);
-        var (plainModel, correctedModel) = (ModelWriter.ToBytes(Quantized(model, settings)), ModelWriter.ToBytes(Quantized(corrected, settings)));
+        var (plainModel, correctedModel) = (ModelWriter.ToBytes(QuantizationChecks.Quantized(model, settings)), ModelWriter.ToBytes(QuantizationChecks.Quantized(corrected, settings)));
         var (before, after) = (MeanChannelError(reference, plainModel, held), MeanChannelError(reference, correctedModel, held));
         var (cosBefore, cosAfter) = (QuantizationChecks.WorstCosine(reference, plainModel, held), QuantizationChecks.WorstCosine(reference, correctedModel, held));
         output.WriteLine($"logits over 9 held-out images: mean |channel error| {before:G4} -> {after:G4}, worst cosine {cosBefore:F4} -> {cosAfter:F4}");

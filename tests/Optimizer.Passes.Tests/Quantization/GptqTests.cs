@@ -19,9 +19,6 @@ namespace Optimizer.Passes.Tests.Quantization;
 /// </summary>
 public class GptqTests(ITestOutputHelper output)
 {
-    private static Sample ToSample(IReadOnlyDictionary<string, TestTensor> feed, int i) =>
-        new($"s{i}", $"feed {i}", feed.ToDictionary(kv => kv.Key, kv => HostTensor.FromArray((float[])kv.Value.Data, kv.Value.Dims)));
-
     /// <summary>Inputs whose K values are correlated (a few shared factors plus noise), as real activations are.</summary>
     private static double[] CorrelatedGram(int k, int rows, int seed)
     {
@@ -129,7 +126,7 @@ public class GptqTests(ITestOutputHelper output)
             : PatchGeometry.Matrix(node.GetInt("transA", 0) != 0);
         var feeds = QuantizationChecks.SeededFeeds(model, 2);
         var grams = InputGrams.Collect(ModelWriter.ToBytes(model), [new GramSite("site", node.Input(0)!.Name, inputs, geometry)],
-            feeds.Select(ToSample), SessionSettings.ForComparison)["site"];
+            feeds.Select(QuantizationChecks.ToSample), SessionSettings.ForComparison)["site"];
 
         var matrix = WeightRounding.Matrix(node);
         var sums = new double[rows];
@@ -174,17 +171,10 @@ public class GptqTests(ITestOutputHelper output)
                 byName[s.Node].OpType == "Conv"
                     ? new PatchGeometry(s.Groups, [3, 3], Ints(byName[s.Node], "strides"), [], Ints(byName[s.Node], "pads"), "NOTSET", false)
                     : PatchGeometry.Matrix(false))).ToList(),
-            calibration.Select(ToSample), SessionSettings.ForComparison);
+            calibration.Select(QuantizationChecks.ToSample), SessionSettings.ForComparison);
         var weights = sites.ToDictionary(s => s.Node, s => WeightRounding.Round(byName[s.Node], s, grams[s.Node]).Weight);
         var copy = QuantizationChecks.Copy(model);
         return (copy, PassHarness.Run(copy, new WeightRounding(weights)));
-    }
-
-    private static Model Quantized(Model model, QuantizationSettings settings)
-    {
-        var copy = QuantizationChecks.Copy(model);
-        PassHarness.Run(copy, new StaticQuantization(settings));
-        return copy;
     }
 
     private static double MeanSquaredError(byte[] reference, byte[] candidate, IEnumerable<IReadOnlyDictionary<string, TestTensor>> feeds) =>
@@ -209,7 +199,7 @@ public class GptqTests(ITestOutputHelper output)
         var (rounded, run) = Rounded(model, settings, calibration);
         Assert.Equal(3, run.Records.Single().NodesRewritten);
         Assert.Empty(run.Declines);
-        var (nearestModel, gptqModel) = (Quantized(model, settings), Quantized(rounded, settings));
+        var (nearestModel, gptqModel) = (QuantizationChecks.Quantized(model, settings), QuantizationChecks.Quantized(rounded, settings));
         // the graphs are the same: only int8 values differ, and the scales are the same
         Assert.Equal(QuantizationChecks.OpCounts(nearestModel), QuantizationChecks.OpCounts(gptqModel));
         var scales = (Model m) => m.Graph.Initializers.Where(v => v.Name.EndsWith("_scale")).Select(v => v.Initializer!.ToArray<float>()).SelectMany(s => s).Order().ToArray();
@@ -264,7 +254,7 @@ public class GptqTests(ITestOutputHelper output)
         var h = b.Op("Relu", [x]);
         b.Output(b.Op("MatMul", [h, b.RandomInitializer("q", 1f, 4, 4)]), b.Op("MatMul", [h, b.RandomInitializer("k", 1f, 4, 2)]), b.Op("Gemm", [h, b.RandomInitializer("v", 1f, 3, 2)], ("transA", 1)));
         var sites = new[] { new GramSite("q", h.Name, 4, PatchGeometry.Matrix(false)), new GramSite("k", h.Name, 4, PatchGeometry.Matrix(false)), new GramSite("v", h.Name, 3, PatchGeometry.Matrix(true)) };
-        var grams = InputGrams.Collect(ModelWriter.ToBytes(b.Model), sites, QuantizationChecks.SeededFeeds(b.Model, 2).Select(ToSample), SessionSettings.ForComparison);
+        var grams = InputGrams.Collect(ModelWriter.ToBytes(b.Model), sites, QuantizationChecks.SeededFeeds(b.Model, 2).Select(QuantizationChecks.ToSample), SessionSettings.ForComparison);
         Assert.Same(grams["q"], grams["k"]);
         Assert.NotSame(grams["q"], grams["v"]);
         Assert.Equal(16, grams["q"][0].Length);

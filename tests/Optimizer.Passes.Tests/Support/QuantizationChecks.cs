@@ -42,6 +42,18 @@ public static class QuantizationChecks
         return ranges;
     }
 
+    /// <summary>A feed as the <see cref="Sample"/> the runtime's data readers give (float inputs).</summary>
+    public static Sample ToSample(IReadOnlyDictionary<string, TestTensor> feed, int i) =>
+        new($"s{i}", $"feed {i}", feed.ToDictionary(kv => kv.Key, kv => HostTensor.FromArray((float[])kv.Value.Data, kv.Value.Dims)));
+
+    /// <summary>A copy of <paramref name="model"/> statically quantized with <paramref name="settings"/>.</summary>
+    public static Model Quantized(Model model, QuantizationSettings settings)
+    {
+        var copy = Copy(model);
+        PassHarness.Run(copy, new StaticQuantization(settings));
+        return copy;
+    }
+
     public static Model Copy(Model model)
     {
         using var stream = new MemoryStream(ModelWriter.ToBytes(model));
