@@ -32,33 +32,32 @@ public static class GptqStep
     {
         var bytes = ModelWriter.ToBytes(model);
         var samples = Math.Min(calibrationSamples ?? MaxSamples, MaxSamples);
-        var key = $"{Convert.ToHexString(SHA256.HashData(bytes))}|{settings.PerTensorWeights}|{settings.Target}|{Path.GetFullPath(folder)}|{samples}";
+        // what the data read and the matrices depend on besides the model: how the samples are shaped and where they run
+        var key = $"{Convert.ToHexString(SHA256.HashData(bytes))}|{settings.PerTensorWeights}|{settings.Target}|{Path.GetFullPath(folder)}|{samples}|{options.Shapes}|{options.Provider}";
         lock (Gate)
             if (_last is { } last && last.Key == key) return last.Value;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var byName = model.Graph.Nodes.Where(n => n.Name.Length > 0).GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var sites = WeightRounding.Sites(model, settings).Where(s => s.Inputs <= MaxInputs).ToList();
+        var all = WeightRounding.Sites(model, settings);
+        var sites = all.Where(s => s.Inputs <= MaxInputs).ToList();
+        var data = InputData.Open(folder, options);
         var grams = InputGrams.Collect(bytes, sites.Select(s => new GramSite(s.Node, s.Input, s.Inputs, Geometry(byName[s.Node]))).ToList(),
-            InputData.Open(folder, options).Read(), options.SpeedSession, samples, cancel);
+            data.Read(), options.SpeedSession, samples, cancel);
         var collected = clock.Elapsed;
         var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        double nearest = 0, error = 0;
+        // each layer's error relative to its own round-to-nearest error, so that no layer's scale dominates the mean
+        var ratios = new List<double>();
         foreach (var site in sites)
         {
             cancel.ThrowIfCancellationRequested();
-            var (w, n, e) = WeightRounding.Round(byName[site.Node], site, grams[site.Node]);
+            var (w, nearest, error) = WeightRounding.Round(byName[site.Node], site, grams[site.Node]);
             weights[site.Node] = w;
-            // each layer's error relative to its own round-to-nearest error, so that no layer's scale dominates the mean
-            if (n > 0)
-            {
-                nearest += 1;
-                error += e / n;
-            }
+            if (nearest > 0) ratios.Add(error / nearest);
         }
-        var ratio = nearest > 0 ? error / nearest : 1;
-        stderr.WriteLine($"GPTQ: {weights.Count} layers' int8 weights chosen on {Math.Min(samples, InputData.Open(folder, options).Count)} calibration samples; " +
+        var ratio = ratios.Count > 0 ? ratios.Average() : 1;
+        stderr.WriteLine($"GPTQ: {weights.Count} layers' int8 weights chosen on {Math.Min(samples, data.Count)} calibration samples; " +
                          $"their output error on those samples is {ratio:0.00} of round-to-nearest's (mean over layers; {collected.TotalSeconds:0.0} s collecting, {(clock.Elapsed - collected).TotalSeconds:0.0} s rounding)");
-        var result = new GptqRounding(weights, new GptqReport(weights.Count, Math.Round(ratio, 4), sites.Count < WeightRounding.Sites(model, settings).Count ? MaxInputs : null));
+        var result = new GptqRounding(weights, new GptqReport(weights.Count, Math.Round(ratio, 4), sites.Count < all.Count ? MaxInputs : null));
         lock (Gate) _last = (key, result);
         return result;
     }

@@ -74,16 +74,17 @@ public static class QuantizationStep
         var (bias, corrections) = q.BiasCorrection && q.CalibrateDir is { } folder
             ? BiasCorrectionStep.Run(model, q.Settings(ranges, keepFloat), InputData.Open(folder, options).Read, q.CalibrationSamples, context, stderr)
             : (null, []);
+        var passRecords = corrections.ToList();
         if (gptq is not null)
         {
             var quantized = plan.QuantizedNodes.ToHashSet(StringComparer.Ordinal);
             var rounded = gptq.Weights.Where(w => quantized.Contains(w.Key)).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
-            corrections = corrections.Concat(PassRunner.Run(model, [new WeightRounding(rounded)], context)).ToList();
+            passRecords.AddRange(PassRunner.Run(model, [new WeightRounding(rounded)], context));
         }
         IPass[] passes = q.Target == QuantizationTarget.Cpu
             ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new QuantizedAffineFolding(), new InferShapes(), new DropIntermediateShapes()]
             : [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()];
-        var passRecords = corrections.Concat(PassRunner.Run(model, passes, context)).ToList();
+        passRecords.AddRange(PassRunner.Run(model, passes, context));
         var report = new QuantizationReport
         {
             Mode = q.Mode,

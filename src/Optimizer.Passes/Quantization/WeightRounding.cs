@@ -104,16 +104,17 @@ public sealed class WeightRounding(IReadOnlyDictionary<string, float[]> weights)
         if (grams.Count != site.Groups) throw new ArgumentException($"{grams.Count} matrices for {site.Groups} groups", nameof(grams));
         var (rows, k) = (site.Rows, site.Inputs);
         var matrix = Matrix(node);
-        var scales = new float[rows];
+        // the scales the quantizer will compute (one per row, or one), and the weight each row holds at ±127
+        var perRow = site.Axis >= 0;
+        var quantizer = WeightQuantizer.Quantize(matrix, [rows, k], perRow ? 0 : -1);
+        var scales = perRow ? quantizer.Scales : Enumerable.Repeat(quantizer.Scales[0], rows).ToArray();
         var pinned = new int[rows];
-        if (site.Axis >= 0)
-            for (var r = 0; r < rows; r++) (scales[r], pinned[r]) = Largest(matrix, r * k, k);
+        if (perRow)
+            for (var r = 0; r < rows; r++) pinned[r] = Largest(matrix, r * k, k);
         else
         {
-            var (scale, at) = Largest(matrix, 0, matrix.Length);
-            Array.Fill(scales, scale);
             Array.Fill(pinned, -1);
-            if (at >= 0) pinned[at / k] = at % k;
+            if (Largest(matrix, 0, matrix.Length) is var at and >= 0) pinned[at / k] = at % k;
         }
         var result = new float[matrix.Length];
         var per = rows / site.Groups;
@@ -129,13 +130,13 @@ public sealed class WeightRounding(IReadOnlyDictionary<string, float[]> weights)
         return (Layout(node, result), nearest, error);
     }
 
-    /// <summary>The symmetric int8 scale of values[start..start+count] and the offset of the largest |w| in it (-1 when all are 0).</summary>
-    private static (float Scale, int At) Largest(float[] values, int start, int count)
+    /// <summary>The offset of the largest |w| in values[start..start+count] (-1 when all are 0).</summary>
+    private static int Largest(float[] values, int start, int count)
     {
         var (amax, at) = (0f, -1);
         for (var i = 0; i < count; i++)
             if (Math.Abs(values[start + i]) > amax) (amax, at) = (Math.Abs(values[start + i]), i);
-        return (QuantParams.SymmetricInt8(amax).Scale, at);
+        return at;
     }
 
     public PassResult Run(Model model, PassContext context)

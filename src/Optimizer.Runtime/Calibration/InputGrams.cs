@@ -47,15 +47,15 @@ public static class InputGrams
         var outputNames = sites.Select(s => s.Tensor).Where(t => !fromInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
         var done = SampleRuns.Run(ort, outputNames, samples, maxSamples, cancel, (sample, outputs) =>
         {
-            var byName = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-            for (var i = 0; i < outputNames.Length; i++) byName[outputNames[i]] = outputs[i];
+            // each tensor's values copied out once, however many layers read it
+            var tensors = new Dictionary<string, (float[] Data, long[] Shape)>(StringComparer.Ordinal);
+            for (var i = 0; i < outputNames.Length; i++)
+                tensors[outputNames[i]] = (outputs[i].GetTensorDataAsSpan<float>().ToArray(), outputs[i].GetTensorTypeAndShape().Shape);
+            foreach (var name in fromInputs) tensors[name] = (Input(sample, name).AsSpan<float>().ToArray(), Input(sample, name).Shape);
             Parallel.ForEach(shared, new ParallelOptions { CancellationToken = cancel }, entry =>
             {
-                var site = entry.Value;
-                var (data, shape) = fromInputs.Contains(site.Tensor)
-                    ? (Input(sample, site.Tensor).AsSpan<float>().ToArray(), Input(sample, site.Tensor).Shape.ToArray())
-                    : (byName[site.Tensor].GetTensorDataAsSpan<float>().ToArray(), byName[site.Tensor].GetTensorTypeAndShape().Shape);
-                Fold(site, data, shape, byIdentity[entry.Key]);
+                var (data, shape) = tensors[entry.Value.Tensor];
+                Fold(entry.Value, data, shape, byIdentity[entry.Key]);
             });
         });
         if (done == 0) throw new InvalidInputException("GPTQ needs at least one calibration sample; the data set has none");
