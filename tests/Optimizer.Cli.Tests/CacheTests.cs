@@ -129,6 +129,7 @@ public sealed class CacheTests : IDisposable
         Assert.True(changed.ExitCode == 0, changed.Stderr);
         Assert.Contains("cache: calibrate miss", changed.Stderr);
         Assert.Contains("cache: calibrate miss", Optimize("per-tensor", "--exclude", "Conv", "--per-tensor").Stderr);
+        Assert.Contains("cache: calibrate miss", Optimize("gptq", "--exclude", "Conv", "--per-tensor", "--weight-rounding", "gptq").Stderr);
     }
 
     [Fact]

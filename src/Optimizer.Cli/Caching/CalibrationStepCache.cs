@@ -11,8 +11,8 @@ namespace Optimizer.Cli.Caching;
 /// symmetric ranges for TensorRT, the provider that runs it). Which nodes are then quantized (--exclude, the accuracy
 /// budget) is not in the key for a single method: a cached table that covers the tensors this run needs gives exactly
 /// their ranges, as calibrating them alone would, since each tensor's range comes from its own statistics. With
-/// --calibration-method best (the default) --exclude and --per-tensor are in the key: the methods are compared on the
-/// quantized model.
+/// --calibration-method best (the default) --exclude, --per-tensor and --weight-rounding gptq are in the key: the methods
+/// are compared on the quantized model.
 /// </summary>
 public static class CalibrationStepCache
 {
@@ -34,9 +34,10 @@ public static class CalibrationStepCache
                 ["samples"] = q.CalibrationSamples,
                 ["symmetric"] = q.Target == QuantizationTarget.TensorRt,
                 ["provider"] = options.Provider.ToString(),
-                // best compares quantized models, so which nodes stay float and how weights are scaled decide it too
+                // best compares quantized models, so which nodes stay float and how weights are scaled and rounded decide it too
                 ["exclude"] = q.ComparesMethods ? string.Join(",", q.Exclude) : null,
                 ["per-tensor"] = q.ComparesMethods ? q.PerTensor == true : null,
+                ["weight-rounding"] = q.ComparesMethods && q.Gptq ? "gptq" : null,
                 ["compare-by"] = q.ComparesMethods && q.CompareBy.Count > 0 ? string.Join(",", q.CompareBy.Select(g => g.Name)) : null,
             });
         if (q.ComparesMethods && q.CompareOn is { } comparedOn) key.Content("compared-on", comparedOn);
