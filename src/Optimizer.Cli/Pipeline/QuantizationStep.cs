@@ -183,7 +183,7 @@ public static class QuantizationStep
             MaxSamples = q.CalibrationSamples,
             Symmetric = q.Target == QuantizationTarget.TensorRt,
             Session = options.SpeedSession,
-            KeepHistograms = q.ComparesMethods,
+            AlsoRead = q.CompareMethods ?? [],
         };
         var bytes = ModelWriter.ToBytes(model);
         var statistics = BenchProgressDisplay.Run<(int Done, int? Total), CalibrationStatistics>(stderr,

@@ -33,6 +33,32 @@ public sealed record CalibrationSettings
     public bool KeepHistograms { get; init; }
 
     /// <summary>
+    /// Other methods whose ranges will be read from the same statistics (a comparison of methods): what they need is
+    /// kept too, a histogram for entropy and auto, the tails for a percentile.
+    /// </summary>
+    public IReadOnlyList<CalibrationMethod> AlsoRead { get; init; } = [];
+
+    /// <summary>
+    /// Samples run at once on the CPU, each by one ONNX Runtime thread (see <see cref="ParallelCollection"/>); null: as
+    /// many as the session's threads (all cores when it lets ONNX Runtime choose). 1 runs one sample at a time on the
+    /// session's threads, folding beside it; other providers always do.
+    /// </summary>
+    public int? Workers { get; init; }
+
+    /// <summary>Whether a histogram is kept: for entropy and auto, for a percentile too wide for tails, or when asked to.</summary>
+    internal bool NeedsHistograms =>
+        KeepHistograms || Reads.Any(m => m is CalibrationMethod.Entropy or CalibrationMethod.Auto) || (Reads.Contains(CalibrationMethod.Percentile) && TailShare is null);
+
+    /// <summary>
+    /// The share of values the tails keep, for a percentile read exactly (<see cref="TailValues"/>); null when no
+    /// percentile is read or it cuts more than <see cref="TailValues.MaxShare"/> (the tails would cost more than a histogram).
+    /// </summary>
+    internal double? TailShare =>
+        Reads.Contains(CalibrationMethod.Percentile) && PercentileThreshold.Share(Percentile, Symmetric) is var share && share <= TailValues.MaxShare ? share : null;
+
+    private IEnumerable<CalibrationMethod> Reads => AlsoRead.Append(Method);
+
+    /// <summary>
     /// The ONNX Runtime session that runs the model. ONNX Runtime's graph optimizations stay on: it keeps every
     /// requested graph output as it is, so the observed tensors are the model's own.
     /// </summary>

@@ -43,8 +43,8 @@ public sealed class CalibrationStatistics
     public IReadOnlyDictionary<string, (TensorRange Range, CalibrationMethod Method)> RangesWithMethods(CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
     {
         RangeChoice.CheckPercentile(percentile);
-        if (method != CalibrationMethod.MinMax && Order.FirstOrDefault(t => !t.HasHistogram) is { } bare)
-            throw new InvalidOperationException($"'{bare.Name}' was collected without a histogram (CalibrationSettings.KeepHistograms for MinMax); {method} needs one");
+        if (Order.FirstOrDefault(t => !t.CanRead(method, percentile, symmetric)) is { } bare)
+            throw new InvalidOperationException($"'{bare.Name}' was collected without what {method} reads (a histogram, or tails for this percentile; CalibrationSettings.AlsoRead)");
         var ranges = new (TensorRange, CalibrationMethod)[Order.Count];
         if (method == CalibrationMethod.MinMax)
             for (var i = 0; i < ranges.Length; i++) ranges[i] = RangeChoice.ChooseWithMethod(Order[i], method, percentile, symmetric);

@@ -80,6 +80,14 @@ internal sealed class ObservingSession : IDisposable
             Parallel.For(0, _outputStats.Length, i => _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>()));
     }
 
+    /// <summary>As <see cref="Fold"/>, every tensor on the calling thread (whose caller keeps the other cores busy).</summary>
+    public void FoldHere(Sample sample, IReadOnlyList<OrtValue> outputs)
+    {
+        foreach (var (name, stats) in _inputStats)
+            stats.Add(FindInput(sample, name).AsSpan<float>());
+        for (var i = 0; i < _outputStats.Length; i++) _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+    }
+
     /// <summary>Below this many observed elements per sample a parallel fold costs more than it saves.</summary>
     private const long ParallelAbove = 1 << 18;
 

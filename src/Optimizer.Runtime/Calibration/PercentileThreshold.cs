@@ -28,6 +28,36 @@ public static class PercentileThreshold
         return (-limit + low * binWidth, -limit + (high + 1) * binWidth);
     }
 
+    /// <summary>
+    /// The share of values a percentile cuts from one side: (100 - P) / 100 of |x| for symmetric ranges, (100 - P) / 200
+    /// from each end of x otherwise.
+    /// </summary>
+    public static double Share(double percentile, bool symmetric) => (100 - percentile) / (symmetric ? 100 : 200);
+
+    /// <summary>
+    /// As <see cref="OfAbsolute(ReadOnlySpan{long}, double, double)"/>, exactly, from the tails of |x|: the smallest |x|
+    /// with at least <paramref name="percentile"/> % of the values at or below it.
+    /// </summary>
+    public static double OfAbsolute(TailValues tails, double percentile)
+    {
+        var n = tails.Count;
+        return tails.Largest(n - AscendingRank(n, percentile / 100) + 1);
+    }
+
+    /// <summary>
+    /// As <see cref="OfSigned(ReadOnlySpan{long}, double, double, double)"/>, exactly, from the tails of x: the lower
+    /// threshold is the value of ascending rank ceil(cut N), the upper one that of rank ceil((1 - cut) N).
+    /// </summary>
+    public static (double Low, double High) OfSigned(TailValues tails, double percentile)
+    {
+        var n = tails.Count;
+        var cut = Share(percentile, symmetric: false);
+        return (tails.Smallest(AscendingRank(n, cut)), tails.Largest(n - AscendingRank(n, 1 - cut) + 1));
+    }
+
+    /// <summary>The 1-based rank, from the smallest, of the first value with at least <paramref name="share"/> of <paramref name="n"/> at or below it.</summary>
+    private static long AscendingRank(long n, double share) => Math.Clamp((long)Math.Ceiling(share * n - 1e-9 * n), 1, n);
+
     /// <summary>The first bin where the cumulative count reaches <paramref name="target"/> (the last bin if none does).</summary>
     private static int FirstReaching(ReadOnlySpan<long> counts, double target)
     {

@@ -7,8 +7,9 @@ namespace Optimizer.Runtime.Calibration;
 /// values seen:
 /// <list type="bullet">
 /// <item>MinMax: (min, max); symmetric: (-amax, amax) with amax = max(|min|, |max|).</item>
-/// <item>Percentile: symmetric: (-t, t) with t the <see cref="PercentileThreshold.OfAbsolute">percentile of |x|</see>;
-/// otherwise both tails of x cut by (100 - P) / 2 % each (<see cref="PercentileThreshold.OfSigned"/>), clamped to (min, max).</item>
+/// <item>Percentile: symmetric: (-t, t) with t the <see cref="PercentileThreshold.OfAbsolute(TailValues, double)">percentile of |x|</see>;
+/// otherwise both tails of x cut by (100 - P) / 2 % each (<see cref="PercentileThreshold.OfSigned(TailValues, double)"/>), clamped
+/// to (min, max). Read exactly from the statistics' <see cref="TensorStatistics.Tails"/> when they hold it, else from the histogram.</item>
 /// <item>Entropy: t from <see cref="EntropyThreshold"/> on |x|, at most amax; symmetric: (-t, t); otherwise (-t, t)
 /// intersected with (min, max), so a tensor without negative values gets (0, t).</item>
 /// <item>Auto: the one of the three above with the smallest <see cref="QuantizationError.Expected">expected quantization
@@ -54,6 +55,8 @@ public static class RangeChoice
         var (low, high) = method switch
         {
             CalibrationMethod.MinMax => symmetric ? (-amax, amax) : (min, max),
+            CalibrationMethod.Percentile when stats.TailsAnswer(percentile, symmetric) && symmetric => Symmetric(PercentileThreshold.OfAbsolute(stats.Tails!, percentile), amax),
+            CalibrationMethod.Percentile when stats.TailsAnswer(percentile, symmetric) => Clamp(PercentileThreshold.OfSigned(stats.Tails!, percentile), min, max),
             CalibrationMethod.Percentile when symmetric => Symmetric(PercentileThreshold.OfAbsolute(histogram.Absolute(), histogram.BinWidth, percentile), amax),
             CalibrationMethod.Percentile => Clamp(PercentileThreshold.OfSigned(histogram.Counts, histogram.Limit, histogram.BinWidth, percentile), min, max),
             CalibrationMethod.Entropy when symmetric => Symmetric(EntropyThreshold.Find(histogram.Absolute(), histogram.BinWidth), amax),

@@ -15,11 +15,13 @@ public sealed class TensorStatistics
     private float _max = float.NegativeInfinity;
 
     /// <param name="histogram">False: keep only the minimum, maximum and counts (the histogram stays empty).</param>
-    public TensorStatistics(string name, int bins = 2048, bool histogram = true)
+    /// <param name="tails">Also keep the extreme values, for percentiles read exactly (<see cref="Tails"/>).</param>
+    public TensorStatistics(string name, int bins = 2048, bool histogram = true, TailValues? tails = null)
     {
         Name = name;
         Histogram = new SymmetricHistogram(bins);
         HasHistogram = histogram;
+        Tails = tails;
     }
 
     public string Name { get; }
@@ -41,6 +43,21 @@ public sealed class TensorStatistics
     /// <summary>Whether values are counted into <see cref="Histogram"/>; when false it stays empty.</summary>
     public bool HasHistogram { get; }
 
+    /// <summary>The extreme values, when kept: percentiles read from them are exact and cost far less than a histogram.</summary>
+    public TailValues? Tails { get; private init; }
+
+    /// <summary>Whether the range by <paramref name="method"/> can be read from what these statistics kept.</summary>
+    public bool CanRead(CalibrationMethod method, double percentile, bool symmetric) => method switch
+    {
+        CalibrationMethod.MinMax => true,
+        CalibrationMethod.Percentile => HasHistogram || TailsAnswer(percentile, symmetric),
+        _ => HasHistogram,
+    };
+
+    /// <summary>Whether <see cref="Tails"/> hold the percentile asked for (the same symmetry, a share within theirs).</summary>
+    public bool TailsAnswer(double percentile, bool symmetric) =>
+        Tails is { } tails && tails.Absolute == symmetric && tails.Answers(PercentileThreshold.Share(percentile, symmetric));
+
     /// <summary>The same statistics under another name (for a tensor holding the same values).</summary>
     public TensorStatistics CopyAs(string name)
     {
@@ -50,6 +67,7 @@ public sealed class TensorStatistics
             _max = _max,
             Count = Count,
             NonFiniteCount = NonFiniteCount,
+            Tails = Tails?.Copy(),
         };
         copy.Histogram.CopyFrom(Histogram);
         return copy;
@@ -98,6 +116,7 @@ public sealed class TensorStatistics
         _min = MathF.Min(_min, min);
         _max = MathF.Max(_max, max);
         Count += finite.Length;
+        Tails?.Add(finite);
         if (!HasHistogram) return;
         Histogram.Cover(MathF.Max(MathF.Abs(min), MathF.Abs(max)));
         Histogram.Add(finite);

@@ -158,21 +158,92 @@ public sealed class CalibratorTests
         }
     }
 
-    [Fact]
-    public void MaxSamplesProgressAndCancellationAreHonoured()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MaxSamplesProgressAndCancellationAreHonoured(int workers)
     {
         var names = ConvInputs(ModelReader.Read(TinyCnn));
         var bytes = File.ReadAllBytes(TinyCnn);
         var calls = new List<(int Done, int? Total)>();
-        var stats = Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 6), new CalibrationSettings { MaxSamples = 4 }, (d, t) => calls.Add((d, t)));
+        var stats = Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 6), new CalibrationSettings { MaxSamples = 4, Workers = workers }, (d, t) => calls.Add((d, t)));
         Assert.Equal(4, stats.SampleCount);
         Assert.Equal([(1, 4), (2, 4), (3, 4), (4, 4)], calls);
 
         using var cancel = new CancellationTokenSource();
         var seen = 0;
-        Assert.ThrowsAny<OperationCanceledException>(() => Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 6), new CalibrationSettings(),
+        Assert.ThrowsAny<OperationCanceledException>(() => Calibrator.Collect(bytes, names, RandomSamples(TinyCnn, 6), new CalibrationSettings { Workers = workers },
             (d, _) => { seen = d; if (d == 2) cancel.Cancel(); }, cancel.Token));
         Assert.Equal(2, seen);
+    }
+
+    [Fact]
+    public void SeveralSamplesAtOnceGiveExactlyTheStatisticsOfOneAtATime()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        var bytes = File.ReadAllBytes(TinyCnn);
+        var samples = RandomSamples(TinyCnn, 11);
+        CalibrationStatistics Collect(int workers) => Calibrator.Collect(bytes, names, samples,
+            new CalibrationSettings { Method = CalibrationMethod.Entropy, AlsoRead = [CalibrationMethod.Percentile], Bins = 256, Workers = workers });
+        var one = Collect(1);
+        foreach (var workers in new[] { 2, 3 })
+        {
+            var many = Collect(workers);
+            Assert.Equal(11, many.SampleCount);
+            foreach (var name in names)
+            {
+                var (a, b) = (one.Tensors[name], many.Tensors[name]);
+                Assert.Equal((a.Min, a.Max, a.Count), (b.Min, b.Max, b.Count));
+                Assert.Equal(a.Histogram.Limit, b.Histogram.Limit);
+                Assert.Equal(a.Histogram.Counts.ToArray(), b.Histogram.Counts.ToArray());
+                Assert.NotNull(b.Tails);
+            }
+            foreach (var method in new[] { CalibrationMethod.MinMax, CalibrationMethod.Percentile, CalibrationMethod.Entropy })
+                Assert.Equal(one.Ranges(method), many.Ranges(method));
+        }
+    }
+
+    [Fact]
+    public void WithSeveralAtOnceTheFirstFailingSampleIsTheOneReported()
+    {
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", ElementType.Float, 1, 4);
+        var relu = b.Op("Relu", [x]);
+        b.Output(relu);
+        var bytes = ModelWriter.ToBytes(b.Build());
+        // samples 4 and 7 have the wrong shape; whichever worker meets its failure first, sample 4's is reported
+        var samples = Enumerable.Range(0, 10).Select(i => new Sample($"s{i}", $"samples/s{i}.npy", new Dictionary<string, HostTensor>
+        {
+            ["x"] = i is 4 or 7 ? HostTensor.FromArray(new[] { 1f, 2, 3, 4, 5 }, [1, 5]) : HostTensor.FromArray(new[] { -1f, 2, -3, i }, [1, 4]),
+        })).ToList();
+        for (var round = 0; round < 5; round++)
+        {
+            var folded = new List<int>();
+            var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], samples, new CalibrationSettings { Workers = 3 }, (d, _) => folded.Add(d)));
+            Assert.StartsWith("samples/s4.npy: the model failed to run on this sample: ", e.Message);
+            // no sample after the failing one was folded
+            Assert.True(folded.Count <= 4, string.Join(",", folded));
+        }
+    }
+
+    [Fact]
+    public void ThePercentileOfAComparisonIsKeptInTailsAndAWidePercentileInAHistogram()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        var bytes = File.ReadAllBytes(TinyCnn);
+        var samples = RandomSamples(TinyCnn, 3);
+        var compared = Calibrator.Collect(bytes, names, samples, new CalibrationSettings { AlsoRead = [CalibrationMethod.Percentile] });
+        Assert.All(compared.Order, t => Assert.False(t.HasHistogram));
+        Assert.All(compared.Order, t => Assert.NotNull(t.Tails));
+        Assert.Equal(names.Count, compared.Ranges(CalibrationMethod.Percentile).Count);
+        Assert.Throws<InvalidOperationException>(() => compared.Ranges(CalibrationMethod.Entropy));
+        // 99 % cuts 0.5 % from each end: more than tails keep, so a histogram
+        var wide = Calibrator.Collect(bytes, names, samples, new CalibrationSettings { Method = CalibrationMethod.Percentile, Percentile = 99 });
+        Assert.All(wide.Order, t => Assert.True(t.HasHistogram));
+        Assert.All(wide.Order, t => Assert.Null(t.Tails));
+        var minmax = Calibrator.Collect(bytes, names, samples, new CalibrationSettings());
+        Assert.All(minmax.Order, t => Assert.Null(t.Tails));
     }
 
     /// <summary>Every tensor a Conv or Gemm reads as its data input (input 0), as a quantizer would observe them.</summary>
