@@ -50,9 +50,11 @@ public static class Calibrator
         var clock = Stopwatch.StartNew();
         var names = tensorNames.Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0) throw new InvalidInputException("calibration needs at least one tensor to observe");
-        var model = ObservedModel.Prepare(modelBytes, names);
         var histograms = settings.NeedsHistograms;
         var tails = settings.TailShare;
+        // statistics without a histogram carry through monotone maps (tails of |x| through odd ones only)
+        Func<ValueMap, bool>? maps = histograms ? null : tails is not null && settings.Symmetric ? m => m.Odd : _ => true;
+        var model = ObservedModel.Prepare(modelBytes, names, maps);
         var byName = model.Outputs.Concat(model.Inputs).ToDictionary(n => n,
             n => new TensorStatistics(n, settings.Bins, histograms, tails is { } share ? new TailValues(share, settings.Symmetric) : null), StringComparer.Ordinal);
         var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
@@ -72,8 +74,8 @@ public static class Calibrator
             done = RunPipelined(session, reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
         }
         if (done == 0) throw new InvalidInputException("calibration needs at least one sample; the data set has none");
-        // a tensor observed through its source gets a copy of the source's statistics under its own name
-        var stats = names.Select(n => model.Sources[n] == n ? byName[n] : byName[model.Sources[n]].CopyAs(n)).ToList();
+        // a tensor observed through its source gets the source's statistics, through its map, under its own name
+        var stats = names.Select(n => model.Sources[n] == n ? byName[n] : byName[model.Sources[n]].Through(n, model.Maps[n])).ToList();
         return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed, DataWait = waiting };
     }
 

@@ -16,12 +16,14 @@ namespace Optimizer.Runtime.Calibration;
 /// </summary>
 internal sealed class ObservedModel
 {
-    private ObservedModel(byte[] bytes, IReadOnlyList<string> outputs, IReadOnlyList<string> inputs, IReadOnlyDictionary<string, string> sources)
+    private ObservedModel(byte[] bytes, IReadOnlyList<string> outputs, IReadOnlyList<string> inputs, IReadOnlyDictionary<string, string> sources,
+        IReadOnlyDictionary<string, ValueMap> maps)
     {
         Bytes = bytes;
         Outputs = outputs;
         Inputs = inputs;
         Sources = sources;
+        Maps = maps;
     }
 
     /// <summary>The rewritten model.</summary>
@@ -40,6 +42,13 @@ internal sealed class ObservedModel
     public IReadOnlyDictionary<string, string> Sources { get; }
 
     /// <summary>
+    /// For every name asked for, the map from its source's values to its own: the identity for a tensor observed
+    /// itself or through <see cref="SameValues"/> ops; a monotone element-wise chain (<see cref="ValueMap"/>) for one
+    /// computed from another observed tensor, when <see cref="Prepare"/> was allowed such maps.
+    /// </summary>
+    public IReadOnlyDictionary<string, ValueMap> Maps { get; }
+
+    /// <summary>
     /// Ops whose output holds exactly the values of their first input, rearranged: the same minimum, maximum and
     /// histogram. (Dropout is left out: in training mode it changes values.)
     /// </summary>
@@ -50,9 +59,12 @@ internal sealed class ObservedModel
 
     /// <summary>
     /// Exposes <paramref name="names"/> (distinct, in order) as outputs. A name the main graph does not define, or one
-    /// whose type is known and not float, is refused with an <see cref="InvalidInputException"/> naming it.
+    /// whose type is known and not float, is refused with an <see cref="InvalidInputException"/> naming it. With
+    /// <paramref name="maps"/>, a main-graph tensor computed from another asked-for tensor by monotone element-wise
+    /// steps that the predicate accepts is not exposed: its statistics are read through the map (an exact GELU's
+    /// x / 1.414, erf and + 1 from its input, its 0.5 x from the product), saving ONNX Runtime the outputs.
     /// </summary>
-    public static ObservedModel Prepare(byte[] modelBytes, IReadOnlyList<string> names)
+    public static ObservedModel Prepare(byte[] modelBytes, IReadOnlyList<string> names, Func<ValueMap, bool>? maps = null)
     {
         var model = ModelReader.Read(new MemoryStream(modelBytes, writable: false), null, "calibration model");
         var graph = model.Graph;
@@ -71,11 +83,15 @@ internal sealed class ObservedModel
         var outputs = new List<string>();
         var inputs = new List<string>();
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        var mapsByName = new Dictionary<string, ValueMap>(StringComparer.Ordinal);
         var observed = new HashSet<string>(StringComparer.Ordinal);
         var lifter = new SubgraphLifter();
+        var views = maps is null ? null : new Views(graph, names.Select(n => Source(defined[n])), maps);
         foreach (var name in names)
         {
-            var value = lifter.Lift(Source(defined[name]));
+            var (root, map) = views?.Resolve(Source(defined[name])) ?? (Source(defined[name]), ValueMap.Identity);
+            mapsByName[name] = map;
+            var value = lifter.Lift(root);
             sources[name] = value.Name;
             if (!observed.Add(value.Name)) continue;
             if (value.IsGraphInput)
@@ -86,7 +102,49 @@ internal sealed class ObservedModel
             outputs.Add(value.Name);
             if (!value.IsGraphOutput) graph.AddOutput(value);
         }
-        return new ObservedModel(ModelWriter.ToBytes(model), outputs, inputs, sources);
+        return new ObservedModel(ModelWriter.ToBytes(model), outputs, inputs, sources, mapsByName);
+    }
+
+    /// <summary>
+    /// Finds, for an asked-for tensor of the main graph, the asked-for tensor it is computed from by monotone steps
+    /// (walking back through tensors not asked for, such as the x / 1.414 before an erf), and the composed map.
+    /// </summary>
+    private sealed class Views(Graph graph, IEnumerable<Value> asked, Func<ValueMap, bool> accept)
+    {
+        private const int LongestChain = 16;
+        private readonly HashSet<Value> _asked = asked.ToHashSet();
+        private readonly HashSet<Node> _main = graph.Nodes.ToHashSet();
+        private readonly Dictionary<Value, (Value, ValueMap)> _resolved = [];
+
+        public (Value Root, ValueMap Map) Resolve(Value value)
+        {
+            if (_resolved.TryGetValue(value, out var known)) return known;
+            var result = (value, ValueMap.Identity);
+            var map = ValueMap.Identity;
+            var current = value;
+            for (var step = 0; step < LongestChain && current.Producer is { } node && _main.Contains(node); step++)
+            {
+                if (Step(node) is not (var input, var first)) break;
+                map = first.Then(map);
+                current = Source(input);
+                if (!_asked.Contains(current)) continue;
+                var (root, rootMap) = Resolve(current);
+                var whole = rootMap.Then(map);
+                if (accept(whole)) result = (root, whole);
+                break;
+            }
+            _resolved[value] = result;
+            return result;
+        }
+
+        /// <summary>The data input of <paramref name="node"/> and its step, when the node is a monotone element-wise step.</summary>
+        private static (Value Input, ValueMap Step)? Step(Node node)
+        {
+            foreach (var input in node.Inputs)
+                if (input is not null && !ValueMap.IsConstant(input) && ValueMap.Of(node, input) is { } map)
+                    return (input, map);
+            return null;
+        }
     }
 
     /// <summary>

@@ -23,8 +23,8 @@ public sealed class TailValues
 
     private const int Chunk = 4096;
     private const int Margin = 256;
-    private readonly Side _upper = new();
-    private readonly Side _lower = new();
+    private Side _upper = new();
+    private Side _lower = new();
 
     /// <param name="share">The largest share of values a percentile read from these tails may cut from one side, in (0, 1).</param>
     /// <param name="absolute">Keep the largest |x| (for symmetric ranges) instead of the largest and smallest x.</param>
@@ -49,50 +49,66 @@ public sealed class TailValues
     public bool Exact { get; private set; } = true;
 
     /// <summary>
-    /// Folds finite values (the caller has left out NaN and infinity), a chunk at a time: one vectorized pass compares
-    /// each vector with both floors, and only a vector holding a value past one is looked at value by value.
+    /// Folds the finite values of <paramref name="values"/>, a chunk at a time: one vectorized pass compares each vector
+    /// with both floors, and only a vector holding a value past one, or a NaN or infinity, is looked at value by value.
+    /// Returns how many values were not finite (left out, and not in <see cref="Count"/>).
     /// </summary>
-    public void Add(ReadOnlySpan<float> values)
+    public long Add(ReadOnlySpan<float> values)
     {
+        long nonFinite = 0;
         for (var start = 0; start < values.Length; start += Chunk)
         {
             var chunk = values.Slice(start, Math.Min(Chunk, values.Length - start));
-            Count += chunk.Length;
+            var skipped = 0;
             var i = 0;
             var width = Vector<float>.Count;
             if (Vector.IsHardwareAccelerated)
             {
-                // x above the upper floor or below minus the lower floor (the lower side keeps -x); |x| above the floor
+                // x above the upper floor or below minus the lower floor (the lower side keeps -x); |x| above the floor;
+                // NaN fails every comparison and infinity is beyond float.MaxValue
                 var upper = new Vector<float>(_upper.Floor);
                 var lower = new Vector<float>(-_lower.Floor);
+                var largest = new Vector<float>(float.MaxValue);
                 for (; i <= chunk.Length - width; i += width)
                 {
                     var v = new Vector<float>(chunk.Slice(i, width));
-                    var past = Absolute
-                        ? Vector.GreaterThan(Vector.Abs(v), upper)
-                        : Vector.GreaterThan(v, upper) | Vector.LessThan(v, lower);
+                    var abs = Vector.Abs(v);
+                    var past = (Absolute ? Vector.GreaterThan(abs, upper) : Vector.GreaterThan(v, upper) | Vector.LessThan(v, lower))
+                               | ~Vector.LessThanOrEqual(abs, largest);
                     if (Vector.EqualsAll(past, Vector<int>.Zero)) continue;
-                    foreach (var x in chunk.Slice(i, width)) Offer(x);
+                    foreach (var x in chunk.Slice(i, width)) skipped += Offer(x);
                     upper = new Vector<float>(_upper.Floor);
                     lower = new Vector<float>(-_lower.Floor);
                 }
             }
-            foreach (var x in chunk[i..]) Offer(x);
+            foreach (var x in chunk[i..]) skipped += Offer(x);
+            Count += chunk.Length - skipped;
+            nonFinite += skipped;
             var keep = Keep(Count);
             _upper.Prune(keep);
             _lower.Prune(keep);
         }
+        return nonFinite;
     }
 
-    private void Offer(float x)
+    /// <summary>The largest value folded (of |x| for <see cref="Absolute"/> tails); never dropped, so exact. Negative infinity before any.</summary>
+    public float Max => _upper.Top;
+
+    /// <summary>The smallest value folded (not for <see cref="Absolute"/> tails). Positive infinity before any.</summary>
+    public float Min => -_lower.Top;
+
+    /// <summary>Offers a value to the sides; 1 when it is not finite (and left out), else 0.</summary>
+    private int Offer(float x)
     {
+        if (!float.IsFinite(x)) return 1;
         if (Absolute)
         {
             _upper.Offer(MathF.Abs(x));
-            return;
+            return 0;
         }
         _upper.Offer(x);
         _lower.Offer(-x);
+        return 0;
     }
 
     /// <summary>The values each side keeps at least when it drops some: twice the share of <paramref name="count"/>, plus a margin.</summary>
@@ -120,6 +136,34 @@ public sealed class TailValues
         return copy;
     }
 
+    /// <summary>
+    /// The tails of f(x) over the same values, f the monotone <paramref name="map"/>: each kept value and floor mapped
+    /// (the sides swapped when f decreases), so every rank reads as f of the source's rank, as exact as before. Tails
+    /// of |x| need an odd map (|f(x)| a function of |x|).
+    /// </summary>
+    public TailValues Through(ValueMap map)
+    {
+        var copy = Copy();
+        if (map.IsIdentity) return copy;
+        if (Absolute)
+        {
+            if (!map.Odd) throw new InvalidOperationException($"tails of |x| do not carry through {map}, which is not odd");
+            copy._upper = _upper.Mapped(a => MathF.Abs(map.Apply(a)));
+        }
+        else if (map.Increasing)
+        {
+            copy._upper = _upper.Mapped(map.Apply);
+            copy._lower = _lower.Mapped(s => -map.Apply(-s));
+        }
+        else
+        {
+            // the largest f(x) come from the smallest x, which the lower side keeps as -x
+            copy._upper = _lower.Mapped(s => map.Apply(-s));
+            copy._lower = _upper.Mapped(u => -map.Apply(u));
+        }
+        return copy;
+    }
+
     private double Read(Side side, long rank, bool negate)
     {
         if (rank < 1 || rank > Count) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"a rank in 1..{Count}");
@@ -138,10 +182,14 @@ public sealed class TailValues
 
         public int Length { get; private set; }
 
+        /// <summary>The largest value offered (every value dropped is below it). Negative infinity before any.</summary>
+        public float Top { get; private set; } = float.NegativeInfinity;
+
         /// <summary>Keeps <paramref name="v"/> when it is above the floor.</summary>
         public void Offer(float v)
         {
             if (!(v > Floor)) return;
+            if (v > Top) Top = v;
             if (Length == _values.Length) Array.Resize(ref _values, _values.Length * 2);
             _values[Length++] = v;
         }
@@ -199,12 +247,27 @@ public sealed class TailValues
             return value >= Floor ? (value, true) : (Floor, false);
         }
 
+        /// <summary>
+        /// This side with <paramref name="g"/> applied to every value and to the floor (g non-decreasing, so every value
+        /// dropped is still at most the floor); a side that dropped nothing keeps an infinite floor.
+        /// </summary>
+        public Side Mapped(Func<float, float> g)
+        {
+            var mapped = new Side();
+            CopyTo(mapped);
+            for (var i = 0; i < Length; i++) mapped._values[i] = g(_values[i]);
+            mapped.Floor = float.IsNegativeInfinity(Floor) ? Floor : g(Floor);
+            mapped.Top = float.IsNegativeInfinity(Top) ? Top : g(Top);
+            return mapped;
+        }
+
         public void CopyTo(Side other)
         {
             other._values = _values.AsSpan(0, Length).ToArray();
             if (other._values.Length == 0) other._values = new float[256];
             other.Length = Length;
             other.Floor = Floor;
+            other.Top = Top;
         }
     }
 }

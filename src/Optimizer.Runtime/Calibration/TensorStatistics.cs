@@ -73,10 +73,40 @@ public sealed class TensorStatistics
         return copy;
     }
 
+    /// <summary>
+    /// The statistics of f(x) for the values these were folded from, f the monotone <paramref name="map"/> (a tensor
+    /// computed from this one element-wise, such as an exact GELU's erf): minimum, maximum and tails mapped, the counts
+    /// kept. Only for statistics without a histogram, whose bins a map would bend.
+    /// </summary>
+    public TensorStatistics Through(string name, ValueMap map)
+    {
+        if (map.IsIdentity) return CopyAs(name);
+        if (HasHistogram) throw new InvalidOperationException($"'{Name}': a histogram does not carry through {map}");
+        var (min, max) = map.Increasing ? (map.Apply(_min), map.Apply(_max)) : (map.Apply(_max), map.Apply(_min));
+        var mapped = new TensorStatistics(name, Histogram.BinsPerSign, histogram: false)
+        {
+            _min = Count > 0 ? min : _min,
+            _max = Count > 0 ? max : _max,
+            Count = Count,
+            NonFiniteCount = NonFiniteCount,
+            Tails = Tails?.Through(map),
+        };
+        return mapped;
+    }
+
     /// <summary>Folds one batch of values into the statistics.</summary>
     public void Add(ReadOnlySpan<float> values)
     {
         if (values.IsEmpty) return;
+        if (Tails is { Absolute: false } tails && !HasHistogram)
+        {
+            // one pass: the tails hold the minimum and maximum too, and count what is not finite
+            var skipped = tails.Add(values);
+            Count += values.Length - skipped;
+            NonFiniteCount += skipped;
+            if (tails.Count > 0) (_min, _max) = (tails.Min, tails.Max);
+            return;
+        }
         if (MinMax(values, out var min, out var max))
         {
             Fold(values, min, max);
