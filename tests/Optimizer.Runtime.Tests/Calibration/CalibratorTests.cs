@@ -100,11 +100,7 @@ public sealed class CalibratorTests
     [Fact]
     public void TimeSpentWaitingForSlowSamplesIsReportedApart()
     {
-        var b = new GraphBuilder(opset: 13);
-        var x = b.Input("x", ElementType.Float, 1, 4);
-        var relu = b.Op("Relu", [x]);
-        b.Output(relu);
-        var bytes = ModelWriter.ToBytes(b.Build());
+        var (bytes, relu) = ReluModel();
         // a reader as slow as a large image's decoding: 40 ms a sample, where the model runs in microseconds
         IEnumerable<Sample> Slow()
         {
@@ -115,28 +111,24 @@ public sealed class CalibratorTests
             }
         }
 
-        var stats = Calibrator.Collect(bytes, [relu.Name], Slow(), new CalibrationSettings());
+        var stats = Calibrator.Collect(bytes, [relu], Slow(), new CalibrationSettings());
         Assert.Equal(5, stats.SampleCount);
         Assert.InRange(stats.DataWait, TimeSpan.FromMilliseconds(150), stats.Elapsed);
-        var fast = Calibrator.Collect(bytes, [relu.Name], Slow().ToList(), new CalibrationSettings());
+        var fast = Calibrator.Collect(bytes, [relu], Slow().ToList(), new CalibrationSettings());
         Assert.True(fast.DataWait < TimeSpan.FromMilliseconds(150), $"{fast.DataWait}");
     }
 
     [Fact]
     public void AFailedRunIsBadInputWithOnnxRuntimesReason()
     {
-        var b = new GraphBuilder(opset: 13);
-        var x = b.Input("x", ElementType.Float, 1, 4);
-        var relu = b.Op("Relu", [x]);
-        b.Output(relu);
-        var bytes = ModelWriter.ToBytes(b.Build());
+        var (bytes, relu) = ReluModel();
         var wrong = new Sample("s7", "samples/s7.npy", new Dictionary<string, HostTensor> { ["x"] = HostTensor.FromArray(new[] { 1f, 2, 3, 4, 5 }, [1, 5]) });
-        var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], [wrong], new CalibrationSettings()));
+        var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu], [wrong], new CalibrationSettings()));
         Assert.StartsWith("samples/s7.npy: the model failed to run on this sample: ", e.Message);
         Assert.Contains("dimension", e.Message, StringComparison.OrdinalIgnoreCase);
 
         var missing = new Sample("s8", "samples/s8.npy", new Dictionary<string, HostTensor>());
-        e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], [missing], new CalibrationSettings()));
+        e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu], [missing], new CalibrationSettings()));
         Assert.Equal("samples/s8.npy: the sample has no input 'x'", e.Message);
     }
 
@@ -207,11 +199,7 @@ public sealed class CalibratorTests
     [Fact]
     public void WithSeveralAtOnceTheFirstFailingSampleIsTheOneReported()
     {
-        var b = new GraphBuilder(opset: 13);
-        var x = b.Input("x", ElementType.Float, 1, 4);
-        var relu = b.Op("Relu", [x]);
-        b.Output(relu);
-        var bytes = ModelWriter.ToBytes(b.Build());
+        var (bytes, relu) = ReluModel();
         // samples 4 and 7 have the wrong shape; whichever worker meets its failure first, sample 4's is reported
         var samples = Enumerable.Range(0, 10).Select(i => new Sample($"s{i}", $"samples/s{i}.npy", new Dictionary<string, HostTensor>
         {
@@ -220,7 +208,7 @@ public sealed class CalibratorTests
         for (var round = 0; round < 5; round++)
         {
             var folded = new List<int>();
-            var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu.Name], samples, new CalibrationSettings { Workers = 3 }, (d, _) => folded.Add(d)));
+            var e = Assert.Throws<InvalidInputException>(() => Calibrator.Collect(bytes, [relu], samples, new CalibrationSettings { Workers = 3 }, (d, _) => folded.Add(d)));
             Assert.StartsWith("samples/s4.npy: the model failed to run on this sample: ", e.Message);
             // no sample after the failing one was folded
             Assert.True(folded.Count <= 4, string.Join(",", folded));
@@ -244,6 +232,15 @@ public sealed class CalibratorTests
         Assert.All(wide.Order, t => Assert.Null(t.Tails));
         var minmax = Calibrator.Collect(bytes, names, samples, new CalibrationSettings());
         Assert.All(minmax.Order, t => Assert.Null(t.Tails));
+    }
+
+    /// <summary>x [1, 4] -> Relu: the model and the Relu's output name.</summary>
+    private static (byte[] Bytes, string Relu) ReluModel()
+    {
+        var b = new GraphBuilder(opset: 13);
+        var relu = b.Op("Relu", [b.Input("x", ElementType.Float, 1, 4)]);
+        b.Output(relu);
+        return (ModelWriter.ToBytes(b.Build()), relu.Name);
     }
 
     /// <summary>Every tensor a Conv or Gemm reads as its data input (input 0), as a quantizer would observe them.</summary>

@@ -104,21 +104,29 @@ public sealed class HistogramTests
         Assert.Equal([10L, 0, 0, 1], stats.Histogram.Absolute());
     }
 
-    [Fact]
-    public void NaNAndInfinityAreCountedApartAndLeftOut()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void NaNAndInfinityAreCountedApartAndLeftOut(bool histogram)
     {
-        var stats = new TensorStatistics("t", 128);
+        // with a histogram, or (the default comparison's statistics) with tails alone, folded in one pass
+        var stats = histogram ? new TensorStatistics("t", 128) : new TensorStatistics("t", 128, histogram: false, new TailValues(1e-3, absolute: false));
         var values = Enumerable.Range(0, 100).Select(i => (float)i).ToArray();
+        // the last one among the values after the last whole vector
         values[10] = float.NaN;
         values[20] = float.PositiveInfinity;
-        values[30] = float.NegativeInfinity;
+        values[98] = float.NegativeInfinity;
         stats.Add(values);
         Assert.Equal(3, stats.NonFiniteCount);
         Assert.Equal(97, stats.Count);
         Assert.Equal(0f, stats.Min);
         Assert.Equal(99f, stats.Max);
-        Assert.Equal(99.0, stats.Histogram.Limit);
-        Assert.Equal(97, Sum(stats.Histogram.Counts));
+        if (histogram)
+        {
+            Assert.Equal(99.0, stats.Histogram.Limit);
+            Assert.Equal(97, Sum(stats.Histogram.Counts));
+        }
+        else Assert.Equal((97L, 99.0, 0.0, 1.0), (stats.Tails!.Count, stats.Tails.Largest(1), stats.Tails.Smallest(1), stats.Tails.Smallest(2)));
     }
 
     private static long Sum(ReadOnlySpan<long> counts)

@@ -105,26 +105,6 @@ public sealed class TailValuesTests
         Assert.NotEqual(1e6, tails.Largest(1));
     }
 
-    [Fact]
-    public void StatisticsKeptInTailsAloneCountNaNAndInfinityApart()
-    {
-        var stats = new TensorStatistics("t", 64, histogram: false, new TailValues(Share, absolute: false));
-        // more than a vector of values, the non-finite ones spread across vectors and the remainder
-        var values = new float[37];
-        for (var i = 0; i < values.Length; i++) values[i] = i - 18;
-        values[3] = float.NaN;
-        values[10] = float.PositiveInfinity;
-        values[36] = float.NegativeInfinity;
-        stats.Add(values);
-        Assert.Equal(34, stats.Count);
-        Assert.Equal(3, stats.NonFiniteCount);
-        Assert.Equal((-18f, 17f), (stats.Min, stats.Max));
-        Assert.Equal(34, stats.Tails!.Count);
-        Assert.Equal(17, stats.Tails.Largest(1));
-        Assert.Equal(-18, stats.Tails.Smallest(1));
-        Assert.Equal(-17, stats.Tails.Smallest(2));
-    }
-
     /// <summary>Values of a kind a network's tensors have: normal; ReLU6 (a quarter zeros, a few at 6); heavy-tailed.</summary>
     private static float[] Stream(string kind, int count, int seed)
     {
