@@ -39,7 +39,7 @@ public sealed record CalibrationSettings
     public IReadOnlyList<CalibrationMethod> AlsoRead { get; init; } = [];
 
     /// <summary>
-    /// Samples run at once on the CPU, each by one ONNX Runtime thread (see <see cref="ParallelCollection"/>); null: as
+    /// Samples run at once on the CPU, each by one ONNX Runtime thread (see <see cref="Sessions.OrderedSampleRuns{T}"/>); null: as
     /// many as the session's threads (all cores when it lets ONNX Runtime choose). 1 runs one sample at a time on the
     /// session's threads, folding beside it; other providers always do.
     /// </summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using System.Diagnostics;
 using Optimizer.Onnx.Errors;
 using Optimizer.Runtime.Data;
@@ -10,7 +11,7 @@ namespace Optimizer.Runtime.Calibration;
 /// <see cref="TensorStatistics"/> as they stream by. Memory does not grow with the number of samples (the statistics
 /// are fixed in size but for a percentile's tails, about 0.02 % of the values for the 99.99th): a few samples are held
 /// at once, three one at a time (one being read, one running, one being folded), or one per worker
-/// (<see cref="ParallelCollection"/>).
+/// (<see cref="Sessions.OrderedSampleRuns{T}"/>).
 /// </summary>
 public static class Calibrator
 {
@@ -58,15 +59,19 @@ public static class Calibrator
         var byName = model.Outputs.Concat(model.Inputs).ToDictionary(n => n,
             n => new TensorStatistics(n, settings.Bins, histograms, tails is { } share ? new TailValues(share, settings.Symmetric) : null), StringComparer.Ordinal);
         var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
-        var workers = Workers(settings);
+        var workers = Sessions.SessionWorkers.For(settings.Session, settings.Workers);
         using var reader = samples.GetEnumerator();
         TimeSpan waiting;
         int done;
         if (workers > 1)
         {
-            // one ONNX Runtime thread per worker, no pool: every worker runs on its own thread
-            using var shared = new ObservingSession(model, byName, settings.Session with { Threads = 1 });
-            done = new ParallelCollection(shared, workers).Run(reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
+            using var shared = new ObservingSession(model, byName, Sessions.SessionWorkers.Session(settings.Session, workers));
+            var runs = new Sessions.OrderedSampleRuns<IDisposableReadOnlyCollection<OrtValue>>(workers, shared.Run, (_, sample, outputs) =>
+            {
+                using (outputs) shared.FoldHere(sample, outputs);
+                return true;
+            });
+            done = runs.Run(reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
         }
         else
         {
@@ -136,21 +141,6 @@ public static class Calibrator
         dataWait = waiting.Elapsed;
         return done;
     }
-
-    /// <summary>
-    /// Samples run at once: <see cref="CalibrationSettings.Workers"/>, else one per thread on a CPU of at most
-    /// <see cref="MostWorkers"/> threads (the session's, or the machine's when ONNX Runtime chooses); beyond that, and on
-    /// other providers, one sample at a time on all the threads (each worker holds a sample's activations).
-    /// </summary>
-    private static int Workers(CalibrationSettings settings)
-    {
-        if (settings.Session.Provider != Sessions.ExecutionProvider.Cpu) return 1;
-        if (settings.Workers is { } asked) return Math.Max(1, asked);
-        var threads = settings.Session.Threads > 0 ? settings.Session.Threads : Environment.ProcessorCount;
-        return threads <= MostWorkers ? Math.Max(1, threads) : 1;
-    }
-
-    private const int MostWorkers = 4;
 
     private static void Check(CalibrationSettings settings)
     {

@@ -35,20 +35,21 @@ public sealed class ReferenceOutputs
         CancellationToken cancel = default, long maxHeldBytes = MaxHeldBytes)
     {
         var held = new List<Sample>();
-        using var runner = new ModelRunner(reference, "FP32 model", session);
+        var workers = SessionWorkers.For(session);
+        using var runner = new ModelRunner(reference, "FP32 model", SessionWorkers.Session(session, workers));
         var outputs = runner.Signature.Outputs.Where(o => o.IsTensor && o.ElementType == TensorElementType.Float).Select(o => o.Name).ToList();
         var expected = new List<IReadOnlyDictionary<string, HostTensor>>();
         long bytes = 0;
-        foreach (var sample in samples)
+        using var reader = samples.GetEnumerator();
+        // samples run a few at a time, kept in order; held samples stop (after the first) at the byte limit
+        new OrderedSampleRuns<IReadOnlyDictionary<string, HostTensor>>(workers, sample => runner.Run(sample).Outputs, (_, sample, all) =>
         {
-            cancel.ThrowIfCancellationRequested();
-            if (held.Count > 0 && bytes >= maxHeldBytes) break;
-            var all = runner.Run(sample).Outputs;
             var kept = outputs.Where(all.ContainsKey).ToDictionary(o => o, o => all[o], StringComparer.Ordinal);
             held.Add(sample);
             expected.Add(kept);
             bytes += kept.Values.Sum(t => (long)t.Bytes.Length) + sample.Inputs.Values.Sum(t => (long)t.Bytes.Length);
-        }
+            return bytes < maxHeldBytes;
+        }).Run(reader, null, null, cancel, out _);
         return new ReferenceOutputs(held, expected, outputs.Where(o => expected.Count > 0 && expected[0].ContainsKey(o)).ToList());
     }
 
@@ -60,14 +61,16 @@ public sealed class ReferenceOutputs
         IReadOnlyList<int>? ctcBlanks = null, CancellationToken cancel = default)
     {
         if (_outputs.Count == 0 || _samples.Count == 0) return [];
-        using var runner = new ModelRunner(candidate, displayName, session);
+        var workers = SessionWorkers.For(session);
+        using var runner = new ModelRunner(candidate, displayName, SessionWorkers.Session(session, workers));
         var stats = _outputs.Select(o => new OutputStats(o, maskThresholds, ctcBlanks)).ToList();
-        for (var i = 0; i < _samples.Count; i++)
+        using var reader = _samples.GetEnumerator();
+        // a few samples at a time; their outputs are added in sample order, as one at a time would
+        new OrderedSampleRuns<IReadOnlyDictionary<string, HostTensor>>(workers, sample => runner.Run(sample).Outputs, (i, sample, actual) =>
         {
-            cancel.ThrowIfCancellationRequested();
-            var actual = runner.Run(_samples[i]).Outputs;
-            foreach (var s in stats) s.Add(_expected[i][s.Name], actual[s.Name], _samples[i].Source);
-        }
+            foreach (var s in stats) s.Add(_expected[i][s.Name], actual[s.Name], sample.Source);
+            return true;
+        }).Run(reader, null, null, cancel, out _);
         return stats.Select(s => s.Metrics()).ToList();
     }
 
