@@ -20,10 +20,11 @@ public static class ChannelMaxima
         if (names.Count == 0) return result;
         var model = ObservedModel.Prepare(modelBytes, names);
         if (model.Inputs.Count > 0) throw new InvalidInputException($"per-channel maxima of graph inputs are not collected: {NameList.Format(model.Inputs)}");
-        using var session = SessionFactory.Create(model.Bytes, "calibration model", settings.Session);
+        var (session, workers) = SampleRuns.Open(model.Bytes, "calibration model", settings.Session);
+        using var _ = session;
         model.CheckTypes(session);
         var outputNames = model.Outputs.ToArray();
-        SampleRuns.Run(session, outputNames, data.Read(), settings.MaxSamples, cancel, (_, outputs) =>
+        SampleRuns.Run(session, workers, outputNames, data.Read(), settings.MaxSamples, cancel, (_, outputs) =>
         {
             for (var i = 0; i < outputNames.Length; i++) Fold(outputNames[i], outputs[i], result);
         });

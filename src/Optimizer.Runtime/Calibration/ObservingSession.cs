@@ -45,22 +45,8 @@ internal sealed class ObservingSession : IDisposable
     public IDisposableReadOnlyCollection<OrtValue> Run(Sample sample)
     {
         foreach (var (name, _) in _inputStats) FloatInput(sample, name);
-        // Every observed tensor is a graph input (a model whose quantized nodes all read inputs): nothing to run.
-        if (_outputNames.Length == 0) return new NoOutputs();
-        var values = new OrtValue[_inputNames.Length];
-        try
-        {
-            for (var i = 0; i < values.Length; i++) values[i] = FindInput(sample, _inputNames[i]).ToOrtValue();
-            return _session.Run(_runOptions, _inputNames, values, _outputNames);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new InvalidInputException($"{sample.Source}: the model failed to run on this sample: {OrtMessages.Clean(e.Message)}", e);
-        }
-        finally
-        {
-            foreach (var v in values) v?.Dispose();
-        }
+        // nothing is run when every observed tensor is a graph input (a model whose quantized nodes all read inputs)
+        return SampleRuns.Once(_session, _runOptions, _inputNames, _outputNames, sample);
     }
 
     /// <summary>
@@ -100,11 +86,6 @@ internal sealed class ObservingSession : IDisposable
         var tensor = FindInput(sample, name);
         return tensor.ElementType == TensorElementType.Float ? tensor
             : throw new InvalidInputException($"{sample.Source}: input '{name}' is {TensorTypes.Name(tensor.ElementType)}; calibration observes float tensors only");
-    }
-
-    private sealed class NoOutputs : List<OrtValue>, IDisposableReadOnlyCollection<OrtValue>
-    {
-        public void Dispose() { }
     }
 
     public void Dispose()
