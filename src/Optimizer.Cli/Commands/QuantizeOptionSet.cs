@@ -34,7 +34,8 @@ public sealed class QuantizeOptionSet
                       + "arctic_embed_xs min/max 24.5 dB against 15.0, clipping a transformer's outlier channels costs it most; the "
                       + "PP-OCRv4 text recognizer percentile 14.9 dB against 10.2, and on held-out text lines 63.0 % read exactly "
                       + "against 39.5 %, FP32 61.5 %). With --validate and a --max-accuracy-drop gate, that gate decides, on the --validate "
-                      + "data. minmax: the extremes seen; percentile: 99.99 % of |x| (--percentile); entropy: "
+                      + "data. minmax: the extremes seen; percentile: 99.99 % of |x| (--percentile; from 99.9 up read exactly from the extreme "
+                      + "values kept, below it from a histogram); entropy: "
                       + "TensorRT's KL divergence; auto: per tensor, the one of the three with the least expected quantization error "
                       + "(rounding + clipping) on its histogram.",
     };
