@@ -191,7 +191,8 @@ public static class QuantizationStep
             progress => Calibrator.Collect(bytes, plan.TensorsToCalibrate, data, settings, (done, all) => progress.Report((done, all)), cancel));
         if (statistics.SampleCount == 0) throw new InvalidInputException($"--calibrate {folder}: no samples were read");
         var seconds = statistics.Elapsed.TotalSeconds;
-        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s; {statistics.DataWait.TotalSeconds:0.00} s of it waiting for data)");
+        var atOnce = statistics.Workers > 1 ? $"{statistics.Workers} at a time, " : "";
+        stderr.WriteLine($"calibrated {statistics.SampleCount} samples in {seconds:0.00} s ({atOnce}{statistics.SampleCount / Math.Max(seconds, 1e-9):0.0} samples/s; {statistics.DataWait.TotalSeconds:0.00} s of it waiting for data)");
         return CalibrationMethodChoice.Choose(bytes, statistics, settings, FileHash.FolderSha256(folder), q, options, context, keepFloat, stderr);
     }
 }

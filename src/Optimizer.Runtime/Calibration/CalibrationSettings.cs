@@ -45,6 +45,12 @@ public sealed record CalibrationSettings
     /// </summary>
     public int? Workers { get; init; }
 
+    /// <summary>
+    /// With <see cref="Workers"/> null, several samples run at once only while their observed tensors (by shape inference
+    /// on the first sample) stay within this many bytes together; 256 MiB.
+    /// </summary>
+    public long InFlightBytes { get; init; } = 256L << 20;
+
     /// <summary>Whether a histogram is kept: for entropy and auto, for a percentile too wide for tails, or when asked to.</summary>
     internal bool NeedsHistograms =>
         KeepHistograms || Reads.Any(m => m is CalibrationMethod.Entropy or CalibrationMethod.Auto) || (Reads.Contains(CalibrationMethod.Percentile) && TailShare is null);

@@ -27,6 +27,9 @@ public sealed class CalibrationStatistics
     /// </summary>
     public TimeSpan DataWait { get; init; }
 
+    /// <summary>Samples that ran at once (1: one at a time on all the session's threads).</summary>
+    public int Workers { get; init; } = 1;
+
     public IReadOnlyDictionary<string, TensorStatistics> Tensors { get; }
 
     /// <summary>The tensors in the order they were asked for.</summary>

@@ -55,29 +55,51 @@ public static class Calibrator
         var tails = settings.TailShare;
         // statistics without a histogram carry through monotone maps (tails of |x| through odd ones only)
         Func<ValueMap, bool>? maps = histograms ? null : tails is not null && settings.Symmetric ? m => m.Odd : _ => true;
-        var model = ObservedModel.Prepare(modelBytes, names, maps);
+        var workers = Sessions.SessionWorkers.For(settings.Session, settings.Workers);
+        using var source = samples.GetEnumerator();
+        // Several samples in flight hold several runs' observed tensors: the first sample's input shapes tell, by shape
+        // inference, how many bytes a run returns, and a model whose in-flight runs would pass the budget (a
+        // high-resolution segmenter returns gigabytes a sample) runs one sample at a time on all the threads.
+        var readClock = Stopwatch.StartNew();
+        var first = settings.MaxSamples is not 0 && source.MoveNext() ? source.Current : null;
+        var firstRead = readClock.Elapsed;
+        var estimate = workers > 1 && settings.Workers is null && first is not null
+            ? first.Inputs.ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal)
+            : null;
+        var model = ObservedModel.Prepare(modelBytes, names, maps, estimate);
         var byName = model.Outputs.Concat(model.Inputs).ToDictionary(n => n,
             n => new TensorStatistics(n, settings.Bins, histograms, tails is { } share ? new TailValues(share, settings.Symmetric) : null), StringComparer.Ordinal);
         var total = settings.MaxSamples is { } max && sampleCount is { } known ? Math.Min(max, known) : sampleCount;
-        var workers = Sessions.SessionWorkers.For(settings.Session, settings.Workers);
-        using var reader = samples.GetEnumerator();
+        using var reader = Resume(first, source).GetEnumerator();
         TimeSpan waiting;
         int done;
-        if (workers > 1)
+        // the estimate runs beside the creation of the workers' session; a model over the budget gets the other session
+        var sizing = estimate is null ? null : Task.Run(model.BytesPerSample);
+        var shared = workers > 1 ? new ObservingSession(model, byName, Sessions.SessionWorkers.Session(settings.Session, workers)) : null;
+        if (sizing is not null && !(sizing.GetAwaiter().GetResult() is { } perSample && perSample * workers <= settings.InFlightBytes))
         {
-            using var shared = new ObservingSession(model, byName, Sessions.SessionWorkers.Session(settings.Session, workers));
-            var runs = new Sessions.OrderedSampleRuns<IDisposableReadOnlyCollection<OrtValue>>(workers, shared.Run, (_, sample, outputs) =>
+            shared?.Dispose();
+            shared = null;
+            workers = 1;
+        }
+        if (shared is not null)
+        {
+            using (shared)
             {
-                using (outputs) shared.FoldHere(sample, outputs);
-                return true;
-            });
-            done = runs.Run(reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
+                var runs = new Sessions.OrderedSampleRuns<IDisposableReadOnlyCollection<OrtValue>>(workers, shared.Run, (_, sample, outputs) =>
+                {
+                    using (outputs) shared.FoldHere(sample, outputs);
+                    return true;
+                });
+                done = runs.Run(reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
+            }
         }
         else
         {
             using var session = new ObservingSession(model, byName, SessionOf(settings.Session));
             done = RunPipelined(session, reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
         }
+        waiting += firstRead;
         if (done == 0) throw new InvalidInputException("calibration needs at least one sample; the data set has none");
         // a tensor observed through its source gets the source's statistics, through its map, under its own name
         var stats = names.Select(n => model.Sources[n] == n ? byName[n] : byName[model.Sources[n]].Through(n, model.Maps[n])).ToList();
@@ -86,7 +108,15 @@ public static class Calibrator
         // bert_mini, 5 runs each, 20 samples 332-338 MB, 200 samples 335-338 MB; left to the collector, 200 samples took
         // 366-373 MB (collecting after this method returns did not help: measured, 359-366 MB).
         GC.Collect();
-        return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed, DataWait = waiting };
+        return new CalibrationStatistics(done, stats) { Elapsed = clock.Elapsed, DataWait = waiting, Workers = workers };
+    }
+
+    /// <summary>The sample already read (if any), then the rest of the reader.</summary>
+    private static IEnumerable<Sample> Resume(Sample? first, IEnumerator<Sample> rest)
+    {
+        if (first is null) yield break;
+        yield return first;
+        while (rest.MoveNext()) yield return rest.Current;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Optimizer.Onnx.Errors;
 using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Inference;
 using Optimizer.Onnx.Serialization;
 
 namespace Optimizer.Runtime.Calibration;
@@ -17,8 +18,9 @@ namespace Optimizer.Runtime.Calibration;
 internal sealed class ObservedModel
 {
     private ObservedModel(byte[] bytes, IReadOnlyList<string> outputs, IReadOnlyList<string> inputs, IReadOnlyDictionary<string, string> sources,
-        IReadOnlyDictionary<string, ValueMap> maps)
+        IReadOnlyDictionary<string, ValueMap> maps, Func<long?> bytesPerSample)
     {
+        BytesPerSample = bytesPerSample;
         Bytes = bytes;
         Outputs = outputs;
         Inputs = inputs;
@@ -40,6 +42,13 @@ internal sealed class ObservedModel
     /// map are exactly <see cref="Outputs"/> and <see cref="Inputs"/>.
     /// </summary>
     public IReadOnlyDictionary<string, string> Sources { get; }
+
+    /// <summary>
+    /// Computes the bytes a run returns (every observed output, by shape inference on the input shapes given to
+    /// <see cref="Prepare"/>; a few tens of milliseconds, so it can run beside the session's creation); null when no
+    /// shapes were given or a shape stays unknown. Call once.
+    /// </summary>
+    public Func<long?> BytesPerSample { get; }
 
     /// <summary>
     /// For every name asked for, the map from its source's values to its own: the identity for a tensor observed
@@ -64,7 +73,8 @@ internal sealed class ObservedModel
     /// steps that the predicate accepts is not exposed: its statistics are read through the map (an exact GELU's
     /// x / 1.414, erf and + 1 from its input, its 0.5 x from the product), saving ONNX Runtime the outputs.
     /// </summary>
-    public static ObservedModel Prepare(byte[] modelBytes, IReadOnlyList<string> names, Func<ValueMap, bool>? maps = null)
+    public static ObservedModel Prepare(byte[] modelBytes, IReadOnlyList<string> names, Func<ValueMap, bool>? maps = null,
+        IReadOnlyDictionary<string, long[]>? inputShapes = null)
     {
         var model = ModelReader.Read(new MemoryStream(modelBytes, writable: false), null, "calibration model");
         var graph = model.Graph;
@@ -102,7 +112,34 @@ internal sealed class ObservedModel
             outputs.Add(value.Name);
             if (!value.IsGraphOutput) graph.AddOutput(value);
         }
-        return new ObservedModel(ModelWriter.ToBytes(model), outputs, inputs, sources, mapsByName);
+        var bytes = ModelWriter.ToBytes(model);
+        return new ObservedModel(bytes, outputs, inputs, sources, mapsByName, () => inputShapes is null ? null : OutputBytes(model, outputs, inputShapes));
+    }
+
+    /// <summary>
+    /// The float32 bytes of <paramref name="outputs"/> when the graph inputs have <paramref name="inputShapes"/>, by the
+    /// project's shape inference (on the model already written out, which it changes); null when one stays unknown.
+    /// </summary>
+    private static long? OutputBytes(Model model, IReadOnlyList<string> outputs, IReadOnlyDictionary<string, long[]> inputShapes)
+    {
+        try
+        {
+            ShapeInference.FixInputDims(model, inputShapes);
+            ShapeInference.Run(model);
+        }
+        catch (Exception)
+        {
+            // an estimate only: a model the inference cannot follow is run one sample at a time
+            return null;
+        }
+        var values = model.Graph.DefinedValues().ToDictionary(v => v.Name, StringComparer.Ordinal);
+        long total = 0;
+        foreach (var name in outputs)
+        {
+            if (!values.TryGetValue(name, out var v) || v.Shape?.TryGetStatic() is not { } dims) return null;
+            total += 4 * dims.Aggregate(1L, (a, d) => a * d);
+        }
+        return total;
     }
 
     /// <summary>

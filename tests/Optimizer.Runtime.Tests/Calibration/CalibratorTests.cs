@@ -197,6 +197,40 @@ public sealed class CalibratorTests
     }
 
     [Fact]
+    public void SamplesRunAtOnceOnlyWhileTheirObservedTensorsFitTheBudget()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        var bytes = File.ReadAllBytes(TinyCnn);
+        var samples = RandomSamples(TinyCnn, 5);
+        // two threads: two samples at a time, unless two runs' observed tensors pass the in-flight budget
+        var session = SessionSettings.ForSpeed with { Threads = 2 };
+        var within = Calibrator.Collect(bytes, names, samples, new CalibrationSettings { Session = session });
+        var over = Calibrator.Collect(bytes, names, samples, new CalibrationSettings { Session = session, InFlightBytes = 1000 });
+        Assert.Equal(2, within.Workers);
+        Assert.Equal(1, over.Workers);
+        foreach (var name in names)
+            Assert.Equal((within.Tensors[name].Min, within.Tensors[name].Max, within.Tensors[name].Count), (over.Tensors[name].Min, over.Tensors[name].Max, over.Tensors[name].Count));
+    }
+
+    [Fact]
+    public void TheEstimateOfARunsBytesIsWhatTheRunReturns()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        var sample = RandomSamples(TinyCnn, 1)[0];
+        var model = ObservedModel.Prepare(File.ReadAllBytes(TinyCnn), names, null, sample.Inputs.ToDictionary(kv => kv.Key, kv => kv.Value.Shape));
+        using var session = SessionFactory.Create(model.Bytes, "observed", SessionSettings.ForSpeed);
+        var inputs = session.InputNames.ToArray();
+        var values = inputs.Select(n => sample.Inputs[n].ToOrtValue()).ToArray();
+        using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), inputs, values, model.Outputs.ToArray());
+        foreach (var v in values) v.Dispose();
+        var returned = outputs.Sum(o => o.GetTensorTypeAndShape().ElementCount * 4);
+        Assert.True(returned > 0);
+        Assert.Equal(returned, model.BytesPerSample());
+        // without input shapes there is no estimate
+        Assert.Null(ObservedModel.Prepare(File.ReadAllBytes(TinyCnn), names).BytesPerSample());
+    }
+
+    [Fact]
     public void WithSeveralAtOnceTheFirstFailingSampleIsTheOneReported()
     {
         var (bytes, relu) = ReluModel();
