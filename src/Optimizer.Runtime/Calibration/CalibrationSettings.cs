@@ -49,7 +49,7 @@ public sealed record CalibrationSettings
     /// With <see cref="Workers"/> null, several samples run at once only while their observed tensors (by shape inference
     /// on the first sample) stay within this many bytes together; 256 MiB.
     /// </summary>
-    public long InFlightBytes { get; init; } = 256L << 20;
+    public long InFlightBytes { get; init; } = Sessions.SessionWorkers.InFlightBytes;
 
     /// <summary>Whether a histogram is kept: for entropy and auto, for a percentile too wide for tails, or when asked to.</summary>
     internal bool NeedsHistograms =>

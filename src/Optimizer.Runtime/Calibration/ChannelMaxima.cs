@@ -20,11 +20,8 @@ public static class ChannelMaxima
         if (names.Count == 0) return result;
         var model = ObservedModel.Prepare(modelBytes, names);
         if (model.Inputs.Count > 0) throw new InvalidInputException($"per-channel maxima of graph inputs are not collected: {NameList.Format(model.Inputs)}");
-        var (session, workers) = SampleRuns.Open(model.Bytes, "calibration model", settings.Session);
-        using var _ = session;
-        model.CheckTypes(session);
         var outputNames = model.Outputs.ToArray();
-        SampleRuns.Run(session, workers, outputNames, data.Read(), settings.MaxSamples, cancel, (_, outputs) =>
+        SampleRuns.Run(model.Bytes, "calibration model", settings.Session, model.CheckTypes, outputNames, data.Read(), settings.MaxSamples, cancel, (_, outputs) =>
         {
             for (var i = 0; i < outputNames.Length; i++) Fold(outputNames[i], outputs[i], result);
         });

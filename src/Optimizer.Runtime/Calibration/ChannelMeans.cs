@@ -25,12 +25,9 @@ public static class ChannelMeans
         if (names.Count == 0) return result;
         var model = ObservedModel.Prepare(modelBytes, names);
         if (model.Inputs.Count > 0) throw new InvalidInputException($"channel means of graph inputs are not collected: {NameList.Format(model.Inputs)}");
-        var (ort, workers) = SampleRuns.Open(model.Bytes, "bias correction model", session);
-        using var _ = ort;
-        model.CheckTypes(ort);
         var outputNames = model.Outputs.ToArray();
         var sums = new Dictionary<string, (double[] Sum, long Count)>(StringComparer.Ordinal);
-        var done = SampleRuns.Run(ort, workers, outputNames, samples, maxSamples, cancel, (_, outputs) =>
+        var done = SampleRuns.Run(model.Bytes, "bias correction model", session, model.CheckTypes, outputNames, samples, maxSamples, cancel, (_, outputs) =>
         {
             for (var i = 0; i < outputNames.Length; i++) Add(outputNames[i], outputs[i], sums);
         });

@@ -43,10 +43,8 @@ public static class InputGrams
         var grams = sites.ToDictionary(s => s.Key, s => byIdentity[Identity(s)], StringComparer.Ordinal);
         if (sites.Count == 0) return grams;
         var (bytes, fromInputs) = Expose(modelBytes, sites.Select(s => s.Tensor).Distinct(StringComparer.Ordinal).ToList());
-        var (ort, workers) = SampleRuns.Open(bytes, "GPTQ model", session);
-        using var _ = ort;
         var outputNames = sites.Select(s => s.Tensor).Where(t => !fromInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToArray();
-        var done = SampleRuns.Run(ort, workers, outputNames, samples, maxSamples, cancel, (sample, outputs) =>
+        var done = SampleRuns.Run(bytes, "GPTQ model", session, null, outputNames, samples, maxSamples, cancel, (sample, outputs) =>
         {
             // each tensor's values copied out once, however many layers read it
             var tensors = new Dictionary<string, (float[] Data, long[] Shape)>(StringComparer.Ordinal);

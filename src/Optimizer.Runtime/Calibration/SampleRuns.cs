@@ -6,37 +6,78 @@ using Optimizer.Runtime.Sessions;
 namespace Optimizer.Runtime.Calibration;
 
 /// <summary>
-/// Runs a session over samples and hands each sample's outputs to a fold, in sample order, a few samples at a time on
+/// Runs a model over samples and hands each sample's outputs to a fold, in sample order, a few samples at a time on
 /// the CPU (<see cref="OrderedSampleRuns{T}"/>): the loop the measurements of calibration data share (per-channel
 /// maxima and means, GPTQ's input matrices). A sample the model fails on is refused naming it.
 /// </summary>
 internal static class SampleRuns
 {
-    /// <summary>A session for <see cref="Run"/> and the samples it runs at once (of one intra-op thread when several).</summary>
-    public static (InferenceSession Session, int Workers) Open(byte[] model, string displayName, SessionSettings settings)
+    /// <summary>
+    /// Runs <paramref name="model"/> on at most <paramref name="maxSamples"/> of <paramref name="samples"/>, fetching
+    /// <paramref name="outputNames"/> (none: the fold reads the sample alone), and returns how many ran; the fold sees
+    /// one sample at a time, in order. <paramref name="check"/> sees each session made (a type check, say). Several
+    /// samples run at once on a session of one intra-op thread (<see cref="SessionWorkers"/>) while their outputs fit
+    /// <paramref name="inFlightBytes"/> together: the first sample runs alone and its outputs decide; a model
+    /// over it gets a session on all the threads and runs one sample at a time.
+    /// </summary>
+    public static int Run(byte[] model, string displayName, SessionSettings settings, Action<InferenceSession>? check, IReadOnlyList<string> outputNames,
+        IEnumerable<Sample> samples, int? maxSamples, CancellationToken cancel, Action<Sample, IReadOnlyList<OrtValue>> fold,
+        long inFlightBytes = SessionWorkers.InFlightBytes)
     {
         var workers = SessionWorkers.For(settings);
-        return (SessionFactory.Create(model, displayName, SessionWorkers.Session(settings, workers)), workers);
+        var session = Open(model, displayName, SessionWorkers.Session(settings, workers), check);
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var reader = samples.GetEnumerator();
+            var done = 0;
+            if (workers > 1)
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (maxSamples is 0 || !reader.MoveNext()) return 0;
+                long bytes;
+                using (var outputs = Once(session, runOptions, session.InputNames.ToArray(), outputNames, reader.Current))
+                {
+                    bytes = outputs.Sum(o => (long)o.GetTensorDataAsSpan<byte>().Length);
+                    fold(reader.Current, outputs);
+                }
+                done = 1;
+                if (bytes * workers > inFlightBytes)
+                {
+                    session.Dispose();
+                    session = Open(model, displayName, settings, check);
+                    workers = 1;
+                }
+            }
+            var inputNames = session.InputNames.ToArray();
+            var current = session;
+            var runs = new OrderedSampleRuns<IDisposableReadOnlyCollection<OrtValue>>(workers, sample => Once(current, runOptions, inputNames, outputNames, sample),
+                (_, sample, outputs) =>
+                {
+                    using (outputs) fold(sample, outputs);
+                    return true;
+                });
+            return done + runs.Run(reader, maxSamples - done, null, cancel, out _);
+        }
+        finally
+        {
+            session.Dispose();
+        }
     }
 
-    /// <summary>
-    /// Runs <paramref name="session"/> (from <see cref="Open"/>) on at most <paramref name="maxSamples"/> of
-    /// <paramref name="samples"/>, fetching <paramref name="outputNames"/> (none: the fold reads the sample alone), and
-    /// returns how many ran. The fold sees one sample at a time, in order.
-    /// </summary>
-    public static int Run(InferenceSession session, int workers, IReadOnlyList<string> outputNames, IEnumerable<Sample> samples, int? maxSamples,
-        CancellationToken cancel, Action<Sample, IReadOnlyList<OrtValue>> fold)
+    private static InferenceSession Open(byte[] model, string displayName, SessionSettings settings, Action<InferenceSession>? check)
     {
-        var inputNames = session.InputNames.ToArray();
-        using var runOptions = new RunOptions();
-        using var reader = samples.GetEnumerator();
-        var runs = new OrderedSampleRuns<IDisposableReadOnlyCollection<OrtValue>>(workers, sample => Once(session, runOptions, inputNames, outputNames, sample),
-            (_, sample, outputs) =>
-            {
-                using (outputs) fold(sample, outputs);
-                return true;
-            });
-        return runs.Run(reader, maxSamples, null, cancel, out _);
+        var session = SessionFactory.Create(model, displayName, settings);
+        try
+        {
+            check?.Invoke(session);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -150,6 +150,9 @@ public static class SessionWorkers
     /// <summary>Beyond this many threads, one sample at a time on all of them (each worker holds a sample's activations).</summary>
     public const int MostWorkers = 4;
 
+    /// <summary>What the samples in flight may return together before one runs at a time instead (256 MiB).</summary>
+    public const long InFlightBytes = 256L << 20;
+
     /// <summary>
     /// <paramref name="asked"/> when given; else, on the CPU, one per thread of the session (the machine's when ONNX
     /// Runtime chooses) up to <see cref="MostWorkers"/>; otherwise (other providers, more threads) one.

@@ -213,6 +213,26 @@ public sealed class CalibratorTests
     }
 
     [Fact]
+    public void MeasurementsRunOneSampleAtATimeOnAllThreadsWhenTheFirstSamplesOutputsPassTheBudget()
+    {
+        var names = ConvInputs(ModelReader.Read(TinyCnn));
+        var model = ObservedModel.Prepare(File.ReadAllBytes(TinyCnn), names);
+        var samples = RandomSamples(TinyCnn, 6);
+        var session = SessionSettings.ForSpeed with { Threads = 2 };
+        foreach (var (budget, sessions) in new[] { (SessionWorkers.InFlightBytes, 1), (1000L, 2) })
+        {
+            var made = new List<int>();
+            var folded = new List<string>();
+            var done = SampleRuns.Run(model.Bytes, "observed", session, s => made.Add(s.OutputNames.Count), model.Outputs, samples, 5, default,
+                (sample, outputs) => folded.Add(sample.Id), budget);
+            Assert.Equal(5, done);
+            // the first sample on the one-thread session, the rest on a session on all threads when over the budget
+            Assert.Equal(sessions, made.Count);
+            Assert.Equal(samples.Take(5).Select(s => s.Id), folded);
+        }
+    }
+
+    [Fact]
     public void TheEstimateOfARunsBytesIsWhatTheRunReturns()
     {
         var names = ConvInputs(ModelReader.Read(TinyCnn));
