@@ -88,7 +88,7 @@ public static class Calibrator
             {
                 var runs = new Sessions.OrderedSampleRuns<IDisposableReadOnlyCollection<OrtValue>>(workers, shared.Run, (_, sample, outputs) =>
                 {
-                    using (outputs) shared.FoldHere(sample, outputs);
+                    using (outputs) shared.Fold(sample, outputs, parallel: false);
                     return true;
                 });
                 done = runs.Run(reader, settings.MaxSamples, n => progress?.Invoke(n, total), cancel, out waiting);
@@ -155,7 +155,7 @@ public static class Calibrator
                 }
                 folding = Task.Run(() =>
                 {
-                    using (outputs) session.Fold(sample, outputs);
+                    using (outputs) session.Fold(sample, outputs, parallel: true);
                 });
                 done++;
                 folded(done);

@@ -178,7 +178,8 @@ internal sealed class ObservedModel
         private static (Value Input, ValueMap Step)? Step(Node node)
         {
             foreach (var input in node.Inputs)
-                if (input is not null && !ValueMap.IsConstant(input) && ValueMap.Of(node, input) is { } map)
+                // the data of a step is computed or fed, never an initializer or a constant
+                if (input is { Initializer: null } && input.GetConstant() is null && ValueMap.Of(node, input) is { } map)
                     return (input, map);
             return null;
         }

@@ -51,27 +51,21 @@ internal sealed class ObservingSession : IDisposable
 
     /// <summary>
     /// Folds the observed inputs of <paramref name="sample"/> and the <paramref name="outputs"/> of its run into their
-    /// statistics, one tensor per task. Each statistics object is touched by one thread at a time: folds of two
-    /// samples must not overlap. Small outputs are folded on this thread.
+    /// statistics. Each statistics object is touched by one thread at a time: folds of two samples must not overlap.
+    /// With <paramref name="parallel"/>, large outputs are folded one tensor per task; without, all on this thread
+    /// (for a caller that keeps the other cores busy).
     /// </summary>
-    public void Fold(Sample sample, IReadOnlyList<OrtValue> outputs)
+    public void Fold(Sample sample, IReadOnlyList<OrtValue> outputs, bool parallel)
     {
         foreach (var (name, stats) in _inputStats)
             stats.Add(FindInput(sample, name).AsSpan<float>());
         long elements = 0;
-        for (var i = 0; i < outputs.Count; i++) elements += outputs[i].GetTensorTypeAndShape().ElementCount;
+        if (parallel)
+            for (var i = 0; i < outputs.Count; i++) elements += outputs[i].GetTensorTypeAndShape().ElementCount;
         if (elements < ParallelAbove || _outputStats.Length == 1)
             for (var i = 0; i < _outputStats.Length; i++) _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
         else
             Parallel.For(0, _outputStats.Length, i => _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>()));
-    }
-
-    /// <summary>As <see cref="Fold"/>, every tensor on the calling thread (whose caller keeps the other cores busy).</summary>
-    public void FoldHere(Sample sample, IReadOnlyList<OrtValue> outputs)
-    {
-        foreach (var (name, stats) in _inputStats)
-            stats.Add(FindInput(sample, name).AsSpan<float>());
-        for (var i = 0; i < _outputStats.Length; i++) _outputStats[i].Add(outputs[i].GetTensorDataAsSpan<float>());
     }
 
     /// <summary>Below this many observed elements per sample a parallel fold costs more than it saves.</summary>

@@ -42,7 +42,7 @@ public sealed class ValueMap
     /// The step <paramref name="node"/> takes from <paramref name="data"/> (one of its inputs) to its output, when it
     /// is monotone element-wise: Add, Sub, Mul, Div with a one-element float constant, Neg, Relu, LeakyRelu (alpha at
     /// least 0), Clip with constant bounds, Sigmoid, Tanh, Erf. Null for anything else (a Div of a constant by the
-    /// data, a constant that is a graph input and so overridable, a node of another domain).
+    /// data, an initializer a caller can override, a node of another domain).
     /// </summary>
     public static ValueMap? Of(Node node, Value data)
     {
@@ -100,19 +100,11 @@ public sealed class ValueMap
     }
 
     /// <summary>
-    /// The value of a one-element float constant: an initializer that is not also a graph input (so not overridable),
-    /// or a Constant node's tensor; null otherwise.
+    /// The value of a one-element float constant (<see cref="Value.GetConstant"/>: an initializer no caller can
+    /// override, or a Constant node's value); null otherwise.
     /// </summary>
-    internal static float? Scalar(Value value)
-    {
-        var tensor = value.IsGraphInput ? null
-            : value.Initializer ?? (value.Producer is { OpType: "Constant", IsDefaultDomain: true } c ? c.GetAttribute("value")?.Tensor : null);
-        return tensor is { ElementType: ElementType.Float, ElementCount: 1 } ? tensor.ToArray<float>()[0] : null;
-    }
-
-    /// <summary>Whether <paramref name="value"/> is a constant (an initializer or a Constant node's output), never a step's data.</summary>
-    internal static bool IsConstant(Value value) =>
-        !value.IsGraphInput && (value.Initializer is not null || value.Producer is { OpType: "Constant", IsDefaultDomain: true });
+    private static float? Scalar(Value value) =>
+        value.GetConstant() is { ElementType: ElementType.Float, ElementCount: 1 } tensor ? tensor.ToArray<float>()[0] : null;
 
     /// <summary>The error function in double precision: its series below 2.5, its complement's continued fraction above.</summary>
     internal static class Erf
