@@ -76,7 +76,7 @@ public static class Calibrator
         // the estimate runs beside the creation of the workers' session; a model over the budget gets the other session
         var sizing = estimate is null ? null : Task.Run(model.BytesPerSample);
         var shared = workers > 1 ? new ObservingSession(model, byName, Sessions.SessionWorkers.Session(settings.Session, workers)) : null;
-        if (sizing is not null && !(sizing.GetAwaiter().GetResult() is { } perSample && perSample * workers <= settings.InFlightBytes))
+        if (sizing is not null && Sessions.SessionWorkers.Within(workers, sizing.GetAwaiter().GetResult(), settings.InFlightBytes) == 1)
         {
             shared?.Dispose();
             shared = null;

@@ -136,8 +136,9 @@ internal sealed class ObservedModel
         long total = 0;
         foreach (var name in outputs)
         {
-            if (!values.TryGetValue(name, out var v) || v.Shape?.TryGetStatic() is not { } dims) return null;
-            total += 4 * dims.Aggregate(1L, (a, d) => a * d);
+            if (!values.TryGetValue(name, out var v) || v.Shape?.TryGetStatic() is not { } dims
+                || ElementCounts.TryProduct(dims) is not { } elements || elements > (long.MaxValue - total) / 4) return null;
+            total += 4 * elements;
         }
         return total;
     }

@@ -42,7 +42,7 @@ internal static class SampleRuns
                     fold(reader.Current, outputs);
                 }
                 done = 1;
-                if (bytes * workers > inFlightBytes)
+                if (SessionWorkers.Within(workers, bytes, inFlightBytes) == 1)
                 {
                     session.Dispose();
                     session = Open(model, displayName, settings, check);

@@ -165,6 +165,13 @@ public static class SessionWorkers
         return threads <= MostWorkers ? Math.Max(1, threads) : 1;
     }
 
+    /// <summary>
+    /// The workers to keep when each sample in flight holds <paramref name="bytesPerSample"/>: all of them while they fit
+    /// <paramref name="budget"/> together, else one (also when the size is unknown).
+    /// </summary>
+    public static int Within(int workers, long? bytesPerSample, long budget) =>
+        bytesPerSample is { } bytes && bytes <= budget / Math.Max(1, workers) ? workers : 1;
+
     /// <summary>The session every worker calls: one intra-op thread (no pool: each worker's own thread runs it) when several.</summary>
     public static SessionSettings Session(SessionSettings session, int workers) => workers > 1 ? session with { Threads = 1 } : session;
 }
