@@ -83,6 +83,7 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
         ["top5-agreement"] = GateMetric.Top5Agreement,
         ["cosine"] = GateMetric.Cosine,
         ["min-cosine"] = GateMetric.MinCosine,
+        ["min-pooled-cosine"] = GateMetric.MinPooledCosine,
         ["sqnr"] = GateMetric.Sqnr,
         ["max-abs"] = GateMetric.MaxAbs,
         ["mean-abs"] = GateMetric.MeanAbs,
@@ -94,7 +95,7 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
     };
 }
 
-public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup, MaskAgreement, CtcAgreement }
+public enum GateMetric { Top1Agreement, Top5Agreement, Cosine, MinCosine, Sqnr, MaxAbs, MeanAbs, RelL2, Accuracy, Speedup, MaskAgreement, CtcAgreement, MinPooledCosine }
 
 /// <summary>One gate's outcome: the worst value found (and on which output), and a message saying by how much it missed.</summary>
 public sealed record GateResult(string Gate, string Condition, double Threshold, double Actual, string? Output, bool Passed, string Message);

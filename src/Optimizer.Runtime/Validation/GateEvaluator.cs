@@ -58,6 +58,7 @@ public static class GateEvaluator
             {
                 GateMetric.Top1Agreement or GateMetric.Top5Agreement => " (it needs a classifier-like [N, C] output)",
                 GateMetric.CtcAgreement => " (it needs an [N, T, C] output of per-step class scores)",
+                GateMetric.MinPooledCosine => " (it needs an [N, T, C] output of token vectors)",
                 _ => " here",
             }}");
         var worst = gate.HigherIsBetter ? values.MinBy(v => v.Value) : values.MaxBy(v => v.Value);
@@ -70,6 +71,7 @@ public static class GateEvaluator
         GateMetric.Top5Agreement => o.Top5Agreement,
         GateMetric.Cosine => o.CosineSimilarity,
         GateMetric.MinCosine => o.MinCosineSimilarity,
+        GateMetric.MinPooledCosine => o.MinPooledCosine,
         GateMetric.Sqnr => o.SqnrDb,
         GateMetric.MaxAbs => o.MaxAbsError,
         GateMetric.MeanAbs => o.MeanAbsError,

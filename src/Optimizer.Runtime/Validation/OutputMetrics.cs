@@ -12,6 +12,11 @@ public sealed record OutputMetrics
     /// <summary>Mean over samples of the cosine similarity of the two outputs.</summary>
     public double CosineSimilarity { get; init; }
     public double MinCosineSimilarity { get; init; }
+    /// <summary>
+    /// Outputs [N, T, C] of token vectors: the worst cosine, over rows, of the two outputs' means over the row's tokens
+    /// (those its token mask marks): the sentence embedding a mean-pooling user gets. Null for other shapes.
+    /// </summary>
+    public double? MinPooledCosine { get; init; }
     /// <summary>10·log10(‖a‖² / ‖b − a‖²); infinite when the outputs are identical.</summary>
     public double SqnrDb { get; init; }
     /// <summary>Classifier-like outputs: fraction of rows whose arg-max agrees.</summary>

@@ -8,7 +8,9 @@ namespace Optimizer.Runtime.Validation;
 /// N rows also counts for top-1 and top-5 agreement. For each of <paramref name="maskThresholds"/> it counts the
 /// elements both outputs put on the same side of the threshold (the masks a segmentation model's user would cut).
 /// Outputs shaped [N, T, C] with C ≥ 2 are read as CTC scores, decoded for each of <paramref name="ctcBlanks"/>
-/// (<see cref="CtcStats"/>).
+/// (<see cref="CtcStats"/>). Outputs shaped [N, T, C] are also read as token vectors: each row's mean over its tokens
+/// (those its sample's token mask marks, when the caller gives one) is compared too, as a sentence embedder's user
+/// pools them (<see cref="OutputMetrics.MinPooledCosine"/>).
 /// </summary>
 public sealed class OutputStats(string name, IReadOnlyList<double>? maskThresholds = null, IReadOnlyList<int>? ctcBlanks = null)
 {
@@ -20,12 +22,24 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
     private double[] _b = [];
     private double _maxAbs, _sumAbs, _sumDiff2, _sumRef2, _cosineSum, _cosineMin = 1;
     private long _elements, _samples, _rows, _top1, _topKOverlap;
+    private double _pooledMin = 1;
+    private bool _pooled;
+
+    /// <summary>The input that marks a sample's real tokens (Hugging Face's exports name it so): pooling skips the rest.</summary>
+    public const string TokenMaskInput = "attention_mask";
+
+    /// <summary>The sample's token mask, when it has one.</summary>
+    public static HostTensor? TokenMaskOf(Sample sample) => sample.Inputs.GetValueOrDefault(TokenMaskInput);
 
     public string Name { get; } = name;
     public bool IsClassifier { get; private set; } = true;
     public long Samples => _samples;
 
-    public void Add(HostTensor baseline, HostTensor candidate, string source)
+    /// <param name="tokenMask">
+    /// The sample's token mask (an <c>attention_mask</c> input [N, T]): which tokens of an [N, T, C] output are pooled;
+    /// null, or of another shape, pools every token.
+    /// </param>
+    public void Add(HostTensor baseline, HostTensor candidate, string source, HostTensor? tokenMask = null)
     {
         if (!baseline.Shape.SequenceEqual(candidate.Shape))
             throw new Onnx.Errors.InvalidInputException($"{source}: output '{Name}' has shape {baseline.ShapeText} from the baseline but {candidate.ShapeText} from the candidate");
@@ -64,6 +78,8 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
             if (steps == 1 && rows > 1) (rows, steps) = (1, rows);
             AddCtc(a, b, (int)rows, (int)steps, (int)ctcClasses);
         }
+        if (baseline.Shape is [var pooledRows, var tokens, var width] && tokens > 0 && width > 0)
+            AddPooled(a, b, (int)pooledRows, (int)tokens, (int)width, TokenMask(tokenMask, pooledRows, tokens));
         _cosineSum += cosine;
         _cosineMin = Math.Min(_cosineMin, cosine);
         _elements += n;
@@ -93,6 +109,48 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
         }
     }
 
+    /// <summary>The mask's values as 0/1 per token when it is [N, T] like the output's first two axes; else null (every token).</summary>
+    private static double[]? TokenMask(HostTensor? mask, long rows, long tokens)
+    {
+        if (mask is null || !mask.Shape.SequenceEqual([rows, tokens])) return null;
+        var values = new double[(int)mask.ElementCount];
+        TensorTypes.ToDoubles(mask, values);
+        return values;
+    }
+
+    /// <summary>Each row's token vectors averaged over the masked tokens in both outputs, and the worst cosine of the two means.</summary>
+    private void AddPooled(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows, int tokens, int width, double[]? mask)
+    {
+        var (pa, pb) = (new double[width], new double[width]);
+        for (var row = 0; row < rows; row++)
+        {
+            Array.Clear(pa);
+            Array.Clear(pb);
+            for (var t = 0; t < tokens; t++)
+            {
+                if (mask is not null && mask[row * tokens + t] == 0) continue;
+                var at = a.Slice((row * tokens + t) * width, width);
+                var bt = b.Slice((row * tokens + t) * width, width);
+                for (var k = 0; k < width; k++)
+                {
+                    pa[k] += at[k];
+                    pb[k] += bt[k];
+                }
+            }
+            // the mean's 1/count cancels in the cosine
+            double dot = 0, na = 0, nb = 0;
+            for (var k = 0; k < width; k++)
+            {
+                dot += pa[k] * pb[k];
+                na += pa[k] * pa[k];
+                nb += pb[k] * pb[k];
+            }
+            var cosine = na == 0 && nb == 0 ? 1 : na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+            _pooledMin = Math.Min(_pooledMin, double.IsNaN(cosine) ? 0 : cosine);
+            _pooled = true;
+        }
+    }
+
     /// <summary>The class count when the output looks like classifier scores ([N, C] or [N, C, 1, 1], C ≥ 2), else null.</summary>
     public static int? ClassCount(long[] shape) => shape switch
     {
@@ -110,6 +168,7 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
         RelativeL2Error = _sumRef2 == 0 ? (_sumDiff2 == 0 ? 0 : double.PositiveInfinity) : Math.Sqrt(_sumDiff2 / _sumRef2),
         CosineSimilarity = _samples == 0 ? double.NaN : _cosineSum / _samples,
         MinCosineSimilarity = _samples == 0 ? double.NaN : _cosineMin,
+        MinPooledCosine = _pooled ? _pooledMin : null,
         SqnrDb = _sumDiff2 == 0 ? double.PositiveInfinity : 10 * Math.Log10(_sumRef2 / _sumDiff2),
         Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
         Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / (_rows * TopK) : null,

@@ -68,7 +68,8 @@ public sealed class ReferenceOutputs
         // a few samples at a time; their outputs are added in sample order, as one at a time would
         new OrderedSampleRuns<IReadOnlyDictionary<string, HostTensor>>(workers, sample => runner.Run(sample).Outputs, (i, sample, actual) =>
         {
-            foreach (var s in stats) s.Add(_expected[i][s.Name], actual[s.Name], sample.Source);
+            var tokenMask = OutputStats.TokenMaskOf(sample);
+            foreach (var s in stats) s.Add(_expected[i][s.Name], actual[s.Name], sample.Source, tokenMask);
             return true;
         }).Run(reader, null, null, cancel, out _);
         // Each run's outputs were copied into arrays big enough for the large-object heap, which the collector leaves

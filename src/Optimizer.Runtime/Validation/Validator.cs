@@ -39,8 +39,9 @@ public static class Validator
             var (a, _) = baseline.Run(sample);
             if (done == 0) CheckGatesApply(options.Gates, a);
             var (b, _) = candidate.Run(sample);
+            var tokenMask = OutputStats.TokenMaskOf(sample);
             foreach (var output in outputs)
-                output.Add(a[output.Name], b[output.Name], sample.Source);
+                output.Add(a[output.Name], b[output.Name], sample.Source, tokenMask);
             var classifier = outputs.FirstOrDefault(o => OutputStats.ClassCount(a[o.Name].Shape) is not null)?.Name;
             statsA.CountLabel(classifier is null ? null : a[classifier], sample.Label);
             statsB.CountLabel(classifier is null ? null : b[classifier], sample.Label);
@@ -148,7 +149,7 @@ public static class Validator
 
     /// <summary>
     /// Refuses, on the first sample's outputs before the rest runs, agreement and accuracy gates for a model with no
-    /// classifier-like output, and CTC gates for one without per-step scores. The outputs as run, not as declared: an
+    /// classifier-like output, CTC gates for one without per-step scores, and pooled-cosine gates for one without token vectors. The outputs as run, not as declared: an
     /// exporter may declare [1, seqlen] for a rank-3 result (ddddocr's CRNN), which ONNX Runtime runs.
     /// </summary>
     private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs)
@@ -160,6 +161,9 @@ public static class Validator
         var needsSteps = gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
         if (needsSteps is not null && !outputs.Values.Any(o => o.Shape.Length == 3 && o.Shape[2] >= 2))
             throw new InvalidInputException($"gate {needsSteps.Name}: no output has this metric (it needs an [N, T, C] output of per-step class scores, and the model has {Outputs()})");
+        var needsTokens = gates.FirstOrDefault(g => g.Metric == GateMetric.MinPooledCosine);
+        if (needsTokens is not null && !outputs.Values.Any(o => o.Shape.Length == 3))
+            throw new InvalidInputException($"gate {needsTokens.Name}: no output has this metric (it needs an [N, T, C] output of token vectors, and the model has {Outputs()})");
     }
 
     private static void CheckSameInterface(ModelRunner baseline, ModelRunner candidate)
