@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Runtime.Data;
 using Optimizer.TestKit;
 
 namespace Optimizer.Cli.Tests;
@@ -38,5 +41,55 @@ public sealed class PooledCosineGateTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("min-pooled-cosine: no output has this metric (it needs an [N, T, C] output of token vectors", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    private const int Tokens = 8, Width = 64;
+
+    /// <summary>Token vectors [1, 8, 64] masked by attention_mask, through two MatMuls with a Relu between: a tiny encoder.</summary>
+    private static string Encoder(string path)
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, Tokens, Width);
+        var mask = b.Input("attention_mask", ElementType.Int64, 1, Tokens);
+        var keep = b.Op("Unsqueeze", [b.Op("Cast", [mask], ("to", (long)ElementType.Float)), b.Initializer("last", new long[] { 2 }, 1)]);
+        var h = b.Op("Relu", [b.Op("MatMul", [b.Op("Mul", [x, keep]), b.RandomInitializer("w1", 0.2f, Width, Width)])]);
+        var y = b.Op("MatMul", [h, b.RandomInitializer("w2", 0.2f, Width, Width)]);
+        y.Name = "hidden";
+        b.Output(y);
+        ModelWriter.Write(b.Build(), path);
+        return path;
+    }
+
+    /// <summary>Four samples whose last three tokens are padding.</summary>
+    private static string Sentences(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(7);
+        for (var i = 0; i < 4; i++)
+        {
+            var x = Enumerable.Range(0, Tokens * Width).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            var mask = Enumerable.Range(0, Tokens).Select(t => t < Tokens - 3 ? 1L : 0L).ToArray();
+            using (var file = File.Create(Path.Combine(folder, $"x_{i:0000}.npy"))) NpyFormat.Write(file, HostTensor.FromArray(x, [1, Tokens, Width]));
+            using (var file = File.Create(Path.Combine(folder, $"attention_mask_{i:0000}.npy"))) NpyFormat.Write(file, HostTensor.FromArray(mask, [1, Tokens]));
+        }
+        return folder;
+    }
+
+    [Fact]
+    public void TheBudgetRanksByThePooledVectorsAndReturnsNodesToFloatUntilTheyHold()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var data = Sentences(dir.File("data"));
+        // INT8 moves the pooled vectors by about 1e-5 of a cosine: a bound of 1e-8 makes the budget return nodes to float
+        var result = CliRunner.Run(Encoder(dir.File("encoder.onnx")), "-o", dir.File("out"), "--quantize", "int8", "--validate", data,
+            "--max-accuracy-drop", "min-pooled-cosine=0.99999999");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("accuracy budget missed with 0 nodes in float (min-pooled-cosine 0.9", result.Stderr);
+        Assert.Contains("by the worst pooled cosine, then output SQNR)", result.Stderr);
+        Assert.Contains("| node | worst pooled cosine | output SQNR (dB) |", File.ReadAllText(dir.File("out/report.md")));
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("out/report.json")));
+        var gate = Assert.Single(report.RootElement.GetProperty("validation").GetProperty("gates").EnumerateArray());
+        Assert.True(gate.GetProperty("passed").GetBoolean());
+        Assert.True(gate.GetProperty("actual").GetDouble() >= 0.99999999);
     }
 }

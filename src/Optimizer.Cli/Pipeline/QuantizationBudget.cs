@@ -120,9 +120,11 @@ public static class QuantizationBudget
         // A reading gate (ctc-agreement) is ranked by the time steps each node changes: whole readings of a few dozen
         // lines rarely change when one node is quantized, and the output SQNR follows the reading poorly.
         var ctc = q.CompareBy.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
+        // A pooled-embedding gate is ranked by the pooled vectors: the whole output's SQNR also weighs padding tokens.
+        var pooled = ctc is null && q.CompareBy.Any(g => g.Metric == GateMetric.MinPooledCosine);
         var result = new List<Sensitivity>();
         stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples"
-                         + (ctc is null ? ")" : ", by the time steps whose arg-max changes, then output SQNR)"));
+                         + (ctc is not null ? ", by the time steps whose arg-max changes, then output SQNR)" : pooled ? ", by the worst pooled cosine, then output SQNR)" : ")"));
         foreach (var node in nodes)
         {
             // ranked without bias correction: it would cost a correction per node, and moves the ranking little
@@ -130,9 +132,10 @@ public static class QuantizationBudget
             var metrics = reference.Compare(ModelWriter.ToBytes(alone), "quantized model", options.SpeedSession, ctcBlanks: ctc is null ? null : [ctc.BlankClass],
                 cancel: context.Cancellation);
             var steps = ctc is null ? null : metrics.Select(m => m.CtcAgreementFor(ctc.BlankClass)?.StepAgreement).Where(a => a is not null).Min();
-            result.Add(new Sensitivity(node, ReferenceOutputs.WorstSqnr(metrics)) { StepAgreement = steps });
+            var pooledCosine = pooled ? metrics.Select(m => m.MinPooledCosine).Where(c => c is not null).Min() : null;
+            result.Add(new Sensitivity(node, ReferenceOutputs.WorstSqnr(metrics)) { StepAgreement = steps, PooledCosine = pooledCosine });
         }
-        return result.OrderBy(s => s.StepAgreement ?? 1).ThenBy(s => s.OutputSqnrDb).ToList();
+        return result.OrderBy(s => s.StepAgreement ?? 1).ThenBy(s => s.PooledCosine ?? 1).ThenBy(s => s.OutputSqnrDb).ToList();
     }
 
     /// <summary>Per-layer SQNR of the quantized nodes' outputs against the FP32 model, worst first.</summary>
@@ -174,6 +177,9 @@ public sealed record Sensitivity(string Node, double OutputSqnrDb)
 {
     /// <summary>With a ctc-agreement gate: the fraction of time steps whose arg-max stays the same when only this node is quantized.</summary>
     public double? StepAgreement { get; init; }
+
+    /// <summary>With a min-pooled-cosine gate: the worst pooled cosine of the token-vector outputs when only this node is quantized.</summary>
+    public double? PooledCosine { get; init; }
 }
 
 /// <summary>One round of the budget loop: how many nodes were float, whether the gates held, and their figures.</summary>

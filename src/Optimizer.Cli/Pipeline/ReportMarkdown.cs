@@ -87,15 +87,19 @@ public static class ReportMarkdown
             sb.AppendLine();
             if (b.Sensitivity.Count > 0)
             {
-                var steps = b.Sensitivity.Any(s => s.StepAgreement is not null);
-                sb.AppendLine(steps
-                    ? "Sensitivity (when only that node is quantized: the time steps whose arg-max stays as in FP32, then the output's SQNR), most sensitive first:"
+                // the measure the ranking went by first, when it was not the SQNR: the CTC gate's steps or the pooled cosine
+                (string Heading, string Column, Func<Sensitivity, double?> Value)? lead =
+                    b.Sensitivity.Any(s => s.StepAgreement is not null) ? ("the time steps whose arg-max stays as in FP32", "steps unchanged", s => s.StepAgreement)
+                    : b.Sensitivity.Any(s => s.PooledCosine is not null) ? ("the worst cosine of the pooled token vectors against FP32", "worst pooled cosine", s => s.PooledCosine)
+                    : null;
+                sb.AppendLine(lead is { } first
+                    ? $"Sensitivity (when only that node is quantized: {first.Heading}, then the output's SQNR), most sensitive first:"
                     : "Sensitivity (the output's SQNR against FP32 when only that node is quantized), most sensitive first:");
                 sb.AppendLine();
-                sb.AppendLine(steps ? "| node | steps unchanged | output SQNR (dB) |" : "| node | output SQNR (dB) |");
-                sb.AppendLine(steps ? "| --- | ---: | ---: |" : "| --- | ---: |");
+                sb.AppendLine(lead is { } header ? $"| node | {header.Column} | output SQNR (dB) |" : "| node | output SQNR (dB) |");
+                sb.AppendLine(lead is null ? "| --- | ---: |" : "| --- | ---: | ---: |");
                 foreach (var s in b.Sensitivity.Take(20))
-                    sb.AppendLine(steps ? $"| `{s.Node}` | {s.StepAgreement:0.0000} | {s.OutputSqnrDb:0.0} |" : $"| `{s.Node}` | {s.OutputSqnrDb:0.0} |");
+                    sb.AppendLine(lead is { } row ? $"| `{s.Node}` | {row.Value(s):0.0000} | {s.OutputSqnrDb:0.0} |" : $"| `{s.Node}` | {s.OutputSqnrDb:0.0} |");
             }
         }
         if (q.LayerErrors is { Count: > 0 } layers)
