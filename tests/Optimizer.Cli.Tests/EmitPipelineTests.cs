@@ -54,7 +54,7 @@ public class EmitPipelineTests
             "--passes", "fold-constants,eliminate-dead-code", "--no-fuse", "--opset", "17", "--shapes", "input:1x3x64x64,mask:1x8", "--explain", "--verify", "--provider", "cuda",
             "--device", "1", "--provider-option=cudnn_conv_algo_search=HEURISTIC", "--provider-option=use_tf32=0", "--cache", dir.File("cache"),
             "--quantize", "int8", "--calibrate", dir.File("calib"), "--calibration-method", "entropy", "--percentile", "99.9",
-            "--calibration-samples", "64", "--calibration-table", dir.File("table.json"), "--target", "tensorrt", "--per-tensor", "--exclude", "Softmax,head",
+            "--calibration-samples", "64", "--calibration-table", dir.File("table.json"), "--target", "tensorrt", "--activations", "static", "--per-tensor", "--exclude", "Softmax,head",
             "--smooth-quant", "0.5", "--keep-io-types", "--no-keep-io-types",
             "--prune", "structured", "--prune-norm", "l1", "--prune-threshold", "0.01", "--prune-amount", "0.3", "--prune-scope", "global",
             "--prune-pattern", "2:4", "--prune-max-per-layer", "0.5", "--prune-channel-multiple", "8", "--bias-correction", "--weight-rounding", "gptq",

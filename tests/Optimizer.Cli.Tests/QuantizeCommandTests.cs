@@ -227,6 +227,14 @@ public class QuantizeCommandTests
     [InlineData("--weight-rounding gptq needs --calibrate DIR", "--quantize", "int8", "--weight-rounding", "gptq")]
     [InlineData("expected nearest or gptq", "--quantize", "int8", "--calibrate", "CALIB", "--weight-rounding", "best")]
     [InlineData("--weight-rounding needs --quantize int8", "--weight-rounding", "gptq")]
+    [InlineData("expected static or dynamic", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "int8")]
+    [InlineData("--activations static needs --calibrate DIR or --calibration-table FILE", "--quantize", "int8", "--activations", "static")]
+    [InlineData("--activations dynamic does not read --calibration-table", "--quantize", "int8", "--calibration-table", "TABLE", "--activations", "dynamic")]
+    [InlineData("uses --calibrate DIR for --smooth-quant ALPHA only", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic")]
+    [InlineData("--calibration-method needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--calibration-method", "entropy")]
+    [InlineData("--weight-rounding gptq needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--weight-rounding", "gptq")]
+    [InlineData("--bias-correction needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--bias-correction")]
+    [InlineData("--activations needs --quantize int8", "--activations", "dynamic")]
     public void BadQuantizationOptionsAreRefusedWithExitTwoAndNothingWritten(string message, params string[] options)
     {
         using var dir = TestPaths.NewTempDir();

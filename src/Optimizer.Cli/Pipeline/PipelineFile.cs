@@ -114,6 +114,7 @@ public static partial class PipelineFile
         new("calibration-samples", Kind.Integer, "--calibration-samples"),
         new("calibration-table", Kind.Path, "--calibration-table"),
         new("target", Kind.Text, "--target"),
+        new("activations", Kind.Text, "--activations"),
         new("per-tensor", Kind.ExplicitFlag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
         new("smooth-quant", Kind.Number, "--smooth-quant"),

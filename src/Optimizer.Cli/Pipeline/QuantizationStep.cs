@@ -51,6 +51,8 @@ public static class QuantizationStep
                 Mode = q.Mode,
                 Target = TargetName(q.Target),
                 QuantizedNodes = gone.Count,
+                SmoothQuant = q.SmoothQuant,
+                CalibrationData = q.CalibrateDir,
             }, null, records, gone);
         }
         var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
@@ -131,7 +133,8 @@ public static class QuantizationStep
     /// <summary>
     /// The exact FP32 rewrites static quantization wants first, once, before the plan, calibration and the accuracy
     /// budget's rounds: cross-layer equalization (channel ranges shared between consecutive Convs), HardSwish split into
-    /// x · HardSigmoid(x) for the CPU target (integer kernels for both halves), and SmoothQuant.
+    /// x · HardSigmoid(x) for the CPU target (integer kernels for both halves), and SmoothQuant (which dynamic
+    /// quantization with <c>--activations dynamic --calibrate DIR</c> takes too).
     /// The per-layer errors are then measured against this model, whose values are the quantized model's reference.
     /// </summary>
     public static IReadOnlyList<PassRecord> Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
@@ -143,7 +146,8 @@ public static class QuantizationStep
                              "widened to float32 first (its weights exactly, its inputs and outputs keep their types), then quantized");
             records.AddRange(PassRunner.Run(model, Passes.Precision.WidenHalfPrecision.WithCleanup(), context));
         }
-        if (!q.IsStatic) return records;
+        // dynamic INT8 takes SmoothQuant only (--activations dynamic with --calibrate): the rest serves calibrated ranges
+        if (!q.IsStatic) return [.. records, .. Smooth(model, q, options, context, stderr)];
         IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];
         records.AddRange(PassRunner.Run(model, exact, context));
         records.AddRange(Smooth(model, q, options, context, stderr));

@@ -62,7 +62,13 @@ public sealed record QuantizeOptions
     /// <summary>Int8 weights chosen by GPTQ on the calibration data instead of rounded to nearest (<c>--weight-rounding gptq</c>).</summary>
     public bool Gptq { get; init; }
 
-    public bool IsStatic => CalibrateDir is not null || CalibrationTable is not null;
+    /// <summary>
+    /// <c>--activations dynamic</c> with <c>--calibrate DIR</c>: activations quantized at run time all the same, the
+    /// data serving the weight-side remedy (<see cref="SmoothQuant"/>) only.
+    /// </summary>
+    public bool DynamicActivations { get; init; }
+
+    public bool IsStatic => !DynamicActivations && (CalibrateDir is not null || CalibrationTable is not null);
 
     public string Mode => IsStatic ? "static" : "dynamic";
 
