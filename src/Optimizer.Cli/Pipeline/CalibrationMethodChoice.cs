@@ -26,7 +26,7 @@ public static class CalibrationMethodChoice
         if (reference.OutputCount == 0) return tables[0];
         var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
         var (masks, blanks) = (Gate.MaskThresholds(q.CompareBy), Gate.CtcBlanks(q.CompareBy));
-        var judged = new List<(CalibrationTable Table, Score Score)>();
+        var judged = new List<(CalibrationTable Table, CandidateScore Score)>();
         foreach (var table in tables)
         {
             var candidate = ModelReader.Read(new MemoryStream(fp32), null);
@@ -43,17 +43,17 @@ public static class CalibrationMethodChoice
                 // A form ONNX Runtime cannot run here (one laid out for TensorRT, say) is not a reason to fail the run:
                 // that method loses the comparison, and if every one does, the first is kept as without a comparison.
                 stderr.WriteLine($"warning: the {table.Method} model could not be compared in ONNX Runtime ({e.Message})");
-                judged.Add((table, Score.Unrunnable));
+                judged.Add((table, CandidateScore.Unrunnable));
                 continue;
             }
-            judged.Add((table, Judge(metrics, q.CompareBy)));
+            judged.Add((table, CandidateScore.Judge(metrics, q.CompareBy)));
         }
         // the first listed wins a tie
         var (best, _) = judged.Aggregate((a, b) => b.Score.CompareTo(a.Score) > 0 ? b : a);
         var by = judged.Select(j => j.Score.Gate).FirstOrDefault(g => g is not null);
         var values = judged.ToDictionary(j => j.Table.Method, j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
         stderr.WriteLine($"calibration method: {best.Method} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
-                         + string.Join(", ", values.Select(v => $"{v.Key} {Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
+                         + string.Join(", ", values.Select(v => $"{v.Key} {CandidateScore.Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
         return new CalibrationTable(best.Method, best.Samples, best.ModelHash, best.DataHash, best.Ranges)
         {
             CalibrationSeconds = best.CalibrationSeconds,
@@ -62,32 +62,4 @@ public static class CalibrationMethodChoice
             Comparison = new MethodComparison(values, by?.Name ?? "sqnr", q.CompareOn, reference.Count),
         };
     }
-
-    /// <summary>How a compared model did: the first gate's value (oriented so that higher is better), then its worst output SQNR.</summary>
-    private sealed record Score(double Oriented, double GateValue, Gate? Gate, double Sqnr) : IComparable<Score>
-    {
-        public static readonly Score Unrunnable = new(double.NegativeInfinity, double.NaN, null, double.NegativeInfinity);
-
-        public int CompareTo(Score? other) =>
-            other is null ? 1 : Oriented != other.Oriented ? Oriented.CompareTo(other.Oriented) : Sqnr.CompareTo(other.Sqnr);
-    }
-
-    private static Score Judge(IReadOnlyList<OutputMetrics> metrics, IReadOnlyList<Gate> gates)
-    {
-        var sqnr = ReferenceOutputs.WorstSqnr(metrics);
-        foreach (var gate in gates)
-        {
-            // a gate no output carries here (top-1 on a non-classifier) decides nothing; validation will say so
-            double value;
-            try { value = GateEvaluator.Worst(gate, metrics).Value; }
-            catch (Onnx.Errors.InvalidInputException) { continue; }
-            return new Score(gate.HigherIsBetter ? value : -value, value, gate, sqnr);
-        }
-        return new Score(0, double.NaN, null, sqnr);
-    }
-
-    private static string Show(double value, Gate? by) =>
-        by is null ? Db(value) : double.IsNaN(value) ? "not run" : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string Db(double sqnr) => double.IsFinite(sqnr) ? $"{sqnr:0.0} dB" : sqnr > 0 ? "exact" : "not run";
 }

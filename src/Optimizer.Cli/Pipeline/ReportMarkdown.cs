@@ -57,7 +57,7 @@ public static class ReportMarkdown
                           + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
         if (q.ComparedMethods is { } compared)
             sb.AppendLine($"- calibration method chosen by comparing the quantized models on {q.ComparedSamples} {(q.ComparedOn is { } on ? $"samples of `{on}`" : "calibration samples")} ("
-                          + (q.ComparedBy is null or "sqnr" ? "worst output SQNR against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {CalibrationMethodChoice.Db(kv.Value)}"))
+                          + (q.ComparedBy is null or "sqnr" ? "worst output SQNR against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {CandidateScore.Db(kv.Value)}"))
                               : $"{q.ComparedBy} against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {kv.Value:G4}"))));
         if (q.ChosenMethods is { } chosen)
             sb.AppendLine($"- auto chose per tensor: {string.Join(", ", chosen.Select(kv => $"{kv.Key} {kv.Value}"))}");
