@@ -66,4 +66,24 @@ public class DynamicSmoothQuantTests
         // one channel 60x the others sets the per-tensor step: the other 63 round to a few levels until smoothed
         Assert.True(after < before / 2, $"relative error {after:G3} smoothed against {before:G3} plain");
     }
+
+    [Fact]
+    public void AutoMeasuresEachAlphaAndKeepsTheBest()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var model = OutlierModel(dir.File("m.onnx"));
+        Samples(dir.File("calib"), 1);
+        var result = CliRunner.Run(model, "-o", dir.File("out"), "--quantize", "int8", "--activations", "dynamic", "--calibrate", dir.File("calib"), "--smooth-quant", "auto");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        // no attention_mask input: judged by the output's SQNR, on the calibration samples
+        Assert.Matches(@"smooth-quant: 0\.\d \(worst output SQNR against FP32 on 4 calibration samples: off [\d.]+ dB, 0\.5 [\d.]+ dB, 0\.6 [\d.]+ dB, 0\.7 [\d.]+ dB, 0\.8 [\d.]+ dB; compared in", result.Stderr);
+        var q = JsonDocument.Parse(File.ReadAllText(dir.File("out/report.json"))).RootElement.GetProperty("quantization");
+        var compared = q.GetProperty("smoothQuantCompared").GetProperty("values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["off", "0.5", "0.6", "0.7", "0.8"], compared.Keys);
+        // the kept alpha is the best measured, and smoothing beat leaving the outlier channel as it is
+        var best = compared.MaxBy(c => c.Value);
+        Assert.Equal(best.Key, q.GetProperty("smoothQuant").GetDouble().ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(best.Value > compared["off"] + 3, string.Join(", ", compared));
+        Assert.Contains("SmoothQuant alpha " + best.Key + " chosen by comparing", File.ReadAllText(dir.File("out/report.md")));
+    }
 }

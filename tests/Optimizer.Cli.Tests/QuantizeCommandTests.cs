@@ -235,6 +235,10 @@ public class QuantizeCommandTests
     [InlineData("--weight-rounding gptq needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--weight-rounding", "gptq")]
     [InlineData("--bias-correction needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--bias-correction")]
     [InlineData("--activations needs --quantize int8", "--activations", "dynamic")]
+    [InlineData("--smooth-quant auto needs --activations dynamic", "--quantize", "int8", "--calibrate", "CALIB", "--smooth-quant", "auto")]
+    [InlineData("--smooth-quant needs --calibrate DIR", "--quantize", "int8", "--smooth-quant", "auto")]
+    [InlineData("expected a value from 0 to 1, or auto", "--quantize", "int8", "--calibrate", "CALIB", "--smooth-quant", "half")]
+    [InlineData("expected a value from 0 to 1", "--quantize", "int8", "--calibrate", "CALIB", "--smooth-quant", "1.5")]
     public void BadQuantizationOptionsAreRefusedWithExitTwoAndNothingWritten(string message, params string[] options)
     {
         using var dir = TestPaths.NewTempDir();

@@ -68,8 +68,9 @@ public static class OptimizeRunner
         QuantizationOutcome? quantized = null;
         var half = options.Quantize is { Half: not null } hq ? HalfPrecisionBudget.Run(model, hq, options, context, stderr ?? TextWriter.Null, validation) : null;
         records.AddRange(half?.Records ?? []);
-        if (options.Quantize is { Half: null } q)
+        if (options.Quantize is { Half: null } asked)
         {
+            var q = SmoothQuantChoice.Resolve(model, QuantizationBudget.JudgedBy(asked, validation), options, context, stderr ?? TextWriter.Null);
             records.AddRange(QuantizationStep.Prepare(model, q, options, context, stderr ?? TextWriter.Null));
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
             if (Patterns.Opset(model) != opsetIn) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetIn } };

@@ -117,7 +117,7 @@ public static partial class PipelineFile
         new("activations", Kind.Text, "--activations"),
         new("per-tensor", Kind.ExplicitFlag, "--per-tensor"),
         new("exclude", Kind.Text, "--exclude"),
-        new("smooth-quant", Kind.Number, "--smooth-quant"),
+        new("smooth-quant", Kind.Text, "--smooth-quant"),
         new("keep-io-types", Kind.Flag, "--keep-io-types"),
         new("no-keep-io-types", Kind.Flag, "--no-keep-io-types"),
         new("prune", Kind.Text, "--prune"),

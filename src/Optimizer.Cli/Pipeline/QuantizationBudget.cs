@@ -18,14 +18,22 @@ namespace Optimizer.Cli.Pipeline;
 /// </summary>
 public static class QuantizationBudget
 {
+    /// <summary>
+    /// <paramref name="q"/> with the choices made by measurement (the calibration method, SmoothQuant's alpha) judged as
+    /// the nodes kept in float are: by the budget's own output gates on its data. Without an output gate there is no
+    /// budget, and the --validate data stays held out: the calibration samples decide.
+    /// </summary>
+    public static QuantizeOptions JudgedBy(QuantizeOptions q, PipelineValidation? validation)
+    {
+        var outputGates = validation?.Gates.Where(g => g.Metric is not (GateMetric.Speedup or GateMetric.Accuracy)).ToList() ?? [];
+        return outputGates.Count > 0 ? q with { CompareBy = outputGates, CompareOn = validation!.DataDir } : q;
+    }
+
     public static QuantizationOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context,
         TextWriter stderr, PipelineValidation? validation)
     {
         if (validation is null) return QuantizationStep.Run(model, q, options, context, stderr);
-        // the calibration method is then chosen as the nodes kept in float are: by the budget's own gates on its data
-        // (without an output gate there is no budget, and the --validate data stays held out: the calibration samples decide)
-        var outputGates = validation.Gates.Where(g => g.Metric is not (GateMetric.Speedup or GateMetric.Accuracy)).ToList();
-        if (outputGates.Count > 0) q = q with { CompareBy = outputGates, CompareOn = validation.DataDir };
+        q = JudgedBy(q, validation);
         var fp32 = ModelWriter.ToBytes(model);
         // Opened once: every ranking run and the final per-layer measure read the same validation samples.
         var data = InputData.Open(validation.DataDir, options);

@@ -52,6 +52,7 @@ public static class QuantizationStep
                 Target = TargetName(q.Target),
                 QuantizedNodes = gone.Count,
                 SmoothQuant = q.SmoothQuant,
+                SmoothQuantCompared = q.SmoothQuantCompared,
                 CalibrationData = q.CalibrateDir,
             }, null, records, gone);
         }
@@ -223,6 +224,8 @@ public sealed record QuantizationReport
     public double? Percentile { get; init; }
     /// <summary>SmoothQuant's alpha (<c>--smooth-quant</c>), when the activations were smoothed first.</summary>
     public double? SmoothQuant { get; init; }
+    /// <summary>With <c>--smooth-quant auto</c>: each compared alpha ("off": not smoothed) and what it measured.</summary>
+    public MethodComparison? SmoothQuantCompared { get; init; }
     /// <summary>With <c>--bias-correction</c>: the Conv/Gemm biases corrected and the mean channel error each round.</summary>
     public BiasCorrectionReport? BiasCorrection { get; init; }
     /// <summary>With <c>--weight-rounding gptq</c>: the layers whose int8 weights GPTQ chose, and their error against round-to-nearest's.</summary>

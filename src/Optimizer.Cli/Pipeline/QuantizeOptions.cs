@@ -53,6 +53,15 @@ public sealed record QuantizeOptions
     /// <summary>SmoothQuant's migration strength α in [0, 1] (<c>--smooth-quant</c>); null leaves the activations as they are.</summary>
     public double? SmoothQuant { get; init; }
 
+    /// <summary>
+    /// <c>--smooth-quant auto</c> (dynamic activations): <see cref="SmoothQuant"/> is chosen by measurement
+    /// (<see cref="SmoothQuantChoice"/>), which then clears this and records <see cref="SmoothQuantCompared"/>.
+    /// </summary>
+    public bool SmoothQuantAuto { get; init; }
+
+    /// <summary>What <c>--smooth-quant auto</c> measured, when it ran.</summary>
+    public MethodComparison? SmoothQuantCompared { get; init; }
+
     /// <summary><c>--quantize fp16|bf16</c>: half precision instead of INT8; null for INT8.</summary>
     public HalfPrecisionOptions? Half { get; init; }
 

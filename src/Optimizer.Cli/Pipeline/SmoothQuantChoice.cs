@@ -1,0 +1,74 @@
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Passes.Analysis;
+using Optimizer.Passes.Infrastructure;
+using Optimizer.Passes.Quantization;
+using Optimizer.Runtime.Calibration;
+using Optimizer.Runtime.Validation;
+
+namespace Optimizer.Cli.Pipeline;
+
+/// <summary>
+/// <c>--smooth-quant auto</c> before dynamic INT8: SmoothQuant's alpha decides how far it moves an activation's outlier
+/// channels into the weights, and how far is best differs by model and by layer (all-MiniLM-L6-v2's worst pooled cosine
+/// ran 0.736, 0.848, 0.987, 0.995, 0.993, 0.980 for 0.15 to 0.9), so it is measured: the model is smoothed with each
+/// candidate (and left as it is), quantized, and run as deployed beside FP32 on the first calibration samples (the
+/// budget's --validate data within a budget); the budget's first gate judges, else the worst pooled cosine of a
+/// model with an attention_mask input (its padding vectors are no one's output), else the worst output SQNR.
+/// </summary>
+public static class SmoothQuantChoice
+{
+    /// <summary>The alphas compared; null is the model left as it is.</summary>
+    public static readonly IReadOnlyList<double?> Candidates = [null, 0.5, 0.6, 0.7, 0.8];
+
+    /// <summary>
+    /// <paramref name="q"/> with <see cref="QuantizeOptions.SmoothQuant"/> chosen (null: not smoothed) when it asks for
+    /// auto; otherwise <paramref name="q"/> itself.
+    /// </summary>
+    public static QuantizeOptions Resolve(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
+    {
+        if (!q.SmoothQuantAuto || q.CalibrateDir is not { } folder) return q;
+        var chosen = q with { SmoothQuantAuto = false, SmoothQuant = null };
+        var sites = SmoothQuant.Sites(model);
+        if (sites.Count == 0)
+        {
+            stderr.WriteLine("smooth-quant auto: no MatMul/Gemm input here can take a per-channel scale; nothing smoothed");
+            return chosen;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var fp32 = ModelWriter.ToBytes(model);
+        stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
+        var maxima = ChannelMaxima.Collect(fp32, sites, InputData.Open(folder, options),
+            new CalibrationSettings { MaxSamples = q.CalibrationSamples, Session = options.SpeedSession }, context.Cancellation).ToDictionary();
+        var reference = ReferenceOutputs.Compute(fp32, InputData.Open(q.CompareOn ?? folder, options).Read().Take(QuantizeDefaults.ComparisonSamples),
+            options.SpeedSession, context.Cancellation);
+        if (reference.OutputCount == 0) return chosen;
+        var gates = q.CompareBy.Count > 0 ? q.CompareBy
+            : model.Graph.Inputs.Any(i => i.Name == OutputStats.TokenMaskInput) ? [new Gate(GateMetric.MinPooledCosine, 0)] : [];
+        var judged = new List<(double? Alpha, CandidateScore Score)>();
+        foreach (var alpha in Candidates)
+        {
+            var candidate = ModelReader.Read(new MemoryStream(fp32), null);
+            var quiet = new PassContext(context.Options, cancellation: context.Cancellation);
+            if (alpha is { } a) PassRunner.Run(candidate, [new SmoothQuant((float)a, maxima), new InferShapes()], quiet);
+            QuantizationStep.Run(candidate, chosen, options, quiet, TextWriter.Null);
+            var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, Gate.MaskThresholds(gates),
+                Gate.CtcBlanks(gates), context.Cancellation);
+            judged.Add((alpha, CandidateScore.Judge(metrics, gates)));
+        }
+        // the first listed (not smoothed) wins a tie
+        var best = judged.Aggregate((x, y) => y.Score.CompareTo(x.Score) > 0 ? y : x);
+        var by = judged.Select(j => j.Score.Gate).FirstOrDefault(g => g is not null);
+        var values = judged.ToDictionary(j => Name(j.Alpha), j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
+        var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
+        stderr.WriteLine($"smooth-quant: {Name(best.Alpha)} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
+                         + string.Join(", ", values.Select(v => $"{v.Key} {CandidateScore.Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
+        return chosen with
+        {
+            SmoothQuant = best.Alpha,
+            SmoothQuantCompared = new MethodComparison(values, by?.Name ?? "sqnr", q.CompareOn, reference.Count),
+        };
+    }
+
+    private static string Name(double? alpha) => alpha is { } a ? a.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture) : "off";
+}
