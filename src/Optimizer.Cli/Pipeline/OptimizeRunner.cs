@@ -70,8 +70,8 @@ public static class OptimizeRunner
         records.AddRange(half?.Records ?? []);
         if (options.Quantize is { Half: null } asked)
         {
-            var q = SmoothQuantChoice.Resolve(model, QuantizationBudget.JudgedBy(asked, validation), options, context, stderr ?? TextWriter.Null);
-            records.AddRange(QuantizationStep.Prepare(model, q, options, context, stderr ?? TextWriter.Null));
+            var (prepared, q) = QuantizationStep.Prepare(model, QuantizationBudget.JudgedBy(asked, validation), options, context, stderr ?? TextWriter.Null);
+            records.AddRange(prepared);
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
             if (Patterns.Opset(model) != opsetIn) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetIn } };
             records.AddRange(quantized.Records);

@@ -138,7 +138,8 @@ public static class QuantizationStep
     /// quantization with <c>--activations dynamic --calibrate DIR</c> takes too).
     /// The per-layer errors are then measured against this model, whose values are the quantized model's reference.
     /// </summary>
-    public static IReadOnlyList<PassRecord> Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
+    /// <returns>The passes' records, and <paramref name="q"/> with SmoothQuant's alpha chosen when it asked for auto.</returns>
+    public static (IReadOnlyList<PassRecord> Records, QuantizeOptions Q) Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
     {
         var records = new List<PassRecord>();
         if (Passes.Precision.WidenHalfPrecision.HalfWeightedNodes(model) is { Count: > 0 } half)
@@ -148,29 +149,37 @@ public static class QuantizationStep
             records.AddRange(PassRunner.Run(model, Passes.Precision.WidenHalfPrecision.WithCleanup(), context));
         }
         // dynamic INT8 takes SmoothQuant only (--activations dynamic with --calibrate): the rest serves calibrated ranges
-        if (!q.IsStatic) return [.. records, .. Smooth(model, q, options, context, stderr)];
-        IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];
-        records.AddRange(PassRunner.Run(model, exact, context));
-        records.AddRange(Smooth(model, q, options, context, stderr));
-        return records;
+        if (q.IsStatic)
+        {
+            IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];
+            records.AddRange(PassRunner.Run(model, exact, context));
+        }
+        var (resolved, maxima) = SmoothQuantChoice.Resolve(model, q, options, context, stderr);
+        records.AddRange(Smooth(model, resolved, options, context, stderr, maxima));
+        return (records, resolved);
     }
 
     /// <summary>
-    /// <c>--smooth-quant ALPHA</c>: measures the per-channel maxima of the MatMul/Gemm inputs SmoothQuant can smooth on
-    /// the calibration data and runs the pass, before the quantization plan (which then sees the smoothed model).
+    /// <c>--smooth-quant ALPHA</c>: runs the pass on the per-channel maxima of the MatMul/Gemm inputs it can smooth
+    /// (<paramref name="measured"/>, else measured here on the calibration data), before the quantization plan (which
+    /// then sees the smoothed model).
     /// </summary>
-    public static IReadOnlyList<PassRecord> Smooth(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
+    public static IReadOnlyList<PassRecord> Smooth(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr,
+        IReadOnlyDictionary<string, float[]>? measured = null)
     {
-        if (q.SmoothQuant is not { } alpha || q.CalibrateDir is not { } folder) return [];
-        var sites = SmoothQuant.Sites(model);
-        var maxima = new Dictionary<string, float[]>();
-        if (sites.Count > 0)
-        {
-            stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
-            var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples, Session = options.SpeedSession };
-            maxima = ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, InputData.Open(folder, options), settings, context.Cancellation).ToDictionary();
-        }
+        if (q.SmoothQuant is not { } alpha || q.CalibrateDir is null) return [];
+        var maxima = measured ?? MeasureSmoothing(model, q, options, stderr, context.Cancellation);
         return PassRunner.Run(model, [new SmoothQuant((float)alpha, maxima), new InferShapes()], context);
+    }
+
+    /// <summary>The per-channel maxima, on the calibration data, of the MatMul/Gemm inputs SmoothQuant can smooth.</summary>
+    public static IReadOnlyDictionary<string, float[]> MeasureSmoothing(Model model, QuantizeOptions q, OptimizeOptions options, TextWriter stderr, CancellationToken cancel)
+    {
+        var sites = SmoothQuant.Sites(model);
+        if (sites.Count == 0 || q.CalibrateDir is not { } folder) return new Dictionary<string, float[]>();
+        stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
+        var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples, Session = options.SpeedSession };
+        return ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, InputData.Open(folder, options), settings, cancel);
     }
 
 

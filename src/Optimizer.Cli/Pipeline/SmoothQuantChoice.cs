@@ -23,26 +23,25 @@ public static class SmoothQuantChoice
 
     /// <summary>
     /// <paramref name="q"/> with <see cref="QuantizeOptions.SmoothQuant"/> chosen (null: not smoothed) when it asks for
-    /// auto; otherwise <paramref name="q"/> itself.
+    /// auto, and the per-channel maxima measured for it (for the smoothing that follows); otherwise <paramref name="q"/>
+    /// itself and null.
     /// </summary>
-    public static QuantizeOptions Resolve(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
+    public static (QuantizeOptions Q, IReadOnlyDictionary<string, float[]>? Maxima) Resolve(Model model, QuantizeOptions q, OptimizeOptions options,
+        PassContext context, TextWriter stderr)
     {
-        if (!q.SmoothQuantAuto || q.CalibrateDir is not { } folder) return q;
+        if (!q.SmoothQuantAuto || q.CalibrateDir is not { } folder) return (q, null);
         var chosen = q with { SmoothQuantAuto = false, SmoothQuant = null };
-        var sites = SmoothQuant.Sites(model);
-        if (sites.Count == 0)
+        if (SmoothQuant.Sites(model).Count == 0)
         {
             stderr.WriteLine("smooth-quant auto: no MatMul/Gemm input here can take a per-channel scale; nothing smoothed");
-            return chosen;
+            return (chosen, null);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var fp32 = ModelWriter.ToBytes(model);
-        stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
-        var maxima = ChannelMaxima.Collect(fp32, sites, InputData.Open(folder, options),
-            new CalibrationSettings { MaxSamples = q.CalibrationSamples, Session = options.SpeedSession }, context.Cancellation).ToDictionary();
+        var maxima = QuantizationStep.MeasureSmoothing(model, q, options, stderr, context.Cancellation);
         var reference = ReferenceOutputs.Compute(fp32, InputData.Open(q.CompareOn ?? folder, options).Read().Take(QuantizeDefaults.ComparisonSamples),
             options.SpeedSession, context.Cancellation);
-        if (reference.OutputCount == 0) return chosen;
+        if (reference.OutputCount == 0) return (chosen, maxima);
         var gates = q.CompareBy.Count > 0 ? q.CompareBy
             : model.Graph.Inputs.Any(i => i.Name == OutputStats.TokenMaskInput) ? [new Gate(GateMetric.MinPooledCosine, 0)] : [];
         var judged = new List<(double? Alpha, CandidateScore Score)>();
@@ -63,11 +62,11 @@ public static class SmoothQuantChoice
         var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
         stderr.WriteLine($"smooth-quant: {Name(best.Alpha)} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
                          + string.Join(", ", values.Select(v => $"{v.Key} {CandidateScore.Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
-        return chosen with
+        return (chosen with
         {
             SmoothQuant = best.Alpha,
             SmoothQuantCompared = new MethodComparison(values, by?.Name ?? "sqnr", q.CompareOn, reference.Count),
-        };
+        }, maxima);
     }
 
     private static string Name(double? alpha) => alpha is { } a ? a.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture) : "off";
