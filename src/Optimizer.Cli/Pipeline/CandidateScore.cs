@@ -30,7 +30,7 @@ public sealed record CandidateScore(double Oriented, double GateValue, Gate? Gat
 
     /// <summary>The value that decided, as printed: the gate's value, or the SQNR in dB.</summary>
     public static string Show(double value, Gate? by) =>
-        by is null ? Db(value) : double.IsNaN(value) ? "not run" : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        by is null ? Db(value) : double.IsNaN(value) ? "not run" : value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string Db(double sqnr) => double.IsFinite(sqnr) ? $"{sqnr:0.0} dB" : sqnr > 0 ? "exact" : "not run";
 }

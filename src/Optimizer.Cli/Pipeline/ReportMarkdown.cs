@@ -58,11 +58,11 @@ public static class ReportMarkdown
         if (q.ComparedMethods is { } compared)
             sb.AppendLine($"- calibration method chosen by comparing the quantized models on {q.ComparedSamples} {(q.ComparedOn is { } on ? $"samples of `{on}`" : "calibration samples")} ("
                           + (q.ComparedBy is null or "sqnr" ? "worst output SQNR against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {CandidateScore.Db(kv.Value)}"))
-                              : $"{q.ComparedBy} against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {kv.Value:G4}"))));
+                              : $"{q.ComparedBy} against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {kv.Value:G6}"))));
         if (q.SmoothQuantCompared is { } smooth)
             sb.AppendLine($"- SmoothQuant alpha {(q.SmoothQuant is { } alpha ? alpha.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")} chosen by comparing the quantized models on {smooth.Samples} "
                           + $"{(smooth.On is { } on ? $"samples of `{on}`" : "calibration samples")} ({(smooth.By == "sqnr" ? "worst output SQNR" : smooth.By)} against FP32): "
-                          + string.Join(", ", smooth.Values.Select(kv => $"{kv.Key} {(smooth.By == "sqnr" ? CandidateScore.Db(kv.Value) : kv.Value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture))}")));
+                          + string.Join(", ", smooth.Values.Select(kv => $"{kv.Key} {(smooth.By == "sqnr" ? CandidateScore.Db(kv.Value) : kv.Value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}")));
         if (q.ChosenMethods is { } chosen)
             sb.AppendLine($"- auto chose per tensor: {string.Join(", ", chosen.Select(kv => $"{kv.Key} {kv.Value}"))}");
         if (q.CalibrationSeconds is { } seconds && q.Samples is { } samples)
