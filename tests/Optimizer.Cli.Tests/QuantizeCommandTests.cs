@@ -235,6 +235,7 @@ public class QuantizeCommandTests
     [InlineData("--weight-rounding gptq needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--weight-rounding", "gptq")]
     [InlineData("--bias-correction needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--bias-correction")]
     [InlineData("--activations needs --quantize int8", "--activations", "dynamic")]
+    [InlineData("--target tensorrt needs static activations", "--quantize", "int8", "--calibrate", "CALIB", "--activations", "dynamic", "--smooth-quant", "0.5", "--target", "tensorrt")]
     [InlineData("--smooth-quant auto needs --activations dynamic", "--quantize", "int8", "--calibrate", "CALIB", "--smooth-quant", "auto")]
     [InlineData("--smooth-quant needs --calibrate DIR", "--quantize", "int8", "--smooth-quant", "auto")]
     [InlineData("expected a value from 0 to 1, or auto", "--quantize", "int8", "--calibrate", "CALIB", "--smooth-quant", "half")]

@@ -169,7 +169,9 @@ public sealed class QuantizeOptionSet
         if (parse.GetValue(_biasCorrection) && calibrate is null) throw new InvalidInputException("--bias-correction needs --calibrate DIR (it measures the quantized layers' mean error on the calibration data)");
         var target = ParseTarget(parse.GetValue(_target));
         if (!isStatic && target == QuantizationTarget.TensorRt)
-            throw new InvalidInputException("--target tensorrt needs --calibrate DIR: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization");
+            throw new InvalidInputException(dynamic
+                ? "--target tensorrt needs static activations: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization"
+                : "--target tensorrt needs --calibrate DIR: TensorRT runs INT8 from Q/DQ with calibrated ranges, not dynamic quantization");
         return new QuantizeOptions
         {
             CalibrateDir = calibrate,
