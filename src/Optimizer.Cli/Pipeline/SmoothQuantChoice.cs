@@ -53,9 +53,18 @@ public static class SmoothQuantChoice
             var quiet = new PassContext(context.Options, cancellation: context.Cancellation);
             if (alpha is { } a) PassRunner.Run(candidate, [new SmoothQuant((float)a, maxima), new InferShapes()], quiet);
             QuantizationStep.Run(candidate, chosen, options, quiet, TextWriter.Null);
-            var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, Gate.MaskThresholds(gates),
-                Gate.CtcBlanks(gates), context.Cancellation);
-            judged.Add((alpha, CandidateScore.Judge(metrics, gates)));
+            try
+            {
+                var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, Gate.MaskThresholds(gates),
+                    Gate.CtcBlanks(gates), context.Cancellation);
+                judged.Add((alpha, CandidateScore.Judge(metrics, gates)));
+            }
+            catch (Onnx.Errors.InvalidInputException e)
+            {
+                // a candidate ONNX Runtime cannot run loses the comparison; the command goes on
+                stderr.WriteLine($"warning: the model smoothed with {Name(alpha)} could not be compared in ONNX Runtime ({e.Message})");
+                judged.Add((alpha, CandidateScore.Unrunnable));
+            }
         }
         // the first listed (not smoothed) wins a tie, and a smoothing that does not clearly win (it costs a Mul per
         // residual reader)
