@@ -45,7 +45,7 @@ public static class SmoothQuantChoice
             options.SpeedSession, context.Cancellation);
         if (reference.OutputCount == 0) return (chosen, maxima);
         var gates = q.CompareBy.Count > 0 ? q.CompareBy
-            : model.Graph.Inputs.Any(i => i.Name == OutputStats.TokenMaskInput) ? [new Gate(GateMetric.MinPooledCosine, 0)] : [];
+            : model.Graph.Inputs.Any(i => OutputStats.TokenMaskInputs.Contains(i.Name)) ? [new Gate(GateMetric.MinPooledCosine, 0)] : [];
         var judged = new List<(double? Alpha, CandidateScore Score)>();
         foreach (var alpha in Candidates)
         {

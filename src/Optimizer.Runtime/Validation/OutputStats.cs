@@ -25,11 +25,15 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
     private double _pooledMin = 1;
     private bool _pooled;
 
-    /// <summary>The input that marks a sample's real tokens (Hugging Face's exports name it so): pooling skips the rest.</summary>
-    public const string TokenMaskInput = "attention_mask";
+    /// <summary>
+    /// The inputs that mark a sample's real tokens, as exporters name them (Hugging Face's <c>attention_mask</c>, the
+    /// TensorFlow BERT graphs' <c>input_mask</c>): pooling skips the rest.
+    /// </summary>
+    public static readonly IReadOnlyList<string> TokenMaskInputs = ["attention_mask", "input_mask"];
 
     /// <summary>The sample's token mask, when it has one.</summary>
-    public static HostTensor? TokenMaskOf(Sample sample) => sample.Inputs.GetValueOrDefault(TokenMaskInput);
+    public static HostTensor? TokenMaskOf(Sample sample) =>
+        TokenMaskInputs.Select(sample.Inputs.GetValueOrDefault).FirstOrDefault(t => t is not null);
 
     public string Name { get; } = name;
     public bool IsClassifier { get; private set; } = true;

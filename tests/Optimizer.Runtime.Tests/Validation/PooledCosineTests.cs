@@ -69,4 +69,15 @@ public sealed class PooledCosineTests
         Assert.False(result.Passed);
         Assert.Equal(("other", 0.997), (result.Output, result.Actual));
     }
+
+    [Theory]
+    [InlineData("attention_mask", true)]
+    [InlineData("input_mask", true)]
+    [InlineData("token_type_ids", false)]
+    public void TheTokenMaskIsTheInputExportersNameSo(string input, bool found)
+    {
+        var mask = HostTensor.FromArray(Mask, [1, 3]);
+        var sample = new Sample("s0", "test", new Dictionary<string, HostTensor> { [input] = mask });
+        Assert.Equal(found ? mask : null, OutputStats.TokenMaskOf(sample));
+    }
 }
