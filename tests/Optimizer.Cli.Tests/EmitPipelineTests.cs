@@ -52,7 +52,7 @@ public class EmitPipelineTests
         [
             dir.File("models/m.onnx"), "-o", dir.File("out dir"),
             "--passes", "fold-constants,eliminate-dead-code", "--no-fuse", "--opset", "17", "--shapes", "input:1x3x64x64,mask:1x8", "--explain", "--verify", "--provider", "cuda",
-            "--device", "1", "--provider-option=cudnn_conv_algo_search=HEURISTIC", "--provider-option=use_tf32=0", "--cache", dir.File("cache"),
+            "--device", "1", "--provider-option=cudnn_conv_algo_search=HEURISTIC", "--provider-option=use_tf32=0", "--cache", dir.File("cache"), "--threads", "2",
             "--quantize", "int8", "--calibrate", dir.File("calib"), "--calibration-method", "entropy", "--percentile", "99.9",
             "--calibration-samples", "64", "--calibration-table", dir.File("table.json"), "--target", "tensorrt", "--activations", "static", "--per-tensor", "--exclude", "Softmax,head",
             "--smooth-quant", "0.5", "--keep-io-types", "--no-keep-io-types",

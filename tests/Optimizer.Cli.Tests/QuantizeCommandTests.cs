@@ -212,6 +212,19 @@ public class QuantizeCommandTests
         JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement.GetProperty("quantization").Clone();
 
     [Theory]
+    [InlineData("1", false)]
+    [InlineData("2", true)]
+    public void ThreadsSetHowManySamplesCalibrateAtOnce(string threads, bool two)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var result = CliRunner.Run(TinyCnn, "-o", dir.Path, "--quantize", "int8", "--calibrate", Calib, "--threads", threads);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Matches(@"calibrated 20 samples in [\d.]+ s \(", result.Stderr);
+        Assert.Equal(two, result.Stderr.Contains("(2 at a time", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--threads 0: expected at least 1", "--quantize", "int8", "--threads", "0")]
     [InlineData("needs --quantize int8", "--calibrate", "CALIB")]
     [InlineData("expected int8", "--quantize", "int4")]
     [InlineData("expected best, minmax, percentile, entropy or auto", "--quantize", "int8", "--calibrate", "CALIB", "--calibration-method", "mean")]

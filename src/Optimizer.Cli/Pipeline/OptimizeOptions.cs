@@ -44,11 +44,14 @@ public sealed record OptimizeOptions
     public int DeviceId { get; init; }
     public IReadOnlyDictionary<string, string> ProviderOptions { get; init; } = new Dictionary<string, string>();
 
+    /// <summary><c>--threads N</c>: intra-op threads of every session the pipeline creates; 0 leaves ONNX Runtime's choice.</summary>
+    public int Threads { get; init; }
+
     /// <summary>Sessions that compare accuracy: ONNX Runtime's optimizations off, on <see cref="Provider"/>.</summary>
-    public Runtime.Sessions.SessionSettings ComparisonSession => Runtime.Sessions.SessionSettings.ForComparison with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions };
+    public Runtime.Sessions.SessionSettings ComparisonSession => Runtime.Sessions.SessionSettings.ForComparison with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions, Threads = Threads };
 
     /// <summary>Sessions that time or calibrate: ONNX Runtime's optimizations on, on <see cref="Provider"/>.</summary>
-    public Runtime.Sessions.SessionSettings SpeedSession => Runtime.Sessions.SessionSettings.ForSpeed with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions };
+    public Runtime.Sessions.SessionSettings SpeedSession => Runtime.Sessions.SessionSettings.ForSpeed with { Provider = Provider, DeviceId = DeviceId, ProviderOptions = ProviderOptions, Threads = Threads };
 
     /// <summary><c>--cache DIR</c>: step results keyed by their inputs; null without one. Not an option of the result.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -107,6 +107,7 @@ public static partial class PipelineFile
         new("device", Kind.Integer, "--device"),
         new("provider-options", Kind.Repeated, "--provider-option"),
         new("cache", Kind.Path, "--cache"),
+        new("threads", Kind.Integer, "--threads"),
         new("quantize", Kind.Text, "--quantize"),
         new("calibrate", Kind.Path, "--calibrate"),
         new("calibration-method", Kind.Text, "--calibration-method"),
