@@ -20,46 +20,25 @@ public static class CalibrationMethodChoice
         var methods = q.CompareMethods ?? [q.Method];
         var tables = methods.Select(m => CalibrationTable.From(statistics, settings with { Method = m }, fp32, dataHash)).ToList();
         if (tables.Count == 1) return tables[0];
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var data = InputData.Open(q.CompareOn ?? q.CalibrateDir!, options);
-        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), options.SpeedSession, context.Cancellation);
-        if (reference.OutputCount == 0) return tables[0];
-        var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
-        var (masks, blanks) = (Gate.MaskThresholds(q.CompareBy), Gate.CtcBlanks(q.CompareBy));
-        var judged = new List<(CalibrationTable Table, CandidateScore Score)>();
+        if (CandidateComparison.Start(fp32, q.CalibrateDir!, q.CompareBy, q, options, context.Cancellation) is not { } comparison) return tables[0];
         foreach (var table in tables)
         {
             var candidate = ModelReader.Read(new MemoryStream(fp32), null);
             var single = q with { CompareMethods = null, BiasCorrection = false };
             QuantizationStep.Run(candidate, single, options, new PassContext(context.Options, cancellation: context.Cancellation), TextWriter.Null, keepFloat, table);
-            // run as deployed: ONNX Runtime fuses the Q/DQ pairs into its integer kernels, whose rounding is what users get
-            IReadOnlyList<OutputMetrics> metrics;
-            try
-            {
-                metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, masks, blanks, context.Cancellation);
-            }
-            catch (Onnx.Errors.InvalidInputException e)
-            {
-                // A form ONNX Runtime cannot run here (one laid out for TensorRT, say) is not a reason to fail the run:
-                // that method loses the comparison, and if every one does, the first is kept as without a comparison.
-                stderr.WriteLine($"warning: the {table.Method} model could not be compared in ONNX Runtime ({e.Message})");
-                judged.Add((table, CandidateScore.Unrunnable));
-                continue;
-            }
-            judged.Add((table, CandidateScore.Judge(metrics, q.CompareBy)));
+            // run as deployed: ONNX Runtime fuses the Q/DQ pairs into its integer kernels, whose rounding is what users get;
+            // if every method's model is unrunnable, the first is kept as without a comparison
+            comparison.Add(table.Method, $"the {table.Method} model", candidate, stderr);
         }
-        // the first listed wins a tie
-        var (best, _) = judged.Aggregate((a, b) => b.Score.CompareTo(a.Score) > 0 ? b : a);
-        var by = judged.Select(j => j.Score.Gate).FirstOrDefault(g => g is not null);
-        var values = judged.ToDictionary(j => j.Table.Method, j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
-        stderr.WriteLine($"calibration method: {best.Method} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
-                         + string.Join(", ", values.Select(v => $"{v.Key} {CandidateScore.Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
+        var chosen = comparison.Best();
+        var best = tables[chosen];
+        var compared = comparison.Report("calibration method", chosen, stderr);
         return new CalibrationTable(best.Method, best.Samples, best.ModelHash, best.DataHash, best.Ranges)
         {
             CalibrationSeconds = best.CalibrationSeconds,
             DataWaitSeconds = best.DataWaitSeconds,
             ChosenMethods = best.ChosenMethods,
-            Comparison = new MethodComparison(values, by?.Name ?? "sqnr", q.CompareOn, reference.Count),
+            Comparison = compared,
         };
     }
 }

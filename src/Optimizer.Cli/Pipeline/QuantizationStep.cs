@@ -173,13 +173,15 @@ public static class QuantizationStep
     }
 
     /// <summary>The per-channel maxima, on the calibration data, of the MatMul/Gemm inputs SmoothQuant can smooth.</summary>
-    public static IReadOnlyDictionary<string, float[]> MeasureSmoothing(Model model, QuantizeOptions q, OptimizeOptions options, TextWriter stderr, CancellationToken cancel)
+    /// <param name="bytes">The model as written, when the caller has it already.</param>
+    public static IReadOnlyDictionary<string, float[]> MeasureSmoothing(Model model, QuantizeOptions q, OptimizeOptions options, TextWriter stderr, CancellationToken cancel,
+        byte[]? bytes = null)
     {
         var sites = SmoothQuant.Sites(model);
         if (sites.Count == 0 || q.CalibrateDir is not { } folder) return new Dictionary<string, float[]>();
         stderr.WriteLine($"measuring the per-channel maxima of {sites.Count} MatMul/Gemm inputs on {folder}");
         var settings = new CalibrationSettings { MaxSamples = q.CalibrationSamples, Session = options.SpeedSession };
-        return ChannelMaxima.Collect(ModelWriter.ToBytes(model), sites, InputData.Open(folder, options), settings, cancel);
+        return ChannelMaxima.Collect(bytes ?? ModelWriter.ToBytes(model), sites, InputData.Open(folder, options), settings, cancel);
     }
 
 

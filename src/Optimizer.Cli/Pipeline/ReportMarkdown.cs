@@ -56,13 +56,10 @@ public static class ReportMarkdown
             sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
                           + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
         if (q.ComparedMethods is { } compared)
-            sb.AppendLine($"- calibration method chosen by comparing the quantized models on {q.ComparedSamples} {(q.ComparedOn is { } on ? $"samples of `{on}`" : "calibration samples")} ("
-                          + (q.ComparedBy is null or "sqnr" ? "worst output SQNR against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {CandidateScore.Db(kv.Value)}"))
-                              : $"{q.ComparedBy} against FP32): " + string.Join(", ", compared.Select(kv => $"{kv.Key} {kv.Value:G6}"))));
+            sb.AppendLine("- calibration method chosen by comparing the quantized models" + Compared(compared, q.ComparedBy, q.ComparedOn, q.ComparedSamples));
         if (q.SmoothQuantCompared is { } smooth)
-            sb.AppendLine($"- SmoothQuant alpha {(q.SmoothQuant is { } alpha ? alpha.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")} chosen by comparing the quantized models on {smooth.Samples} "
-                          + $"{(smooth.On is { } on ? $"samples of `{on}`" : "calibration samples")} ({(smooth.By == "sqnr" ? "worst output SQNR" : smooth.By)} against FP32): "
-                          + string.Join(", ", smooth.Values.Select(kv => $"{kv.Key} {(smooth.By == "sqnr" ? CandidateScore.Db(kv.Value) : kv.Value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}")));
+            sb.AppendLine($"- SmoothQuant alpha {(q.SmoothQuant is { } alpha ? alpha.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")} chosen by comparing the quantized models"
+                          + Compared(smooth.Values, smooth.By, smooth.On, smooth.Samples));
         if (q.ChosenMethods is { } chosen)
             sb.AppendLine($"- auto chose per tensor: {string.Join(", ", chosen.Select(kv => $"{kv.Key} {kv.Value}"))}");
         if (q.CalibrationSeconds is { } seconds && q.Samples is { } samples)
@@ -122,5 +119,13 @@ public static class ReportMarkdown
             sb.AppendLine();
             foreach (var n in q.LeftInFloat) sb.AppendLine($"- `{n.Node}`: {n.Reason}");
         }
+    }
+
+    /// <summary>" on 32 calibration samples (worst output SQNR against FP32): minmax 45.2 dB, percentile 46.4 dB": a choice's figures.</summary>
+    private static string Compared(IReadOnlyDictionary<string, double> values, string? by, string? on, int? samples)
+    {
+        var sqnr = by is null or "sqnr";
+        return $" on {samples} {(on is not null ? $"samples of `{on}`" : "calibration samples")} ({(sqnr ? "worst output SQNR" : by)} against FP32): "
+               + string.Join(", ", values.Select(kv => $"{kv.Key} {(sqnr ? CandidateScore.Db(kv.Value) : kv.Value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}"));
     }
 }

@@ -38,47 +38,28 @@ public static class SmoothQuantChoice
             stderr.WriteLine("smooth-quant auto: no MatMul/Gemm input here can take a per-channel scale; nothing smoothed");
             return (chosen, null);
         }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var fp32 = ModelWriter.ToBytes(model);
-        var maxima = QuantizationStep.MeasureSmoothing(model, q, options, stderr, context.Cancellation);
-        var reference = ReferenceOutputs.Compute(fp32, InputData.Open(q.CompareOn ?? folder, options).Read().Take(QuantizeDefaults.ComparisonSamples),
-            options.SpeedSession, context.Cancellation);
-        if (reference.OutputCount == 0) return (chosen, maxima);
         var gates = q.CompareBy.Count > 0 ? q.CompareBy
             : model.Graph.Inputs.Any(i => OutputStats.TokenMaskInputs.Contains(i.Name)) ? [new Gate(GateMetric.MinPooledCosine, 0)] : [];
-        var judged = new List<(double? Alpha, CandidateScore Score)>();
+        if (CandidateComparison.Start(fp32, folder, gates, q, options, context.Cancellation) is not { } comparison) return (chosen, null);
+        var maxima = QuantizationStep.MeasureSmoothing(model, q, options, stderr, context.Cancellation, fp32);
         foreach (var alpha in Candidates)
         {
             var candidate = ModelReader.Read(new MemoryStream(fp32), null);
             var quiet = new PassContext(context.Options, cancellation: context.Cancellation);
             if (alpha is { } a) PassRunner.Run(candidate, [new SmoothQuant((float)a, maxima), new InferShapes()], quiet);
             QuantizationStep.Run(candidate, chosen, options, quiet, TextWriter.Null);
-            try
-            {
-                var metrics = reference.Compare(ModelWriter.ToBytes(candidate), "quantized model", options.SpeedSession, Gate.MaskThresholds(gates),
-                    Gate.CtcBlanks(gates), context.Cancellation);
-                judged.Add((alpha, CandidateScore.Judge(metrics, gates)));
-            }
-            catch (Onnx.Errors.InvalidInputException e)
-            {
-                // a candidate ONNX Runtime cannot run loses the comparison; the command goes on
-                stderr.WriteLine($"warning: the model smoothed with {Name(alpha)} could not be compared in ONNX Runtime ({e.Message})");
-                judged.Add((alpha, CandidateScore.Unrunnable));
-            }
+            comparison.Add(Name(alpha), $"the model smoothed with {Name(alpha)}", candidate, stderr);
         }
         // the first listed (not smoothed) wins a tie, and a smoothing that does not clearly win (it costs a Mul per
         // residual reader)
-        var best = judged.Aggregate((x, y) => y.Score.CompareTo(x.Score) > 0 ? y : x);
-        if (!ClearlyBetter(best.Score, judged[0].Score)) best = judged[0];
-        var by = judged.Select(j => j.Score.Gate).FirstOrDefault(g => g is not null);
-        var values = judged.ToDictionary(j => Name(j.Alpha), j => by is null ? j.Score.Sqnr : j.Score.GateValue, StringComparer.Ordinal);
-        var where = q.CompareOn is null ? "calibration samples" : $"samples of {q.CompareOn}";
-        stderr.WriteLine($"smooth-quant: {Name(best.Alpha)} ({(by is null ? "worst output SQNR" : by.Name)} against FP32 on {reference.Count} {where}: "
-                         + string.Join(", ", values.Select(v => $"{v.Key} {CandidateScore.Show(v.Value, by)}")) + $"; compared in {clock.Elapsed.TotalSeconds:0.00} s)");
+        var judged = comparison.Judged;
+        var best = comparison.Best();
+        if (!ClearlyBetter(judged[best].Score, judged[0].Score)) best = 0;
         return (chosen with
         {
-            SmoothQuant = best.Alpha,
-            SmoothQuantCompared = new MethodComparison(values, by?.Name ?? "sqnr", q.CompareOn, reference.Count),
+            SmoothQuant = Candidates[best],
+            SmoothQuantCompared = comparison.Report("smooth-quant", best, stderr),
         }, maxima);
     }
 
