@@ -66,8 +66,7 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
             normA += a[i] * a[i];
             normB += b[i] * b[i];
         }
-        var cosine = normA == 0 && normB == 0 ? 1 : normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
-        if (double.IsNaN(cosine)) cosine = 0;
+        var cosine = Cosine(dot, normA, normB);
         for (var t = 0; t < _maskThresholds.Length; t++)
         {
             var threshold = _maskThresholds[t];
@@ -113,6 +112,16 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
         }
     }
 
+    /// <summary>
+    /// The cosine of two vectors from their dot product and squared norms: 1 when both are zero, 0 when one is (or a
+    /// value is not finite).
+    /// </summary>
+    private static double Cosine(double dot, double normA, double normB)
+    {
+        var cosine = normA == 0 && normB == 0 ? 1 : normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
+        return double.IsNaN(cosine) ? 0 : cosine;
+    }
+
     /// <summary>The mask's values as 0/1 per token when it is [N, T] like the output's first two axes; else null (every token).</summary>
     private static double[]? TokenMask(HostTensor? mask, long rows, long tokens)
     {
@@ -149,8 +158,7 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
                 na += pa[k] * pa[k];
                 nb += pb[k] * pb[k];
             }
-            var cosine = na == 0 && nb == 0 ? 1 : na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
-            _pooledMin = Math.Min(_pooledMin, double.IsNaN(cosine) ? 0 : cosine);
+            _pooledMin = Math.Min(_pooledMin, Cosine(dot, na, nb));
             _pooled = true;
         }
     }
