@@ -42,10 +42,11 @@ public static class QuantizationStep
         {
             // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones.
             NodeNaming.EnsureNames(model);
-            var before = model.Graph.AllNodes().Select(n => n.Name).ToList();
-            var records = PassRunner.Run(model, [new DynamicQuantization(q.Settings(keepFloat: keepFloat)), new InferShapes(), new DropIntermediateShapes()], context);
+            var opTypes = OpTypesByName(model);
+            var dynamic = new DynamicQuantization(q.Settings(keepFloat: keepFloat));
+            var records = PassRunner.Run(model, [dynamic, new InferShapes(), new DropIntermediateShapes()], context);
             var after = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-            var gone = before.Where(n => !after.Contains(n)).ToList();
+            var gone = opTypes.Keys.Where(n => !after.Contains(n)).ToList();
             return new QuantizationOutcome(new QuantizationReport
             {
                 Mode = q.Mode,
@@ -54,15 +55,19 @@ public static class QuantizationStep
                 SmoothQuant = q.SmoothQuant,
                 SmoothQuantCompared = q.SmoothQuantCompared,
                 CalibrationData = q.CalibrateDir,
+                QuantizedOpTypes = CountOpTypes(gone, opTypes),
+                LeftInFloat = dynamic.LeftInFloat.Select(l => new NodeReason(l.Node.Name, l.Reason) { OpType = l.Node.OpType }).ToList(),
             }, null, records, gone);
         }
         var plan = QdqPlanner.Plan(model, q.Settings(keepFloat: keepFloat));
+        var staticOpTypes = OpTypesByName(model);
+        List<NodeReason> Left(QdqPlan p) => p.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason) { OpType = staticOpTypes.GetValueOrDefault(l.Node) }).ToList();
         if (plan.TensorsToCalibrate.Count == 0)
             return new QuantizationOutcome(new QuantizationReport
             {
                 Mode = q.Mode,
                 Target = TargetName(q.Target),
-                LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
+                LeftInFloat = Left(plan),
             }, null, [], []);
         // GPTQ's weights, computed once for every node that could be quantized (before calibration, whose choice of method
         // quantizes with them), stored for the nodes each round quantizes
@@ -109,10 +114,25 @@ public static class QuantizationStep
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
             QuantizedNodes = plan.QuantizedNodes.Count,
-            LeftInFloat = plan.LeftInFloat.Select(l => new NodeReason(l.Node, l.Reason)).ToList(),
+            QuantizedOpTypes = CountOpTypes(plan.QuantizedNodes, staticOpTypes),
+            LeftInFloat = Left(plan),
         };
         return new QuantizationOutcome(report, table, passRecords, plan.QuantizedNodes);
     }
+
+    /// <summary>Every node's op type by name (names made unique first, as the passes name them).</summary>
+    private static Dictionary<string, string> OpTypesByName(Model model)
+    {
+        NodeNaming.EnsureNames(model);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in model.Graph.AllNodes()) result.TryAdd(n.Name, n.OpType);
+        return result;
+    }
+
+    /// <summary>How many of <paramref name="nodes"/> are of each op type, most first.</summary>
+    private static IReadOnlyDictionary<string, int> CountOpTypes(IEnumerable<string> nodes, IReadOnlyDictionary<string, string> opTypes) =>
+        nodes.Select(n => opTypes.GetValueOrDefault(n, "?")).GroupBy(t => t).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
     /// <summary>The target opset the passes should upgrade to before quantizing (null: the model's opset will do).</summary>
     public static long? OpsetFor(Model model, long? asked)
@@ -217,7 +237,10 @@ public static class QuantizationStep
 public sealed record QuantizationOutcome(QuantizationReport Report, CalibrationTable? Table, IReadOnlyList<PassRecord> Records, IReadOnlyList<string> Nodes);
 
 /// <summary>A node and why it is as it is.</summary>
-public sealed record NodeReason(string Node, string Reason);
+public sealed record NodeReason(string Node, string Reason)
+{
+    public string? OpType { get; init; }
+}
 
 /// <summary>The "quantization" section of OUT/report.json and of the manifest.</summary>
 public sealed record QuantizationReport
@@ -253,6 +276,8 @@ public sealed record QuantizationReport
     public string? CalibrationTable { get; init; }
     public long? OpsetUpgradedFrom { get; init; }
     public int QuantizedNodes { get; init; }
+    /// <summary>How many nodes of each op type were quantized.</summary>
+    public IReadOnlyDictionary<string, int>? QuantizedOpTypes { get; init; }
     public IReadOnlyList<NodeReason> LeftInFloat { get; init; } = [];
     /// <summary>Per-layer error against FP32 on the --validate data, worst first (with --validate).</summary>
     public IReadOnlyList<Runtime.Validation.LayerError>? LayerErrors { get; init; }

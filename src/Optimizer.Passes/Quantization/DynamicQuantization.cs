@@ -27,6 +27,10 @@ public sealed class DynamicQuantization(QuantizationSettings settings) : IPass
 
     private readonly DynamicMatMul _matMul = new(settings);
     private readonly DynamicGather _gather = new(settings);
+    private readonly List<(Node Node, string Reason)> _left = [];
+
+    /// <summary>The MatMul, Gemm, Gather, Conv and recurrent nodes the last run left in float, with the reason of each.</summary>
+    public IReadOnlyList<(Node Node, string Reason)> LeftInFloat => _left;
 
     public string Name => "quantize-dynamic";
 
@@ -42,6 +46,7 @@ public sealed class DynamicQuantization(QuantizationSettings settings) : IPass
             throw new InvalidOperationException($"dynamic quantization needs opset {MinOpset} (DynamicQuantizeLinear, MatMulInteger); the model has opset {opset}: upgrade it first");
         var activations = new DynamicActivations();
         var rewrites = 0;
+        _left.Clear();
         foreach (var graph in model.Graph.AllGraphs().ToList())
             foreach (var node in graph.Nodes.ToList())
             {
@@ -56,24 +61,30 @@ public sealed class DynamicQuantization(QuantizationSettings settings) : IPass
                         rewrites += Apply(_gather.Check(node), node, context, m => _gather.Rewrite(m, context));
                         break;
                     case "Conv":
-                        context.Decline(node, ConvReason);
+                        Leave(node, ConvReason, context);
                         break;
                     case "LSTM" or "GRU" or "RNN":
-                        context.Decline(node, RecurrentReason);
+                        Leave(node, RecurrentReason, context);
                         break;
                 }
             }
         return PassResult.FromRewrites(rewrites);
     }
 
-    private static int Apply<T>(MatchResult<T> match, Node node, PassContext context, Action<T> rewrite) where T : class
+    private int Apply<T>(MatchResult<T> match, Node node, PassContext context, Action<T> rewrite) where T : class
     {
         if (match.Value is { } m)
         {
             rewrite(m);
             return 1;
         }
-        if (match.Reason is { } reason) context.Decline(node, reason);
+        if (match.Reason is { } reason) Leave(node, reason, context);
         return 0;
+    }
+
+    private void Leave(Node node, string reason, PassContext context)
+    {
+        context.Decline(node, reason);
+        _left.Add((node, reason));
     }
 }

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Optimizer.Onnx.IR;
+using Optimizer.Onnx.Serialization;
+using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Sessions;
+using Optimizer.TestKit;
+
+namespace Optimizer.Cli.Tests;
+
+/// <summary>
+/// What <c>--quantize int8</c> says on stderr: the compute ops it quantized and those it left in float with the reason,
+/// a warning when it quantized nothing, and one when the quantized model's outputs measured far from FP32's with no
+/// budget to check them.
+/// </summary>
+public sealed class QuantizationSummaryTests : IDisposable
+{
+    private static readonly string TinyCnn = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");
+    private readonly TempDir _dir = TestPaths.NewTempDir();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void DynamicInt8OfAConvOnlyModelWarnsThatNothingWasQuantizedAndWhy()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 3, 8, 8);
+        var y = b.Op("Conv", [x, b.RandomInitializer("w", 0.3f, 4, 3, 3, 3)], ("pads", new long[] { 1, 1, 1, 1 }));
+        y.Producer!.Name = "conv";
+        b.Output(b.Op("Relu", [y]));
+        var path = _dir.File("conv.onnx");
+        ModelWriter.Write(b.Build(), path);
+
+        var result = CliRunner.Run(path, "-o", _dir.File("out"), "--quantize", "int8");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("warning: INT8 (dynamic) quantized no node, so the model is written in float: 1 Conv (Conv stays float: ConvInteger", result.Stderr);
+        Assert.Contains("note: static INT8 (--calibrate DIR) quantizes Conv", result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(_dir.File(Path.Combine("out", "report.json"))));
+        var left = report.RootElement.GetProperty("quantization").GetProperty("leftInFloat").EnumerateArray().ToList();
+        Assert.Contains(left, l => l.GetProperty("node").GetString() == "conv" && l.GetProperty("opType").GetString() == "Conv");
+    }
+
+    [Fact]
+    public void DynamicInt8OfACnnCountsWhatItQuantizedAndPointsAtStaticForTheConvs()
+    {
+        var result = CliRunner.Run(TinyCnn, "-o", _dir.File("out"), "--quantize", "int8");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("INT8 (dynamic, cpu): 1 node quantized (1 Gemm); in float: 3 Conv (Conv stays float", result.Stderr);
+        Assert.Contains("note: dynamic INT8 leaves the 3 Conv in float; static INT8 (--calibrate DIR) quantizes them", result.Stderr);
+        Assert.DoesNotContain("quantized no node", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData(1000f, true)]
+    [InlineData(1f, false)]
+    public void StaticInt8FarFromFp32OnItsCalibrationSamplesIsWarnedAboutWithoutABudget(float outlier, bool warned)
+    {
+        // A transformer's outlier channel: channel 0 of the MatMul's input is about `outlier`, the rest about 1, and its
+        // weight row is 0, so the output comes from the small channels alone; one uint8 scale for the whole input, set by
+        // the outlier, leaves them a few steps.
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 64);
+        var random = new Random(7);
+        var w = Enumerable.Range(0, 64 * 16).Select(i => i < 16 ? 0f : (float)(random.NextDouble() - 0.5)).ToArray();
+        b.Output(b.Op("MatMul", [x, b.Initializer("w", w, 64, 16)]));
+        var path = _dir.File("mm.onnx");
+        ModelWriter.Write(b.Build(), path);
+        var data = Directory.CreateDirectory(_dir.File("calib")).FullName;
+        for (var i = 0; i < 6; i++)
+        {
+            var values = Enumerable.Range(0, 64).Select(c => c == 0 ? outlier * (float)(1 + random.NextDouble()) : (float)(random.NextDouble() * 2 - 1)).ToArray();
+            using var stream = File.Create(Path.Combine(data, $"x_{i:D4}.npy"));
+            NpyFormat.Write(stream, HostTensor.FromArray(values, [1, 64]));
+        }
+
+        var result = CliRunner.Run(path, "-o", _dir.File("out"), "--quantize", "int8", "--calibrate", data);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("INT8 (static, cpu): 1 node quantized (1 MatMul)", result.Stderr);
+        Assert.True(warned == result.Stderr.Contains("warning: the INT8 model's worst output SQNR against FP32 on 6 calibration samples is"), result.Stderr);
+        if (warned) Assert.Contains("--validate DIR --max-accuracy-drop", result.Stderr);
+    }
+}
