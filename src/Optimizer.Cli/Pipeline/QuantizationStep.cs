@@ -76,7 +76,11 @@ public static class QuantizationStep
             : null;
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Caching.CalibrationStepCache.GetOrCalibrate(model, plan.TensorsToCalibrate, q, options, stderr,
             () => Calibrate(model, plan, q, options, context, keepFloat, stderr)));
-        var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max), StringComparer.Ordinal);
+        var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max) { Unobserved = !kv.Value.Observed }, StringComparer.Ordinal);
+        if (calibrated is null && table.Ranges.Values.Where(r => !r.Observed).Select(r => r.Name).ToList() is { Count: > 0 } unobserved)
+            stderr.WriteLine($"note: {unobserved.Count} tensor{(unobserved.Count == 1 ? " was" : "s were")} never computed on the calibration data (If branches no sample took, "
+                             + $"or loops that never ran: {Runtime.Calibration.NameList.Format(unobserved)}); the nodes reading or writing them stay float. "
+                             + "Calibration data that takes every branch (each sample rate, say) quantizes them");
         // With the ranges known, tensors 8 bits cannot carry (an additive mask, a wide Softmax input) drop out of the plan.
         plan = QdqPlanner.Plan(model, q.Settings(ranges, keepFloat));
         var (bias, corrections) = q.BiasCorrection && q.CalibrateDir is { } folder

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Optimizer.Cli.Pipeline;
 
@@ -8,8 +9,12 @@ namespace Optimizer.Cli.Pipeline;
 /// warning when the quantized model's outputs, measured while choosing the calibration method, are far from FP32's
 /// and no budget was asked to check them. Without these the only trace was report.md.
 /// </summary>
-public static class QuantizationSummary
+public static partial class QuantizationSummary
 {
+    /// <summary>A quoted tensor or node name in a reason: elided, so that one reason given for many nodes reads once.</summary>
+    [GeneratedRegex("'[^']*'")]
+    private static partial Regex Names();
+
     /// <summary>The ops that carry a model's arithmetic: the ones a user expects INT8 to reach.</summary>
     private static readonly string[] ComputeOps = ["Conv", "ConvTranspose", "MatMul", "Gemm", "LSTM", "GRU", "RNN"];
 
@@ -27,9 +32,11 @@ public static class QuantizationSummary
         var left = q.LeftInFloat.Where(l => l.OpType is { } t && ComputeOps.Contains(t))
             .GroupBy(l => l.OpType!)
             .OrderByDescending(g => g.Count())
-            .Select(g => (OpType: g.Key, Count: g.Count(), Reason: g.GroupBy(l => l.Reason).OrderByDescending(r => r.Count()).First().Key))
+            .Select(g => (OpType: g.Key, Count: g.Count(), Reasons: g.GroupBy(l => Names().Replace(l.Reason, "'…'")).OrderByDescending(r => r.Count())
+                .Select(r => (Count: r.Count(), Reason: r.Key)).ToList()))
             .ToList();
-        var inFloat = left.Count == 0 ? "" : "; in float: " + string.Join("; ", left.Select(l => $"{l.Count} {l.OpType} ({l.Reason})"));
+        var inFloat = left.Count == 0 ? "" : "; in float: " + string.Join("; ", left.Select(l =>
+            $"{l.Count} {l.OpType} ({string.Join("; ", l.Reasons.Select(r => l.Reasons.Count > 1 ? $"{r.Count}: {r.Reason}" : r.Reason))})"));
         if (q.QuantizedNodes == 0)
         {
             stderr.WriteLine($"warning: INT8 ({q.Mode}) quantized no node, so the model is written in float{(left.Count == 0 ? " (it has no Conv, MatMul, Gemm or recurrent op INT8 could take)" : inFloat.Replace("; in float", ""))}");

@@ -14,6 +14,8 @@ namespace Optimizer.Passes.Quantization;
 /// e into an output factor of exp(e), so half a step of 0.25 already moves a probability by 13 %. Attention scores
 /// of trained transformers span ±100 even without a mask. The Softmax runs in float; its output (in [0, 1]) is
 /// still quantized by the consumer that reads it, the probs × V MatMul.</item>
+/// <item>A tensor no calibration sample computed (an If branch none took): its [0, 0] would turn every value it takes
+/// in use into the zero point (silero VAD v5 calibrated on 16 kHz audio: its 8 kHz branch then answered noise).</item>
 /// </list>
 /// A value that only moves its input (Reshape, Transpose…) passes the rule on to that input, which shares its scale.
 /// </summary>
@@ -33,7 +35,10 @@ internal static class FloatOnlyTensors
         foreach (var graph in model.Graph.AllGraphs())
         {
             foreach (var value in graph.DefinedValues())
-                if (ranges.TryGetValue(value.Name, out var r) && r.AbsMax >= SentinelMagnitude)
+                if (ranges.TryGetValue(value.Name, out var u) && u.Unobserved)
+                    Mark(value, $"'{value.Name}' was never computed on the calibration data (an If branch no sample took, or a loop that never ran): it has no range to quantize with", result,
+                        throughClamps: true);
+                else if (ranges.TryGetValue(value.Name, out var r) && r.AbsMax >= SentinelMagnitude)
                     Mark(value, $"'{value.Name}' spans [{Show(r.Min)}, {Show(r.Max)}]: a sentinel of magnitude {Show(SentinelMagnitude)} or more (an additive mask?) leaves no 8-bit step for the values beside it", result);
             foreach (var softmax in graph.Nodes.Where(n => n is { OpType: "Softmax", IsDefaultDomain: true }))
             {
@@ -46,10 +51,14 @@ internal static class FloatOnlyTensors
         return result;
     }
 
-    private static void Mark(Value value, string reason, Dictionary<Value, string> result)
+    /// <param name="throughClamps">
+    /// Also mark the input of a Relu/Clip: the planner folds the clamp into its producer, whose quantized output then takes
+    /// the clamp output's range (for an unobserved tensor, the producer's output was not computed either).
+    /// </param>
+    private static void Mark(Value value, string reason, Dictionary<Value, string> result, bool throughClamps = false)
     {
         for (var v = value; v is not null && result.TryAdd(v, reason);)
-            v = v.Producer is { IsDefaultDomain: true } p && Movement.Contains(p.OpType) ? p.Input(0) : null;
+            v = v.Producer is { IsDefaultDomain: true } p && (Movement.Contains(p.OpType) || throughClamps && p.OpType is "Relu" or "Clip") ? p.Input(0) : null;
     }
 
     private static string Show(float x) => x.ToString("G3", CultureInfo.InvariantCulture);

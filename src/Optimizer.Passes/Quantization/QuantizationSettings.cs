@@ -13,6 +13,9 @@ public enum QuantizationTarget
 public readonly record struct ValueRange(float Min, float Max)
 {
     public float AbsMax => Math.Max(Math.Abs(Min), Math.Abs(Max));
+
+    /// <summary>No calibration sample computed the tensor (an If branch not taken): the range is no range, and it stays float.</summary>
+    public bool Unobserved { get; init; }
 }
 
 /// <summary>What the quantization passes are asked to do. Built once by the caller; never changed.</summary>

@@ -107,6 +107,7 @@ public sealed class CalibrationTable
             json.WriteStartObject(range.Name);
             json.WriteNumber("min", range.Min);
             json.WriteNumber("max", range.Max);
+            if (!range.Observed) json.WriteBoolean("observed", false);
             if (ChosenMethods is not null && ChosenMethods.TryGetValue(range.Name, out var chosen)) json.WriteString("method", chosen);
             json.WriteEndObject();
         }
@@ -164,7 +165,8 @@ public sealed class CalibrationTable
             var min = Number(entry.Value, "min", entry.Name, path);
             var max = Number(entry.Value, "max", entry.Name, path);
             if (min > max) throw Bad(path, $"range of '{entry.Name}' has min {min} above max {max}");
-            if (!ranges.TryAdd(entry.Name, new TensorRange(entry.Name, min, max))) throw Bad(path, $"'{entry.Name}' has two ranges");
+            var observed = !entry.Value.TryGetProperty("observed", out var o) || o.ValueKind != JsonValueKind.False;
+            if (!ranges.TryAdd(entry.Name, new TensorRange(entry.Name, min, max) { Observed = observed })) throw Bad(path, $"'{entry.Name}' has two ranges");
             if (entry.Value.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String) chosen[entry.Name] = m.GetString()!;
         }
         MethodComparison? comparison = null;

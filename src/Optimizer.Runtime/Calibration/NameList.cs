@@ -1,7 +1,7 @@
 namespace Optimizer.Runtime.Calibration;
 
 /// <summary>Names quoted for one line of a message: the first few, then "and N more".</summary>
-internal static class NameList
+public static class NameList
 {
     public const int Shown = 10;
 

@@ -28,7 +28,7 @@ public static class RangeChoice
     /// <summary>The range, and the method that gave it (for <see cref="CalibrationMethod.Auto"/>: the one chosen).</summary>
     public static (TensorRange Range, CalibrationMethod Method) ChooseWithMethod(TensorStatistics stats, CalibrationMethod method, double percentile = 99.99, bool symmetric = false)
     {
-        if (method != CalibrationMethod.Auto) return (Single(stats, method, percentile, symmetric), method);
+        if (method != CalibrationMethod.Auto || stats.Count == 0) return (Single(stats, method, percentile, symmetric), method);
         CheckPercentile(percentile);
         (TensorRange Range, CalibrationMethod Method)? best = null;
         var bestError = double.PositiveInfinity;
@@ -48,7 +48,7 @@ public static class RangeChoice
     private static TensorRange Single(TensorStatistics stats, CalibrationMethod method, double percentile, bool symmetric)
     {
         CheckPercentile(percentile);
-        if (stats.Count == 0) return new TensorRange(stats.Name, 0, 0);
+        if (stats.Count == 0) return new TensorRange(stats.Name, 0, 0) { Observed = false };
         double min = stats.Min, max = stats.Max;
         var amax = Math.Max(Math.Abs(min), Math.Abs(max));
         var histogram = stats.Histogram;

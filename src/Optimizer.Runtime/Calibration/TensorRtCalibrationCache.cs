@@ -21,7 +21,8 @@ public static class TensorRtCalibrationCache
     {
         var text = new StringBuilder();
         text.Append("TRT-").Append(trtVersion.ToString(CultureInfo.InvariantCulture)).Append(Suffix).Append('\n');
-        foreach (var range in ranges.Values)
+        // a tensor no sample computed has no scale to give; TensorRT runs what reads it in higher precision
+        foreach (var range in ranges.Values.Where(r => r.Observed))
             text.Append(range.Name).Append(": ").Append(Hex(ScaleOf(range))).Append('\n');
         return text.ToString();
     }

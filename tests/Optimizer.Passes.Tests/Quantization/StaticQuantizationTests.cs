@@ -232,6 +232,37 @@ public class StaticQuantizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ABranchNoCalibrationSampleTookStaysFloat()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
+        var cond = b.Input("cond", ElementType.Bool);
+        var then = new Graph("then");
+        then.AddOutput(then.AddNode("Conv", [x, b.RandomInitializer("w", 1f, 2, 3, 1, 1)], ["then_conv"], name: "then_conv").Output());
+        var otherwise = new Graph("else");
+        otherwise.AddOutput(otherwise.AddNode("Conv", [x, b.RandomInitializer("w2", 1f, 2, 3, 1, 1)], ["else_conv"], name: "else_conv").Output());
+        b.Output(b.Op("If", [cond], ("then_branch", then), ("else_branch", otherwise)));
+        var bytes = ModelWriter.ToBytes(b.Model);
+        // calibrated on samples that all took the then branch: else_conv's output has the [0, 0] of nothing seen
+        var ranges = new Dictionary<string, ValueRange> { ["x"] = new(-3, 3), ["then_conv"] = new(-6, 6), ["else_conv"] = new(0, 0) { Unobserved = true } };
+        var settings = new QuantizationSettings { Ranges = ranges };
+
+        var plan = QdqPlanner.Plan(ModelReader.Read(new MemoryStream(bytes), null), settings);
+        Assert.Equal(["then_conv"], plan.QuantizedNodes);
+        Assert.Contains(plan.LeftInFloat, l => l.Node == "else_conv" && l.Reason.Contains("never computed on the calibration data"));
+        var model = ModelReader.Read(new MemoryStream(bytes), null);
+        var run = PassHarness.Run(model, new StaticQuantization(settings));
+        var elseBranch = model.Graph.Nodes.Single(n => n.OpType == "If").Subgraphs.Single(g => g.Name == "else");
+        Assert.DoesNotContain(elseBranch.Nodes, n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
+        var feed = OrtRunner.SeededInputs(b.Model, 3);
+        feed["cond"] = new TestTensor(ElementType.Bool, [], new[] { false });
+        Assert.Equal(1.0, QuantizationChecks.Cosine(OrtRunner.Run(bytes, feed), OrtRunner.Run(run.Model, feed)), 6);
+        // with an observed range the same branch is quantized (the negative case)
+        var observed = new QuantizationSettings { Ranges = new Dictionary<string, ValueRange>(ranges) { ["else_conv"] = new(-6, 6) } };
+        Assert.Equal(["then_conv", "else_conv"], QdqPlanner.Plan(ModelReader.Read(new MemoryStream(bytes), null), observed).QuantizedNodes);
+    }
+
+    [Fact]
     public void TensorRtGetsSymmetricInt8WithPerChannelConvWeights()
     {
         var b = new GraphBuilder(seed: 5);

@@ -96,4 +96,31 @@ public sealed class CalibrationTableTests
         Assert.Equal("039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", table.ModelHash);
         Assert.Equal(new TensorRange("x", -1f, 2f), table.Ranges["x"]);
     }
+
+    [Theory]
+    [InlineData(CalibrationMethod.MinMax)]
+    [InlineData(CalibrationMethod.Percentile)]
+    [InlineData(CalibrationMethod.Entropy)]
+    [InlineData(CalibrationMethod.Auto)]
+    public void ATensorNoSampleComputedIsMarkedUnobservedInTheTableItsFileAndLeftOutOfTensorRtsCache(CalibrationMethod method)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var seen = new TensorStatistics("seen");
+        seen.Add([-1f, 0.5f, 2f]);
+        var unseen = new TensorStatistics("unseen"); // an If branch no sample took: nothing added
+        var table = CalibrationTable.From(new CalibrationStatistics(3, [seen, unseen]), new CalibrationSettings { Method = method }, [1]);
+        Assert.True(table.Ranges["seen"].Observed);
+        Assert.False(table.Ranges["unseen"].Observed);
+
+        var path = dir.File("calibration.json");
+        table.Write(path);
+        Assert.Contains("\"observed\": false", File.ReadAllText(path));
+        var back = CalibrationTable.Read(path);
+        Assert.False(back.Ranges["unseen"].Observed);
+        Assert.True(back.Ranges["seen"].Observed);
+
+        var cache = TensorRtCalibrationCache.Format(back.Ranges);
+        Assert.Contains("seen: ", cache);
+        Assert.DoesNotContain("unseen", cache);
+    }
 }
