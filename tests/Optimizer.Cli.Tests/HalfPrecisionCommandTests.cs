@@ -170,4 +170,22 @@ public class HalfPrecisionCommandTests
         Assert.Equal(22, model.GetOpset());
         Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == "Cast");
     }
+
+    [Theory]
+    [InlineData("cpu", 0.74, 0.76, true)]
+    [InlineData("cpu", 1.3, null, false)]     // faster: nothing to explain
+    [InlineData("cpu", 0.97, 1.02, false)]    // within the timing noise
+    [InlineData("cuda", 0.74, 0.76, false)]   // slower on a GPU is no CPU artefact
+    public void AHalfModelSlowerOnTheCpuGetsANotePointingAtTheGpu(string provider, double speedup, double? high, bool noted)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var estimate = high is { } h ? $", \"estimate\": {{\"high\": {h.ToString(c)}}}" : "";
+        File.WriteAllText(dir.File("report.json"),
+            $"{{\"latencySessionOptions\": {{\"provider\": \"{provider}\"}}, \"latency\": {{\"speedup\": {speedup.ToString(c)}{estimate}}}}}");
+        var stderr = new StringWriter();
+        Optimizer.Cli.Pipeline.PipelineValidation.NoteWhenHalfSlowerOnCpu(dir.Path, "FP16", stderr);
+        Assert.Equal(noted, stderr.ToString().Contains($"note: the FP16 model ran slower than the FP32 input on the CPU ({speedup:0.00}x"));
+        if (noted) Assert.Contains("pays on a GPU", stderr.ToString());
+    }
 }
