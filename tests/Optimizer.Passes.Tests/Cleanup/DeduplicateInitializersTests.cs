@@ -66,4 +66,71 @@ public class DeduplicateInitializersTests
         Assert.Single(b.Graph.Initializers);
         Assert.Equal(0, run.MaxRelativeError());
     }
+
+    /// <summary>x → If(cond){ MatMul(x, wThen) } else { MatMul(x, wElse) }, each weight an initializer of its branch.</summary>
+    private static (GraphBuilder B, Graph Then, Graph Else) Branches(float[] wThen, float[] wElse, int n)
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 2, n);
+        var cond = b.Input("cond", ElementType.Bool);
+        Graph Branch(string name, float[] w)
+        {
+            var g = new Graph(name);
+            var weight = g.AddInitializer(Tensor.FromArray(name + "_w", w, n, n));
+            g.AddOutput(g.AddNode("MatMul", [x, weight], [name + "_y"]).Output());
+            return g;
+        }
+        var then = Branch("then", wThen);
+        var otherwise = Branch("else", wElse);
+        b.Output(b.Op("If", [cond], ("then_branch", then), ("else_branch", otherwise)));
+        return (b, then, otherwise);
+    }
+
+    [Fact]
+    public void CopiesInSiblingBranchesAreKeptOnceInTheEnclosingGraph()
+    {
+        var w = new GraphBuilder().RandomFloats([16, 16]);
+        var (b, then, otherwise) = Branches(w, w.ToArray(), 16);
+        var run = PassHarness.Run(b.Model, new DeduplicateInitializers());
+
+        Assert.Empty(then.Initializers);
+        Assert.Empty(otherwise.Initializers);
+        var kept = Assert.Single(b.Graph.Initializers);
+        Assert.Equal(2, kept.Uses.Count);
+        Assert.Equal(16 * 16 * 4, run.Records[0].BytesSaved);
+        foreach (var c in new[] { true, false })
+        {
+            var feed = OrtRunner.SeededInputs(b.Model, 2);
+            feed["cond"] = new TestTensor(ElementType.Bool, [], new[] { c });
+            Assert.Equal(0, run.MaxRelativeError(inputs: feed));
+        }
+    }
+
+    [Fact]
+    public void ACopyInABranchReadsTheEnclosingGraphsOwn()
+    {
+        var w = new GraphBuilder().RandomFloats([16, 16]);
+        var (b, then, otherwise) = Branches(w, new GraphBuilder(seed: 9).RandomFloats([16, 16]), 16);
+        var outer = b.Initializer("outer_w", w.ToArray(), 16, 16);
+        b.Output(b.Op("MatMul", [b.Graph.Inputs[0], outer]));
+        PassHarness.Run(b.Model, new DeduplicateInitializers());
+
+        Assert.Empty(then.Initializers);
+        Assert.Single(otherwise.Initializers); // other bytes: not a copy
+        Assert.Equal("outer_w", Assert.Single(b.Graph.Initializers).Name);
+        Assert.Equal(2, outer.Uses.Count);
+    }
+
+    [Fact]
+    public void SmallCopiesStayInTheirBranches()
+    {
+        var w = new GraphBuilder().RandomFloats([4, 4]); // 64 bytes: under the threshold
+        var (b, then, otherwise) = Branches(w, w.ToArray(), 4);
+        var run = PassHarness.Run(b.Model, new DeduplicateInitializers());
+
+        Assert.Single(then.Initializers);
+        Assert.Single(otherwise.Initializers);
+        Assert.Empty(b.Graph.Initializers);
+        Assert.False(run.Records[0].Changed);
+    }
 }

@@ -47,8 +47,9 @@ public sealed class SharedModelHalfPrecisionTests(ITestOutputHelper output)
                     Assert.Equal(ArgMax(e.AsDoubles()), ArgMax(actual[name].AsDoubles()));
             }
         }
-        // Silero VAD keeps its STFT front end float32 (a 2^20 scale before its Log, see OutOfRangeScales): its basis weights stay 4 bytes each.
-        Assert.InRange((double)fp16.Length / fp32.Length, 0.45, stem == "silero_vad_legacy" ? 0.62 : 0.56);
+        // Silero VAD keeps its STFT front end float32 (a 2^20 scale before its Log, see OutOfRangeScales): its basis weights stay 4 bytes each,
+        // a larger part of the FP32 model since the weights its If branches shared are stored once (0.647 of 985 KiB).
+        Assert.InRange((double)fp16.Length / fp32.Length, 0.45, stem == "silero_vad_legacy" ? 0.66 : 0.56);
     }
 
     /// <summary>The converted model runs at every ONNX Runtime optimization level (its fusions must accept the half graph).</summary>
