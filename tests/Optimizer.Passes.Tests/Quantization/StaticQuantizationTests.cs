@@ -194,8 +194,8 @@ public class StaticQuantizationTests(ITestOutputHelper output)
         run.AssertSameOutputs(0.05);
     }
 
-    [Fact]
-    public void IfBranchesAreQuantizedToo()
+    /// <summary>x → If(cond) { then_conv(x) } else { else_conv(x) }: a 1x1 Conv in each branch.</summary>
+    private static (GraphBuilder B, Graph Then, Value Y) ConvBranches()
     {
         var b = new GraphBuilder();
         var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
@@ -206,6 +206,13 @@ public class StaticQuantizationTests(ITestOutputHelper output)
         otherwise.AddOutput(otherwise.AddNode("Conv", [x, b.RandomInitializer("w2", 1f, 2, 3, 1, 1)], ["else_conv"], name: "else_conv").Output());
         var y = b.Op("If", [cond], ("then_branch", then), ("else_branch", otherwise));
         b.Output(y);
+        return (b, then, y);
+    }
+
+    [Fact]
+    public void IfBranchesAreQuantizedToo()
+    {
+        var (b, then, y) = ConvBranches();
         var settings = new QuantizationSettings();
         var plan = QdqPlanner.Plan(b.Model, settings);
         Assert.Equal(["then_conv", "else_conv"], plan.QuantizedNodes);
@@ -234,14 +241,7 @@ public class StaticQuantizationTests(ITestOutputHelper output)
     [Fact]
     public void ABranchNoCalibrationSampleTookStaysFloat()
     {
-        var b = new GraphBuilder();
-        var x = b.Input("x", ElementType.Float, 1, 3, 4, 4);
-        var cond = b.Input("cond", ElementType.Bool);
-        var then = new Graph("then");
-        then.AddOutput(then.AddNode("Conv", [x, b.RandomInitializer("w", 1f, 2, 3, 1, 1)], ["then_conv"], name: "then_conv").Output());
-        var otherwise = new Graph("else");
-        otherwise.AddOutput(otherwise.AddNode("Conv", [x, b.RandomInitializer("w2", 1f, 2, 3, 1, 1)], ["else_conv"], name: "else_conv").Output());
-        b.Output(b.Op("If", [cond], ("then_branch", then), ("else_branch", otherwise)));
+        var (b, _, _) = ConvBranches();
         var bytes = ModelWriter.ToBytes(b.Model);
         // calibrated on samples that all took the then branch: else_conv's output has the [0, 0] of nothing seen
         var ranges = new Dictionary<string, ValueRange> { ["x"] = new(-3, 3), ["then_conv"] = new(-6, 6), ["else_conv"] = new(0, 0) { Unobserved = true } };
