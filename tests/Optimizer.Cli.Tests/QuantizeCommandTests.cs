@@ -396,6 +396,21 @@ public class QuantizeCommandTests
     }
 
     [Theory]
+    [InlineData(false, 0.64, "warning: the INT8 model ran slower than the FP32 input here (0.64x at p50)")]
+    [InlineData(true, 0.64, "note: the INT8 model for TensorRT ran slower than the FP32 input in ONNX Runtime here (0.64x at p50), as expected")]
+    [InlineData(false, 0.997, "(0.997x at p50)")] // surely slower, yet 1.00 with two digits
+    public void TheSlowerInt8LineFitsTheTargetAndShowsDigitsEnough(bool tensorRt, double speedup, string expected)
+    {
+        using var dir = TestPaths.NewTempDir();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        File.WriteAllText(dir.File("report.json"), $"{{\"latency\": {{\"speedup\": {speedup.ToString(c)}, \"estimate\": {{\"high\": {(speedup + 0.002).ToString(c)}}}}}}}");
+        var stderr = new StringWriter();
+        Optimizer.Cli.Pipeline.PipelineValidation.WarnWhenSlower(dir.Path, stderr, tensorRt);
+        Assert.Contains(expected, stderr.ToString());
+        Assert.Equal(tensorRt, stderr.ToString().Contains("time it on a GPU"));
+    }
+
+    [Theory]
     [InlineData("static", "QuantizeLinear")]
     [InlineData("dynamic", "DynamicQuantizeLinear")]
     public void AnAlreadyQuantizedModelIsRefusedNamingItsQuantizedOpsAndLeftUnchanged(string mode, string op)
