@@ -80,5 +80,10 @@ public sealed class QuantizationSummaryTests : IDisposable
         Assert.Contains("INT8 (static, cpu): 1 node quantized (1 MatMul)", result.Stderr);
         Assert.True(warned == result.Stderr.Contains("warning: the INT8 model's worst output SQNR against FP32 on 6 calibration samples is"), result.Stderr);
         if (warned) Assert.Contains("--validate DIR --max-accuracy-drop", result.Stderr);
+        if (!warned) return;
+        // with --validate but no gate, only the gate is missing
+        var validated = CliRunner.Run(path, "-o", _dir.File("out2"), "--quantize", "int8", "--calibrate", data, "--validate", data);
+        Assert.True(validated.ExitCode == 0, validated.Stderr);
+        Assert.Contains("give --max-accuracy-drop METRIC=VALUE with --validate, which returns", validated.Stderr);
     }
 }

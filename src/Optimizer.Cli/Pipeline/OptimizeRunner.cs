@@ -75,7 +75,7 @@ public static class OptimizeRunner
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
             if (Patterns.Opset(model) != opsetIn) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetIn } };
             records.AddRange(quantized.Records);
-            if (stderr is not null) QuantizationSummary.Write(quantized.Report, stderr);
+            if (stderr is not null) QuantizationSummary.Write(quantized.Report, stderr, validating: validation is not null);
             cancel.ThrowIfCancellationRequested();
         }
         beforeWrite?.Invoke(model);

@@ -26,7 +26,8 @@ public static partial class QuantizationSummary
     /// </summary>
     public const double LowSqnrDb = 20;
 
-    public static void Write(QuantizationReport q, TextWriter stderr)
+    /// <param name="validating">--validate was given (without gates when no budget ran): the warning then asks for the gates only.</param>
+    public static void Write(QuantizationReport q, TextWriter stderr, bool validating = false)
     {
         var quantized = q.QuantizedOpTypes ?? new Dictionary<string, int>();
         var left = q.LeftInFloat.Where(l => l.OpType is { } t && ComputeOps.Contains(t))
@@ -50,8 +51,9 @@ public static partial class QuantizationSummary
             stderr.WriteLine($"note: dynamic INT8 leaves the {conv.Count} Conv in float; static INT8 (--calibrate DIR) quantizes them");
         if (q.Budget is null && LowSqnr(q) is { } sqnr)
             stderr.WriteLine($"warning: the INT8 model's worst output SQNR against FP32 on {q.ComparedSamples} calibration samples is {sqnr.ToString("0.0", CultureInfo.InvariantCulture)} dB "
-                             + $"(an error about {Math.Pow(10, -sqnr / 20) * 100:0} % of the signal): check it with --validate DIR --max-accuracy-drop METRIC=VALUE, "
-                             + "which returns the most sensitive nodes to float until the budget holds");
+                             + $"(an error about {Math.Pow(10, -sqnr / 20) * 100:0} % of the signal): "
+                             + (validating ? "give --max-accuracy-drop METRIC=VALUE with --validate" : "check it with --validate DIR --max-accuracy-drop METRIC=VALUE")
+                             + ", which returns the most sensitive nodes to float until the budget holds");
     }
 
     /// <summary>The chosen method's worst output SQNR on the calibration samples when it was measured and is low.</summary>
