@@ -33,6 +33,31 @@ public sealed class PooledCosineGateTests
     }
 
     [Fact]
+    public void AnOutputOfThreeAxesWithoutATokenMaskIsNotSummarisedAsPooledTokens()
+    {
+        // a recurrent state [2, N, C] or a CTC output [N, T, C] has three axes too; without an attention_mask input the
+        // summary line leaves the pooled figure out (report.json keeps it, and the gate can still be asked for)
+        using var dir = TestPaths.NewTempDir();
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 2, 1, 8);
+        b.Output(b.Op("Tanh", [x]));
+        var path = dir.File("state.onnx");
+        ModelWriter.Write(b.Build(), path);
+        Directory.CreateDirectory(dir.File("data"));
+        using (var stream = File.Create(dir.File(Path.Combine("data", "x_0000.npy"))))
+            NpyFormat.Write(stream, HostTensor.FromArray(Enumerable.Range(0, 16).Select(i => i / 8f - 1).ToArray(), [2, 1, 8]));
+
+        var result = CliRunner.Run("validate", "--candidate", path, "--baseline", path, "--data", dir.File("data"), "--report", dir.File("report"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.DoesNotContain("pooled", result.Stdout);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File(Path.Combine("report", "report.json"))));
+        var output = Assert.Single(report.RootElement.GetProperty("outputs").EnumerateArray());
+        Assert.Equal(1.0, output.GetProperty("minPooledCosine").GetDouble(), 9);
+        Assert.False(output.GetProperty("pooledByTokenMask").GetBoolean());
+    }
+
+    [Fact]
     public void AModelWithoutTokenVectorsIsRefusedNamingItsOutputs()
     {
         var model = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx");

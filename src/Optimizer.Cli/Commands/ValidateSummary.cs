@@ -13,7 +13,8 @@ public static class ValidateSummary
         output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data}; {report.Runtime})");
         foreach (var o in report.Outputs)
             output.WriteLine($"  {o.Name}: max abs {F(o.MaxAbsError)}, mean abs {F(o.MeanAbsError)}, rel L2 {F(o.RelativeL2Error)}, cosine {F(o.CosineSimilarity)}, SQNR {F(o.SqnrDb)} dB, top-1 {F(o.Top1Agreement)}, top-5 {F(o.Top5Agreement)}"
-                + (o.MinPooledCosine is { } pooled ? $", worst pooled cosine {F(pooled)}" : "")
+                // only for token outputs (the samples give an attention mask): a recurrent state or a CTC output is [N, T, C] too
+                + (o is { MinPooledCosine: { } pooled, PooledByTokenMask: true } ? $", worst pooled cosine {F(pooled)}" : "")
                 + string.Concat(o.MaskAgreement.Select(m => $", mask agreement at {MarkdownTable.Format(m.Threshold)} {F(m.Agreement)}"))
                 + string.Concat(o.CtcAgreement.Select(c => $", CTC agreement (blank {c.Blank}) {F(c.Agreement)} of {c.Rows} rows, token error rate {F(c.CtcTokenErrorRate)}")));
         if (report.Accuracy is { } a)

@@ -17,6 +17,8 @@ public sealed record OutputMetrics
     /// (those its token mask marks): the sentence embedding a mean-pooling user gets. Null for other shapes.
     /// </summary>
     public double? MinPooledCosine { get; init; }
+    /// <summary>Whether the samples gave a token mask (an attention_mask input) for <see cref="MinPooledCosine"/>: a token output, not any [N, T, C].</summary>
+    public bool PooledByTokenMask { get; init; }
     /// <summary>10·log10(‖a‖² / ‖b − a‖²); infinite when the outputs are identical.</summary>
     public double SqnrDb { get; init; }
     /// <summary>Classifier-like outputs: fraction of rows whose arg-max agrees.</summary>

@@ -24,6 +24,7 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
     private long _elements, _samples, _rows, _top1, _topKOverlap;
     private double _pooledMin = 1;
     private bool _pooled;
+    private bool _pooledByMask;
 
     /// <summary>
     /// The inputs that mark a sample's real tokens, as exporters name them (Hugging Face's <c>attention_mask</c>, the
@@ -82,7 +83,11 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
             AddCtc(a, b, (int)rows, (int)steps, (int)ctcClasses);
         }
         if (baseline.Shape is [var pooledRows, var tokens, var width] && tokens > 0 && width > 0)
-            AddPooled(a, b, (int)pooledRows, (int)tokens, (int)width, TokenMask(tokenMask, pooledRows, tokens));
+        {
+            var mask = TokenMask(tokenMask, pooledRows, tokens);
+            _pooledByMask |= mask is not null;
+            AddPooled(a, b, (int)pooledRows, (int)tokens, (int)width, mask);
+        }
         _cosineSum += cosine;
         _cosineMin = Math.Min(_cosineMin, cosine);
         _elements += n;
@@ -181,6 +186,7 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
         CosineSimilarity = _samples == 0 ? double.NaN : _cosineSum / _samples,
         MinCosineSimilarity = _samples == 0 ? double.NaN : _cosineMin,
         MinPooledCosine = _pooled ? _pooledMin : null,
+        PooledByTokenMask = _pooledByMask,
         SqnrDb = _sumDiff2 == 0 ? double.PositiveInfinity : 10 * Math.Log10(_sumRef2 / _sumDiff2),
         Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
         Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / (_rows * TopK) : null,
