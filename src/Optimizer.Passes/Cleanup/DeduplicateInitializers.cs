@@ -19,6 +19,7 @@ public sealed class DeduplicateInitializers : IPass
     public PassResult Run(Model model, PassContext context)
     {
         var rewrites = 0;
+        var keys = new Dictionary<Value, string>();
         foreach (var graph in model.Graph.AllGraphs().ToList())
         {
             var first = new Dictionary<string, Value>();
@@ -27,8 +28,8 @@ public sealed class DeduplicateInitializers : IPass
                 var t = value.Initializer!;
                 if (value.IsGraphOutput || t.ElementType == ElementType.String) continue;
                 if (t.Data is not { } data) continue;
-                // Hashed and compared a chunk at a time: external weights of a large model are never loaded whole.
-                var key = $"{(int)t.ElementType}:{string.Join(",", t.Dims)}:{Convert.ToHexString(data.Sha256())}";
+                var key = Key(t, data);
+                keys[value] = key;
                 if (!first.TryGetValue(key, out var kept))
                 {
                     first[key] = value;
@@ -49,7 +50,7 @@ public sealed class DeduplicateInitializers : IPass
                 graph.RemoveInitializer(value);
             }
         }
-        rewrites += AcrossGraphs(model, context);
+        rewrites += AcrossGraphs(model, keys, context);
         return PassResult.FromRewrites(rewrites);
     }
 
@@ -62,7 +63,8 @@ public sealed class DeduplicateInitializers : IPass
     /// values). Folding a weight that two branches reshape alike gives each branch its own copy: silero VAD v5's LSTM
     /// weights, sliced and concatenated per branch, grew the model from 2.2 to 3.2 MiB.
     /// </summary>
-    private static int AcrossGraphs(Model model, PassContext context)
+    /// <param name="keys">Each initializer's key (type, shape, SHA-256 of its bytes), computed by the per-graph merge.</param>
+    private static int AcrossGraphs(Model model, IReadOnlyDictionary<Value, string> keys, PassContext context)
     {
         var rewrites = 0;
         var groups = new Dictionary<string, List<Value>>();
@@ -70,8 +72,7 @@ public sealed class DeduplicateInitializers : IPass
             foreach (var value in graph.Initializers)
             {
                 var t = value.Initializer!;
-                if (value.IsGraphOutput || value.IsOverridable || t.ElementType == ElementType.String || t.Data is not { } data || t.ByteCount < AcrossGraphsMinBytes) continue;
-                var key = $"{(int)t.ElementType}:{string.Join(",", t.Dims)}:{Convert.ToHexString(data.Sha256())}";
+                if (value.IsOverridable || t.ByteCount < AcrossGraphsMinBytes || !keys.TryGetValue(value, out var key)) continue;
                 if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
                 list.Add(value);
             }
@@ -96,6 +97,9 @@ public sealed class DeduplicateInitializers : IPass
         }
         return rewrites;
     }
+
+    // Hashed and compared a chunk at a time: external weights of a large model are never loaded whole.
+    private static string Key(Tensor t, TensorData data) => $"{(int)t.ElementType}:{string.Join(",", t.Dims)}:{Convert.ToHexString(data.Sha256())}";
 
     /// <summary>The innermost graph enclosing every one of <paramref name="graphs"/> (itself among them, possibly).</summary>
     private static Graph Enclosing(IReadOnlyList<Graph> graphs)
