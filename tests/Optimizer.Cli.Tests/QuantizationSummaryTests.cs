@@ -86,4 +86,21 @@ public sealed class QuantizationSummaryTests : IDisposable
         Assert.True(validated.ExitCode == 0, validated.Stderr);
         Assert.Contains("give --max-accuracy-drop METRIC=VALUE with --validate, which returns", validated.Stderr);
     }
+
+    [Fact]
+    public void StaticInt8OfATransformerStoresItsWordTableInt8AsDynamicDoes()
+    {
+        var result = CliRunner.Run(TestPaths.SharedModel("bert_mini.onnx"), "-o", _dir.File("out"), "--quantize", "int8",
+            "--calibrate", Path.Combine(TestPaths.SharedModels, "bert_calib"), "--calibration-samples", "8", "--calibration-method", "minmax");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains(", 1 Gather", result.Stderr);
+        var written = ModelReader.Read(_dir.File(Path.Combine("out", "model.onnx")));
+        var table = Assert.Single(written.Graph.Initializers, v => v.ElementType == ElementType.Int8 && v.Uses.Any(u => u.Node.OpType == "Gather"));
+        Assert.Equal(2, table.Initializer!.Dims.Count);
+        // the float table (about 15 MiB of the 20 MiB model) is gone
+        Assert.True(new FileInfo(_dir.File(Path.Combine("out", "model.onnx"))).Length < 8L << 20);
+        using var report = JsonDocument.Parse(File.ReadAllText(_dir.File(Path.Combine("out", "report.json"))));
+        Assert.Equal(1, report.RootElement.GetProperty("quantization").GetProperty("quantizedOpTypes").GetProperty("Gather").GetInt32());
+    }
 }

@@ -93,10 +93,13 @@ public static class QuantizationStep
             var rounded = gptq.Weights.Where(w => quantized.Contains(w.Key)).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
             passRecords.AddRange(PassRunner.Run(model, [new WeightRounding(rounded)], context));
         }
+        // for the CPU, the embedding tables int8 too, as dynamic INT8 stores them (TensorRT's layout keeps them float)
+        var embeddings = new EmbeddingQuantization(q.Settings(ranges, keepFloat));
         IPass[] passes = q.Target == QuantizationTarget.Cpu
-            ? [new StaticQuantization(q.Settings(ranges, keepFloat)), new QuantizedAffineFolding(), new InferShapes(), new DropIntermediateShapes()]
+            ? [new StaticQuantization(q.Settings(ranges, keepFloat)), embeddings, new QuantizedAffineFolding(), new InferShapes(), new DropIntermediateShapes()]
             : [new StaticQuantization(q.Settings(ranges, keepFloat)), new InferShapes()];
         passRecords.AddRange(PassRunner.Run(model, passes, context));
+        var quantizedNodes = plan.QuantizedNodes.Concat(embeddings.Quantized).ToList();
         var report = new QuantizationReport
         {
             Mode = q.Mode,
@@ -117,11 +120,11 @@ public static class QuantizationStep
             CalibrationData = q.CalibrateDir,
             CalibrationDataSha256 = table.DataHash,
             CalibrationTable = q.CalibrationTable,
-            QuantizedNodes = plan.QuantizedNodes.Count,
-            QuantizedOpTypes = CountOpTypes(plan.QuantizedNodes, staticOpTypes),
-            LeftInFloat = Left(plan),
+            QuantizedNodes = quantizedNodes.Count,
+            QuantizedOpTypes = CountOpTypes(quantizedNodes, staticOpTypes),
+            LeftInFloat = Left(plan).Where(l => !embeddings.Quantized.Contains(l.Node)).ToList(),
         };
-        return new QuantizationOutcome(report, table, passRecords, plan.QuantizedNodes);
+        return new QuantizationOutcome(report, table, passRecords, quantizedNodes);
     }
 
     /// <summary>Every node's op type by name (names made unique first, as the passes name them).</summary>
