@@ -102,5 +102,6 @@ public sealed class QuantizationSummaryTests : IDisposable
         Assert.True(new FileInfo(_dir.File(Path.Combine("out", "model.onnx"))).Length < 8L << 20);
         using var report = JsonDocument.Parse(File.ReadAllText(_dir.File(Path.Combine("out", "report.json"))));
         Assert.Equal(1, report.RootElement.GetProperty("quantization").GetProperty("quantizedOpTypes").GetProperty("Gather").GetInt32());
+        Assert.Matches(@"- static, for cpu; \d+ nodes quantized \(\d+ MatMul, .*1 Gather", File.ReadAllText(_dir.File(Path.Combine("out", "report.md"))));
     }
 }

@@ -50,7 +50,8 @@ public static class ReportMarkdown
         sb.AppendLine();
         sb.AppendLine("## INT8 quantization");
         sb.AppendLine();
-        sb.AppendLine($"- {q.Mode}, for {q.Target}; {q.QuantizedNodes} nodes quantized");
+        sb.AppendLine($"- {q.Mode}, for {q.Target}; {q.QuantizedNodes} node{(q.QuantizedNodes == 1 ? "" : "s")} quantized"
+                      + (q.QuantizedOpTypes is { Count: > 0 } types ? $" ({string.Join(", ", types.Select(kv => $"{kv.Value} {kv.Key}"))})" : ""));
         if (q.OpsetUpgradedFrom is { } from) sb.AppendLine($"- the model was upgraded from opset {from} to {QuantizationStep.RequiredOpset} or later first (per-channel Q/DQ needs it)");
         if (q.Method is not null)
             sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
