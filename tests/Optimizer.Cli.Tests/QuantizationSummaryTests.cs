@@ -80,6 +80,8 @@ public sealed class QuantizationSummaryTests : IDisposable
         Assert.Contains("INT8 (static, cpu): 1 node quantized (1 MatMul)", result.Stderr);
         Assert.True(warned == result.Stderr.Contains("warning: the INT8 model's worst output SQNR against FP32 on 6 calibration samples is"), result.Stderr);
         if (warned) Assert.Contains("--validate DIR --max-accuracy-drop", result.Stderr);
+        // a MatMul model without Conv: the warning points at dynamic INT8 too
+        Assert.Equal(warned, result.Stderr.Contains("--activations dynamic --smooth-quant auto"));
         if (!warned) return;
         // with --validate but no gate, only the gate is missing
         var validated = CliRunner.Run(path, "-o", _dir.File("out2"), "--quantize", "int8", "--calibrate", data, "--validate", data);
@@ -103,5 +105,30 @@ public sealed class QuantizationSummaryTests : IDisposable
         using var report = JsonDocument.Parse(File.ReadAllText(_dir.File(Path.Combine("out", "report.json"))));
         Assert.Equal(1, report.RootElement.GetProperty("quantization").GetProperty("quantizedOpTypes").GetProperty("Gather").GetInt32());
         Assert.Matches(@"- static, for cpu; \d+ nodes quantized \(\d+ MatMul, .*1 Gather", File.ReadAllText(_dir.File(Path.Combine("out", "report.md"))));
+    }
+
+    [Theory]
+    [InlineData("Conv", false, true, false)]    // a CNN far from FP32: warned, dynamic INT8 would not quantize its Conv
+    [InlineData("MatMul", false, true, true)]   // a transformer: warned, and pointed at dynamic INT8
+    [InlineData("MatMul", true, false, false)]  // a budget ran: it judged the model, no warning
+    public void TheLowSqnrWarningFitsTheModelAndIsLeftToABudget(string op, bool budget, bool warned, bool dynamicHint)
+    {
+        var report = new Optimizer.Cli.Pipeline.QuantizationReport
+        {
+            Mode = "static",
+            Target = "cpu",
+            Method = "minmax",
+            ComparedMethods = new Dictionary<string, double> { ["minmax"] = 12.9, ["percentile"] = 11.0 },
+            ComparedBy = "sqnr",
+            ComparedSamples = 19,
+            QuantizedNodes = 4,
+            QuantizedOpTypes = new Dictionary<string, int> { [op] = 3, ["Add"] = 1 },
+            Budget = budget ? new Optimizer.Cli.Pipeline.BudgetReport(true, [], [], []) : null,
+        };
+        var stderr = new StringWriter();
+        Optimizer.Cli.Pipeline.QuantizationSummary.Write(report, stderr);
+        Assert.StartsWith($"INT8 (static, cpu): 4 nodes quantized (3 {op}, 1 Add)", stderr.ToString());
+        Assert.Equal(warned, stderr.ToString().Contains("worst output SQNR against FP32 on 19 calibration samples is 12.9 dB (an error about 23 % of the signal)"));
+        Assert.Equal(dynamicHint, stderr.ToString().Contains("--activations dynamic"));
     }
 }
