@@ -107,7 +107,13 @@ public static class OptimizeCommand
             if (code == 0 && validation is not null)
                 code = (validation with { JUnit = validation.JUnit is { } junitFile ? transaction.StageOutside(junitFile) : null })
                     .Run(options, transaction.Staging, stdout, stderr, cancel);
-            if (engineRun is not null) code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
+            if (engineRun is not null)
+            {
+                var staged = engineRun with { OnnxPath = Path.Combine(transaction.Staging, OptimizeRunner.ModelFileName) };
+                if (code == 0)
+                    engineRun = EngineShapesFromData.Fill(staged, options, options.Quantize?.CalibrateDir ?? validation?.DataDir, stderr) with { OnnxPath = engineRun.OnnxPath };
+                code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
+            }
             if (options.Triton is not null) TritonStep.Run(options.Triton, code, transaction.Staging, engineRun?.Settings.Shapes, stdout, stderr, options.Json, cancel);
             TransactionalRun.Publish(transaction, stdout, stderr, cancel);
             if (parse.GetValue(emitPipeline) is { } emit) PipelineEmitter.Write(parse, modelPath, emit.FullName);

@@ -55,6 +55,27 @@ public sealed class OptimizeWithEngineTests : IDisposable
     }
 
     [Fact]
+    public void Without_shapes_the_engine_takes_those_of_the_first_sample_of_the_runs_data()
+    {
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34");
+        var data = Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate");
+        var (code, _, stderr) = Run("--engine", "--trtexec", trtexec, "--engine-duration", "0.05", "--validate", data);
+
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains($"engine shapes from the first sample of {data}: input:1x3x64x64", stderr);
+        Assert.DoesNotContain("no shapes were given", stderr);
+        var flags = JsonNode.Parse(File.ReadAllText(Path.Combine(Out, "manifest.json")))!["engine"]!["flags"]!.AsArray().Select(f => f!.GetValue<string>()).ToList();
+        Assert.Contains("--optShapes=input:1x3x64x64", flags);
+
+        // shapes given are kept
+        var (again, _, given) = Run("--engine", "--trtexec", trtexec, "--engine-duration", "0.05", "--validate", data, "--engine-shapes", "input:2x3x64x64");
+        Assert.True(again == ExitCodes.Success, given);
+        Assert.DoesNotContain("engine shapes from the first sample", given);
+        Assert.Contains("--optShapes=input:2x3x64x64",
+            JsonNode.Parse(File.ReadAllText(Path.Combine(Out, "manifest.json")))!["engine"]!["flags"]!.AsArray().Select(f => f!.GetValue<string>()));
+    }
+
+    [Fact]
     public void A_missing_trtexec_exits_3_and_leaves_the_onnx_outputs()
     {
         var (code, _, stderr) = Run("--engine", "--trtexec", _dir.File("nowhere/trtexec"));
