@@ -87,4 +87,18 @@ public sealed class UnobservedBranchTests : IDisposable
         Assert.DoesNotContain("never computed", result.Stderr);
         Assert.Contains("INT8 (static, cpu): 2 nodes quantized (2 Conv)", result.Stderr);
     }
+
+    [Fact]
+    public void WeightSideRemediesSayTheyDoNotReachIntoBranches()
+    {
+        var model = BranchModel();
+        var calib = Data("calib", true, false, true, false);
+
+        var result = CliRunner.Run(model, "-o", _dir.File("out"), "--quantize", "int8", "--calibrate", calib, "--bias-correction");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("note: --bias-correction reaches the main graph's layers only: 2 Conv/Gemm/MatMul inside If/Loop/Scan bodies", result.Stderr);
+        var plain = CliRunner.Run(model, "-o", _dir.File("plain"), "--quantize", "int8", "--calibrate", calib);
+        Assert.DoesNotContain("main graph's layers only", plain.Stderr);
+    }
 }
