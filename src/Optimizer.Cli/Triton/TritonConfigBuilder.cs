@@ -30,6 +30,12 @@ public static class TritonConfigBuilder
                 throw new InvalidInputException($"--emit triton: the model does not give the rank of '{tensor.Name}', and Triton's config needs its dims; fix the input shapes (--shapes) or give the output a shape");
             if (TritonDataTypes.Of(tensor.Type) is null)
                 throw new InvalidInputException($"--emit triton: '{tensor.Name}' is {tensor.Type}, which Triton has no data type for");
+            // Triton's config validation (ValidateIOShape) wants non-empty dims, and refuses the empty reshape that would
+            // present [1] as [] in a model without batching; a scalar cannot have a batch axis either
+            if (tensor.Dims.Count == 0)
+                throw new InvalidInputException($"--emit triton: '{tensor.Name}' is a scalar (rank 0), which Triton's model configuration cannot declare " +
+                    "(dims must not be empty, and a model without batching may not reshape [1] to []); Triton cannot serve the model as it is: " +
+                    "export it with that tensor as shape [1]");
         }
         var maxBatch = MaxBatch(model, artifact, batching, planBatch);
         var config = new ModelConfig

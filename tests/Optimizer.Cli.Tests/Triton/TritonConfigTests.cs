@@ -80,6 +80,25 @@ public sealed class TritonConfigTests
     }
 
     [Fact]
+    public void A_scalar_input_which_Triton_cannot_declare_is_refused_naming_it()
+    {
+        // silero VAD v5's sample rate is an int64 scalar: Triton wants non-empty dims and refuses an empty reshape without batching
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", ElementType.Float, 1, 4);
+        var rate = b.Input("sr", ElementType.Float);
+        b.Output(b.Op("Mul", [x, rate]));
+        var error = Assert.Throws<InvalidInputException>(() => Written(b.Build()));
+        Assert.Contains("'sr' is a scalar (rank 0), which Triton's model configuration cannot declare", error.Message);
+        // the same model with the rate as shape [1] is served
+        var ok = new GraphBuilder(opset: 13);
+        var y = ok.Op("Mul", [ok.Input("x", ElementType.Float, 1, 4), ok.Input("sr", ElementType.Float, 1)]);
+        y.Type = new TensorTypeInfo(ElementType.Float, GraphBuilder.ShapeOf(1L, 4));
+        ok.Output(y);
+        var served = ok.Build();
+        Assert.Empty(Check(Written(served).Text, served));
+    }
+
+    [Fact]
     public void A_batch_size_for_a_model_without_a_batch_axis_is_refused()
     {
         var error = Assert.Throws<InvalidInputException>(() => Written(Dense(2L), new TritonBatching(MaxBatch: 4)));
