@@ -89,7 +89,7 @@ public sealed class UnobservedBranchTests : IDisposable
     }
 
     [Fact]
-    public void WeightSideRemediesSayTheyDoNotReachIntoBranches()
+    public void WeightSideRemediesAndPruningSayTheyDoNotReachIntoBranches()
     {
         var model = BranchModel();
         var calib = Data("calib", true, false, true, false);
@@ -100,5 +100,12 @@ public sealed class UnobservedBranchTests : IDisposable
         Assert.Contains("note: --bias-correction reaches the main graph's layers only: 2 Conv/Gemm/MatMul inside If/Loop/Scan bodies", result.Stderr);
         var plain = CliRunner.Run(model, "-o", _dir.File("plain"), "--quantize", "int8", "--calibrate", calib);
         Assert.DoesNotContain("main graph's layers only", plain.Stderr);
+
+        var pruned = CliRunner.Run(model, "-o", _dir.File("pruned"), "--prune", "structured", "--prune-amount", "0.3");
+        Assert.True(pruned.ExitCode == 0, pruned.Stderr);
+        Assert.Contains("note: pruning works on the main graph's layers only: 2 Conv/Gemm/MatMul inside If/Loop/Scan bodies are left whole", pruned.Stderr);
+        var flat = CliRunner.Run(Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn.onnx"), "-o", _dir.File("flat"), "--prune", "structured", "--prune-amount", "0.3");
+        Assert.True(flat.ExitCode == 0, flat.Stderr);
+        Assert.DoesNotContain("main graph's layers only", flat.Stderr);
     }
 }

@@ -64,6 +64,8 @@ public static class OptimizeRunner
         // 3. prune the optimized FP32 model (BatchNormalization folded, shapes known), before quantizing it
         var pruned = options.Prune is { } prune ? PruningBudget.Run(model, prune, options, context, stderr ?? TextWriter.Null, validation) : null;
         if (pruned is not null) records.AddRange(pruned.Records);
+        if (pruned is not null && Passes.Analysis.BodyLayers.Find(model) is { Count: > 0 } inBodies)
+            stderr?.WriteLine($"note: pruning works on the main graph's layers only: {inBodies.Count} Conv/Gemm/MatMul inside If/Loop/Scan bodies are left whole");
         // 3. quantize the optimized FP32 model
         QuantizationOutcome? quantized = null;
         var half = options.Quantize is { Half: not null } hq ? HalfPrecisionBudget.Run(model, hq, options, context, stderr ?? TextWriter.Null, validation) : null;

@@ -183,7 +183,7 @@ public static class QuantizationStep
         }
         var remedies = new[] { (q.BiasCorrection, "--bias-correction"), (q.Gptq, "--weight-rounding gptq"), (q.SmoothQuant is not null || q.SmoothQuantAuto, "--smooth-quant") }
             .Where(r => r.Item1).Select(r => r.Item2).ToList();
-        if (remedies.Count > 0 && QdqPlanner.WeightedInBodies(model, q.Settings()) is { Count: > 0 } inBodies)
+        if (remedies.Count > 0 && BodyLayers.Find(model) is { Count: > 0 } inBodies)
             stderr.WriteLine($"note: {string.Join(" and ", remedies)} reach{(remedies.Count == 1 ? "es" : "")} the main graph's layers only: {inBodies.Count} Conv/Gemm/MatMul inside "
                              + "If/Loop/Scan bodies keep their weights and biases as round-to-nearest quantization leaves them");
         var (resolved, maxima) = SmoothQuantChoice.Resolve(model, q, options, context, stderr);

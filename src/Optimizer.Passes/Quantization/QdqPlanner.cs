@@ -24,13 +24,6 @@ public static class QdqPlanner
     internal const string Excluded = "excluded by name or op type, or kept in float by the accuracy budget";
     internal const string OverridableWeight = "weight is an overridable graph input";
 
-    /// <summary>
-    /// The nodes static quantization would give int8 weights that lie inside If/Loop/Scan bodies, by name (the
-    /// weight-side remedies, bias correction, GPTQ and SmoothQuant, reach the main graph's layers only).
-    /// </summary>
-    public static IReadOnlyList<string> WeightedInBodies(Model model, QuantizationSettings settings) =>
-        Analyze(model, settings).Weights.Select(w => w.Node).Where(n => n.Graph != model.Graph).Select(n => n.Name).Distinct().ToList();
-
     /// <summary>Names unnamed nodes, infers element types, and plans. Changes nothing else in the model.</summary>
     public static QdqPlan Plan(Model model, QuantizationSettings settings) => new(Analyze(model, settings));
 
