@@ -230,4 +230,35 @@ public sealed class CtcAgreementCommandTests
         Assert.Contains("cache: validate miss (key ", lastBlank.Stderr);
         Assert.Contains("CTC agreement (blank -1) 1 of 2 rows", lastBlank.Stdout);
     }
+
+    [Fact]
+    public void With_a_dictionary_the_labels_are_true_text_and_the_accuracy_gate_counts_lines_read_exactly()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var data = Lines(dir.File("data"));
+        // classes 1..4 are a, b, c, d (blank 0): both lines read "abcd"; the second line's label says otherwise
+        File.WriteAllLines(Path.Combine(data, "dictionary.txt"), ["a", "b", "c", "d"]);
+        File.WriteAllLines(Path.Combine(data, "labels.txt"), ["line_0000.npy abcd", "line_0001.npy ab d"]);
+        var baseline = Recognizer(dir.File("baseline.onnx"));
+        var bump = new float[Steps * Classes];
+        bump[2 * Classes + 4] = 1;
+        var misread = Recognizer(dir.File("misread.onnx"), bump); // reads the first line "adbcd"
+
+        var same = CliRunner.Run("validate", "--baseline", baseline, "--candidate", baseline, "--data", data, "--report", dir.File("same"));
+        Assert.True(same.ExitCode == 0, same.Stderr);
+        Assert.Contains("accuracy (2 labelled lines, read exactly from 'scores'): baseline 0.5, candidate 0.5, drop 0", same.Stdout);
+
+        var failed = CliRunner.Run("validate", "--baseline", baseline, "--candidate", misread, "--data", data,
+            "--max-accuracy-drop", "accuracy=0.1", "--report", dir.File("misread"));
+        Assert.True(failed.ExitCode == 1, failed.Stdout + failed.Stderr);
+        Assert.Contains("accuracy (2 labelled lines, read exactly from 'scores'): baseline 0.5, candidate 0, drop 0.5", failed.Stdout);
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("misread/report.json")));
+        Assert.True(report.RootElement.GetProperty("accuracy").GetProperty("exactText").GetBoolean());
+
+        // a dictionary that does not fit the output's classes is refused naming it
+        File.WriteAllLines(Path.Combine(data, "dictionary.txt"), ["a", "b"]);
+        var bad = CliRunner.Run("validate", "--baseline", baseline, "--candidate", baseline, "--data", data, "--report", dir.File("bad"));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("dictionary.txt has 2 entries, but no output has 3 or 4 classes", bad.Stderr);
+    }
 }

@@ -28,6 +28,9 @@ public sealed class DataSet
     public string Description { get; }
     public int Count => _entries.Count;
     public bool HasLabels => _labels is not null;
+
+    /// <summary>The folder's <c>dictionary.txt</c>: its labels are then the true text of each sample (a text recognizer's data).</summary>
+    public CtcDictionary? Dictionary { get; private init; }
     public Preprocessing? Preprocessing { get; }
 
     public static DataSet Open(DataOptions options, ModelSignature signature)
@@ -43,13 +46,14 @@ public sealed class DataSet
         var folder = options.Folder;
         DataOptions.CheckFolder(folder, "data folder");
         var labels = LabelFile.ReadIfPresent(folder);
+        var dictionary = CtcDictionary.ReadIfPresent(folder);
 
         var pb = PbFolder.Scan(folder, signature);
-        if (pb.Count > 0) return new DataSet($"{pb.Count} ONNX test_data_set samples in {folder}", pb, signature, labels, null);
+        if (pb.Count > 0) return new DataSet($"{pb.Count} ONNX test_data_set samples in {folder}", pb, signature, labels, null) { Dictionary = dictionary };
         var npy = NpyFolder.Scan(folder, signature);
-        if (npy.Count > 0) return new DataSet($"{npy.Count} numpy samples in {folder}", npy, signature, labels, null);
+        if (npy.Count > 0) return new DataSet($"{npy.Count} numpy samples in {folder}", npy, signature, labels, null) { Dictionary = dictionary };
         var images = ImageFolder.Scan(folder, signature, options.Preprocess, out var preprocessing, options.Shapes);
-        if (images.Count > 0) return new DataSet($"{images.Count} images in {folder}", images, signature, labels, preprocessing);
+        if (images.Count > 0) return new DataSet($"{images.Count} images in {folder}", images, signature, labels, preprocessing) { Dictionary = dictionary };
         throw new InvalidInputException($"{folder}: no samples (expected .npy/.npz files, test_data_set_N folders or png/jpg/webp images)");
     }
 
@@ -60,7 +64,9 @@ public sealed class DataSet
         {
             var sample = entry.Load();
             SampleChecker.Check(sample, _signature);
-            yield return _labels?.Find(entry.Id) is { } label ? sample with { Label = label } : sample;
+            if (_labels?.Find(entry.Id) is { } label) sample = sample with { Label = label };
+            if (_labels?.FindText(entry.Id) is { } text) sample = sample with { Text = text };
+            yield return sample;
         }
     }
 }

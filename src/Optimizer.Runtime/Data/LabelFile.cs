@@ -6,21 +6,25 @@ namespace Optimizer.Runtime.Data;
 /// <summary>
 /// Class labels of a data set: <c>labels.txt</c> (<c>file index</c> per line, whitespace-separated) or
 /// <c>labels.csv</c> (<c>file,index</c>, an optional header). A sample is found by its file name with or without extension.
+/// With a <see cref="CtcDictionary"/> in the folder the labels are text instead (<c>file text</c>, the text being the
+/// rest of the line after the first tab or space; <c>file,text</c>): the true reading of a text line.
 /// </summary>
 public sealed class LabelFile
 {
     private readonly Dictionary<string, int> _labels;
+    private readonly Dictionary<string, string> _texts;
 
-    private LabelFile(Dictionary<string, int> labels) => _labels = labels;
+    private LabelFile(Dictionary<string, int> labels, Dictionary<string, string> texts) => (_labels, _texts) = (labels, texts);
 
-    public int Count => _labels.Count;
+    public int Count => _labels.Count + _texts.Count;
 
     public static LabelFile? ReadIfPresent(string folder)
     {
+        var text = File.Exists(Path.Combine(folder, CtcDictionary.FileName));
         foreach (var (name, separator) in new[] { ("labels.csv", ','), ("labels.txt", ' ') })
         {
             var path = Path.Combine(folder, name);
-            if (File.Exists(path)) return Read(path, separator);
+            if (File.Exists(path)) return text ? ReadTexts(path, separator) : Read(path, separator);
         }
         return null;
     }
@@ -29,6 +33,28 @@ public sealed class LabelFile
     {
         if (_labels.TryGetValue(sampleId, out var label)) return label;
         return _labels.TryGetValue(Path.GetFileNameWithoutExtension(sampleId), out label) ? label : null;
+    }
+
+    /// <summary>The true text of a sample (text labels only).</summary>
+    public string? FindText(string sampleId) =>
+        _texts.TryGetValue(sampleId, out var text) || _texts.TryGetValue(Path.GetFileNameWithoutExtension(sampleId), out text) ? text : null;
+
+    private static LabelFile ReadTexts(string path, char separator)
+    {
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNumber++;
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length == 0 || line.StartsWith('#')) continue;
+            var at = separator == ',' ? line.IndexOf(',') : line.IndexOfAny(['\t', ' ']);
+            if (at <= 0) throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{(separator == ',' ? "," : " ")}text', got '{line}'");
+            var file = line[..at].Trim();
+            texts[file] = line[(at + 1)..];
+            texts.TryAdd(Path.GetFileNameWithoutExtension(file), line[(at + 1)..]);
+        }
+        return new LabelFile([], texts);
     }
 
     private static LabelFile Read(string path, char separator)
@@ -49,6 +75,6 @@ public sealed class LabelFile
             labels[parts[0]] = index;
             labels.TryAdd(Path.GetFileNameWithoutExtension(parts[0]), index);
         }
-        return new LabelFile(labels);
+        return new LabelFile(labels, []);
     }
 }

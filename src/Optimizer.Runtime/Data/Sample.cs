@@ -9,4 +9,5 @@ public sealed record Sample(
     string Source,
     IReadOnlyDictionary<string, HostTensor> Inputs,
     IReadOnlyDictionary<string, HostTensor>? ExpectedOutputs = null,
-    int? Label = null);
+    int? Label = null,
+    string? Text = null);

@@ -13,7 +13,7 @@ public static class GateEvaluator
     {
         var (actual, output) = gate.Metric switch
         {
-            GateMetric.Accuracy => (accuracy?.Drop ?? throw new InvalidInputException("gate accuracy needs labels (labels.txt or labels.csv in the data folder) and a classifier-like output"), accuracy.Output),
+            GateMetric.Accuracy => (accuracy?.Drop ?? throw new InvalidInputException("gate accuracy needs labels (labels.txt or labels.csv in the data folder) and a classifier-like output, or text labels with a dictionary.txt for a CTC output"), accuracy.Output),
             GateMetric.Speedup => (latency.Speedup, (string?)null),
             _ => Worst(gate, outputs),
         };

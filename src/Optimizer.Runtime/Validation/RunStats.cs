@@ -21,5 +21,21 @@ public sealed class RunStats
         if (TopClasses.ArgMax(scores[..classes]) == label) Correct++;
     }
 
+    /// <summary>
+    /// A text recognizer's reading of one sample against its true text: the [1, T, C] (or time-major [T, 1, C]) output
+    /// greedy-CTC decoded with blank 0 and <paramref name="dictionary"/>'s characters; exact matches count as correct.
+    /// </summary>
+    public void CountText(HostTensor? output, string? text, CtcDictionary dictionary)
+    {
+        if (text is null || output?.Shape is not [var a, var b, var classes] || !(a == 1 || b == 1)) return;
+        var steps = (int)(a == 1 ? b : a);
+        var scores = new double[output.ElementCount];
+        TensorTypes.ToDoubles(output, scores);
+        var best = new int[steps];
+        CtcDecoding.BestPerStep(scores, (int)classes, best);
+        Labelled++;
+        if (dictionary.Text(CtcDecoding.Greedy(best, 0), classes) == text) Correct++;
+    }
+
     public double Accuracy => Labelled == 0 ? double.NaN : (double)Correct / Labelled;
 }

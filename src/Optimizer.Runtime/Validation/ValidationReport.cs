@@ -26,6 +26,9 @@ public sealed record ValidationReport
 public sealed record AccuracyMetrics(string Output, long LabelledSamples, double Baseline, double Candidate)
 {
     public double Drop => Baseline - Candidate;
+
+    /// <summary>True when the labels are text (a dictionary.txt beside them): the share of samples read exactly, not of classes right.</summary>
+    public bool ExactText { get; init; }
 }
 
 /// <summary>

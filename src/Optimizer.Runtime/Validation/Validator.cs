@@ -32,26 +32,39 @@ public static class Validator
         var (statsA, statsB) = (new RunStats(), new RunStats());
         var done = 0;
         Sample? first = null;
+        string? reader = null;
         foreach (var sample in data.Read())
         {
             cancel.ThrowIfCancellationRequested();
             first ??= sample;
             var (a, _) = baseline.Run(sample);
-            if (done == 0) CheckGatesApply(options.Gates, a);
+            if (done == 0) CheckGatesApply(options.Gates, a, data.Dictionary is not null);
             var (b, _) = candidate.Run(sample);
             var tokenMask = OutputStats.TokenMaskOf(sample);
             foreach (var output in outputs)
                 output.Add(a[output.Name], b[output.Name], sample.Source, tokenMask);
-            var classifier = outputs.FirstOrDefault(o => OutputStats.ClassCount(a[o.Name].Shape) is not null)?.Name;
-            statsA.CountLabel(classifier is null ? null : a[classifier], sample.Label);
-            statsB.CountLabel(classifier is null ? null : b[classifier], sample.Label);
+            if (data.Dictionary is { } dictionary)
+            {
+                // a text recognizer's data: the output whose classes are the dictionary's, read against the true text
+                reader ??= outputs.FirstOrDefault(o => a[o.Name].Shape is [_, _, var c] && dictionary.Fits(c))?.Name
+                           ?? throw new InvalidInputException($"{options.Data.Folder}: {CtcDictionary.FileName} has {dictionary.Count} entries, but no output has "
+                                                              + $"{dictionary.Count + 1} or {dictionary.Count + 2} classes on its last of three axes to read text from");
+                statsA.CountText(a[reader], sample.Text, dictionary);
+                statsB.CountText(b[reader], sample.Text, dictionary);
+            }
+            else
+            {
+                var classifier = outputs.FirstOrDefault(o => OutputStats.ClassCount(a[o.Name].Shape) is not null)?.Name;
+                statsA.CountLabel(classifier is null ? null : a[classifier], sample.Label);
+                statsB.CountLabel(classifier is null ? null : b[classifier], sample.Label);
+            }
             WritePredictions(predictions, sample.Id, b);
             progress?.Report((++done, data.Count));
         }
         var metrics = outputs.Select(o => o.Metrics()).ToList();
-        var classifierName = metrics.FirstOrDefault(m => m.Top1Agreement is not null)?.Name;
+        var classifierName = reader ?? metrics.FirstOrDefault(m => m.Top1Agreement is not null)?.Name;
         var accuracy = statsA.Labelled > 0 && classifierName is not null
-            ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy)
+            ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy) { ExactText = reader is not null }
             : null;
         var latency = options.TimeLatency && first is not null ? SideBySide(options, first, cancel) : LatencyComparison.NotTimed;
         return Report(Path.GetFullPath(options.BaselinePath), options, data.Description, done, metrics, accuracy, latency);
@@ -152,10 +165,11 @@ public static class Validator
     /// classifier-like output, CTC gates for one without per-step scores, and pooled-cosine gates for one without token vectors. The outputs as run, not as declared: an
     /// exporter may declare [1, seqlen] for a rank-3 result (ddddocr's CRNN), which ONNX Runtime runs.
     /// </summary>
-    private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs)
+    /// <param name="textLabels">The data's labels are true text (a dictionary.txt): accuracy is read from per-step scores.</param>
+    private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs, bool textLabels = false)
     {
         string Outputs() => string.Join(", ", outputs.Select(o => $"{o.Key} {TensorTypes.Name(o.Value.ElementType)}[{string.Join(",", o.Value.Shape)}]"));
-        var needsClasses = gates.FirstOrDefault(g => g.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement or GateMetric.Accuracy);
+        var needsClasses = gates.FirstOrDefault(g => g.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement || g.Metric == GateMetric.Accuracy && !textLabels);
         if (needsClasses is not null && !outputs.Values.Any(o => o.Shape.Length is 2 or 4 && o.Shape[1] >= 2))
             throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({Outputs()})");
         var needsSteps = gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);

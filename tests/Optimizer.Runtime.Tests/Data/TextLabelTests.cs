@@ -1,0 +1,42 @@
+using Optimizer.Onnx.Errors;
+using Optimizer.Runtime.Data;
+using Optimizer.TestKit;
+
+namespace Optimizer.Runtime.Tests.Data;
+
+/// <summary>A text recognizer's data folder: dictionary.txt makes the labels true text, read back as PaddleOCR's decoder reads classes.</summary>
+public sealed class TextLabelTests
+{
+    [Fact]
+    public void TheDictionaryMapsClassesAsPaddleOcrDoesWithTheSpaceLastWhenThereIsRoomForIt()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("dictionary.txt"), "a\nb\r\nc\n\n");
+        var dictionary = CtcDictionary.ReadIfPresent(dir.Path)!;
+
+        Assert.Equal(3, dictionary.Count);
+        Assert.True(dictionary.Fits(4) && dictionary.Fits(5));
+        Assert.False(dictionary.Fits(3) || dictionary.Fits(6));
+        Assert.Equal("cab", dictionary.Text([3, 1, 2], 4));
+        Assert.Equal("a c", dictionary.Text([1, 4, 3], 5)); // class n + 1 is the space of use_space_char
+        Assert.Contains("3 entries, but the output has 7 classes", Assert.Throws<InvalidInputException>(() => dictionary.Text([1], 7)).Message);
+        Assert.Null(CtcDictionary.ReadIfPresent(dir.File("nowhere")));
+    }
+
+    [Fact]
+    public void BesideADictionaryLabelsAreTheRestOfTheLineSpacesIncluded()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("dictionary.txt"), "a\n");
+        File.WriteAllLines(dir.File("labels.txt"), ["line_0.png\tNew York 42", "line_1.png 7", "# a comment"]);
+        var labels = LabelFile.ReadIfPresent(dir.Path)!;
+
+        Assert.Equal("New York 42", labels.FindText("line_0.png"));
+        Assert.Equal("7", labels.FindText("line_1")); // a number is text here, not a class
+        Assert.Null(labels.Find("line_1.png"));
+
+        File.Delete(dir.File("dictionary.txt"));
+        File.WriteAllLines(dir.File("labels.txt"), ["line_1.png 7"]);
+        Assert.Equal(7, LabelFile.ReadIfPresent(dir.Path)!.Find("line_1.png")); // without one, class indices as before
+    }
+}
