@@ -246,12 +246,14 @@ public sealed class CtcAgreementCommandTests
 
         var same = CliRunner.Run("validate", "--baseline", baseline, "--candidate", baseline, "--data", data, "--report", dir.File("same"));
         Assert.True(same.ExitCode == 0, same.Stderr);
-        Assert.Contains("accuracy (2 labelled lines, read exactly from 'scores'): baseline 0.5, candidate 0.5, drop 0", same.Stdout);
+        Assert.Contains("accuracy (2 labelled lines, read exactly from 'scores'): baseline 0.5, candidate 0.5, drop 0; "
+                        + "character error rate baseline 0.125, candidate 0.125", same.Stdout); // "ab d" read "abcd": 1 edit of 8 characters
 
         var failed = CliRunner.Run("validate", "--baseline", baseline, "--candidate", misread, "--data", data,
             "--max-accuracy-drop", "accuracy=0.1", "--report", dir.File("misread"));
         Assert.True(failed.ExitCode == 1, failed.Stdout + failed.Stderr);
-        Assert.Contains("accuracy (2 labelled lines, read exactly from 'scores'): baseline 0.5, candidate 0, drop 0.5", failed.Stdout);
+        Assert.Contains("accuracy (2 labelled lines, read exactly from 'scores'): baseline 0.5, candidate 0, drop 0.5; "
+                        + "character error rate baseline 0.125, candidate 0.25", failed.Stdout);
         using var report = JsonDocument.Parse(File.ReadAllText(dir.File("misread/report.json")));
         Assert.True(report.RootElement.GetProperty("accuracy").GetProperty("exactText").GetBoolean());
 

@@ -18,7 +18,8 @@ public static class ValidateSummary
                 + string.Concat(o.MaskAgreement.Select(m => $", mask agreement at {MarkdownTable.Format(m.Threshold)} {F(m.Agreement)}"))
                 + string.Concat(o.CtcAgreement.Select(c => $", CTC agreement (blank {c.Blank}) {F(c.Agreement)} of {c.Rows} rows, token error rate {F(c.CtcTokenErrorRate)}")));
         if (report.Accuracy is { } a)
-            output.WriteLine($"  accuracy ({a.LabelledSamples} labelled{(a.ExactText ? $" lines, read exactly from '{a.Output}'" : "")}): baseline {F(a.Baseline)}, candidate {F(a.Candidate)}, drop {F(a.Drop)}");
+            output.WriteLine($"  accuracy ({a.LabelledSamples} labelled{(a.ExactText ? $" lines, read exactly from '{a.Output}'" : "")}): baseline {F(a.Baseline)}, candidate {F(a.Candidate)}, drop {F(a.Drop)}"
+                             + (a.BaselineCharacterErrorRate is { } cerA && a.CandidateCharacterErrorRate is { } cerB ? $"; character error rate baseline {F(cerA)}, candidate {F(cerB)}" : ""));
         var l = report.Latency;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  latency ms: baseline p50 {l.BaselineP50Ms:0.000} p95 {l.BaselineP95Ms:0.000}; candidate p50 {l.CandidateP50Ms:0.000} p95 {l.CandidateP95Ms:0.000}; speed-up {l.Estimate?.Describe() ?? $"{l.Speedup:0.00}x"}"));

@@ -34,8 +34,22 @@ public sealed class RunStats
         var best = new int[steps];
         CtcDecoding.BestPerStep(scores, (int)classes, best);
         Labelled++;
-        if (dictionary.Text(CtcDecoding.Greedy(best, 0), classes) == text) Correct++;
+        var read = dictionary.Text(CtcDecoding.Greedy(best, 0), classes);
+        if (read == text) Correct++;
+        // characters as Unicode scalar values, so that one CJK or accented character counts once
+        var truth = text.EnumerateRunes().Select(r => r.Value).ToList();
+        TextErrors += CtcDecoding.EditDistance(read.EnumerateRunes().Select(r => r.Value).ToList(), truth);
+        TextCharacters += truth.Count;
     }
+
+    /// <summary>Edits (insertions, deletions, substitutions) from the texts read to the true texts, over all labelled lines.</summary>
+    public long TextErrors { get; private set; }
+
+    /// <summary>Characters of the true texts of the labelled lines.</summary>
+    public long TextCharacters { get; private set; }
+
+    /// <summary>Character error rate against the true text: edits over the truth's characters.</summary>
+    public double? CharacterErrorRate => TextCharacters == 0 ? null : (double)TextErrors / TextCharacters;
 
     public double Accuracy => Labelled == 0 ? double.NaN : (double)Correct / Labelled;
 }

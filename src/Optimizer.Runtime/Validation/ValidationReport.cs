@@ -29,6 +29,12 @@ public sealed record AccuracyMetrics(string Output, long LabelledSamples, double
 
     /// <summary>True when the labels are text (a dictionary.txt beside them): the share of samples read exactly, not of classes right.</summary>
     public bool ExactText { get; init; }
+
+    /// <summary>With text labels: each model's character error rate against the true text (edits over the truth's characters).</summary>
+    public double? BaselineCharacterErrorRate { get; init; }
+
+    /// <inheritdoc cref="BaselineCharacterErrorRate"/>
+    public double? CandidateCharacterErrorRate { get; init; }
 }
 
 /// <summary>

@@ -64,7 +64,11 @@ public static class Validator
         var metrics = outputs.Select(o => o.Metrics()).ToList();
         var classifierName = reader ?? metrics.FirstOrDefault(m => m.Top1Agreement is not null)?.Name;
         var accuracy = statsA.Labelled > 0 && classifierName is not null
-            ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy) { ExactText = reader is not null }
+            ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy) {
+                ExactText = reader is not null,
+                BaselineCharacterErrorRate = reader is null ? null : statsA.CharacterErrorRate,
+                CandidateCharacterErrorRate = reader is null ? null : statsB.CharacterErrorRate,
+            }
             : null;
         var latency = options.TimeLatency && first is not null ? SideBySide(options, first, cancel) : LatencyComparison.NotTimed;
         return Report(Path.GetFullPath(options.BaselinePath), options, data.Description, done, metrics, accuracy, latency);
