@@ -82,10 +82,7 @@ public sealed record PipelineValidation
     /// <param name="tensorRt">The model is laid out for TensorRT (<c>--target tensorrt</c>), which ONNX Runtime's CPU provider runs slowly by nature.</param>
     internal static void WarnWhenSlower(string folder, TextWriter stderr, bool tensorRt = false)
     {
-        var latency = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))?["latency"];
-        if (latency?["speedup"]?.GetValue<double>() is not (< 1.0 and > 0 and var speedup)) return;
-        // Timed side by side: only when the whole interval is below 1 is it slower, not noise (as validate's summary says).
-        if (latency["estimate"]?.Deserialize<Runtime.Benchmark.SpeedupEstimate>(Output.Json.Options) is { } estimate && !estimate.SurelyBelow(1.0)) return;
+        if (SurelySlower(ReadReport(folder)) is not { } speedup) return;
         stderr.WriteLine(tensorRt
             ? $"note: the INT8 model for TensorRT ran slower than the FP32 input in ONNX Runtime here ({Ratio(speedup)}x at p50), as expected: ONNX Runtime's "
               + "CPU provider fuses little of the symmetric int8 Q/DQ layout TensorRT wants; time it on a GPU (--engine, or --provider tensorrt)"
@@ -93,22 +90,34 @@ public sealed record PipelineValidation
               + "outweigh the conversions around the ops left in float (report.md lists them); --min-speedup 1 makes this fail");
     }
 
-    /// <summary>A speed-up below 1 with enough digits not to read "1.00x" when the interval says slower.</summary>
-    private static string Ratio(double speedup) => speedup.ToString(speedup >= 0.995 ? "0.000" : "0.00", System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>
     /// A half-precision model timed slower on the CPU is expected, not a fault of the conversion: ONNX Runtime's CPU
     /// provider runs most float16 ops through float32 (silero VAD v5: 0.74x). Said once, pointing at where it pays.
     /// </summary>
     internal static void NoteWhenHalfSlowerOnCpu(string folder, string kind, TextWriter stderr)
     {
-        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
-        if (report?["latencySessionOptions"]?["provider"]?.GetValue<string>() != "cpu") return;
-        if (report["latency"]?["speedup"]?.GetValue<double>() is not (< 1.0 and > 0 and var speedup)) return;
-        if (report["latency"]?["estimate"]?.Deserialize<Runtime.Benchmark.SpeedupEstimate>(Output.Json.Options) is { } estimate && !estimate.SurelyBelow(1.0)) return;
+        var report = ReadReport(folder);
+        if (report?["latencySessionOptions"]?["provider"]?.GetValue<string>() != "cpu" || SurelySlower(report) is not { } speedup) return;
         stderr.WriteLine($"note: the {kind} model ran slower than the FP32 input on the CPU ({Ratio(speedup)}x at p50), as expected: ONNX Runtime's CPU provider "
                          + "computes most half-precision ops through float32; half precision pays on a GPU (--provider cuda, or --engine for TensorRT)");
     }
+
+    private static JsonNode? ReadReport(string folder) => JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
+
+    /// <summary>
+    /// The validation's p50 speed-up when it is below 1 and, timed side by side, its whole interval is too (slower,
+    /// not noise, as validate's summary says); else null.
+    /// </summary>
+    private static double? SurelySlower(JsonNode? report)
+    {
+        var latency = report?["latency"];
+        if (latency?["speedup"]?.GetValue<double>() is not (< 1.0 and > 0 and var speedup)) return null;
+        if (latency["estimate"]?.Deserialize<Runtime.Benchmark.SpeedupEstimate>(Output.Json.Options) is { } estimate && !estimate.SurelyBelow(1.0)) return null;
+        return speedup;
+    }
+
+    /// <summary>A speed-up below 1 with enough digits not to read "1.00x" when the interval says slower.</summary>
+    private static string Ratio(double speedup) => speedup.ToString(speedup >= 0.995 ? "0.000" : "0.00", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void MergeIntoReport(string outDir, string folder)
     {
