@@ -45,8 +45,8 @@ public sealed class DataSet
         }
         var folder = options.Folder;
         DataOptions.CheckFolder(folder, "data folder");
-        var labels = LabelFile.ReadIfPresent(folder);
         var dictionary = CtcDictionary.ReadIfPresent(folder);
+        var labels = LabelFile.ReadIfPresent(folder, text: dictionary is not null);
 
         var pb = PbFolder.Scan(folder, signature);
         if (pb.Count > 0) return new DataSet($"{pb.Count} ONNX test_data_set samples in {folder}", pb, signature, labels, null) { Dictionary = dictionary };

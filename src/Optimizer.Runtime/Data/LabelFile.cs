@@ -18,9 +18,9 @@ public sealed class LabelFile
 
     public int Count => _labels.Count + _texts.Count;
 
-    public static LabelFile? ReadIfPresent(string folder)
+    /// <param name="text">The labels are true text (the folder has a <see cref="CtcDictionary"/>), not class indices.</param>
+    public static LabelFile? ReadIfPresent(string folder, bool text = false)
     {
-        var text = File.Exists(Path.Combine(folder, CtcDictionary.FileName));
         foreach (var (name, separator) in new[] { ("labels.csv", ','), ("labels.txt", ' ') })
         {
             var path = Path.Combine(folder, name);

@@ -29,7 +29,7 @@ public sealed class TextLabelTests
         using var dir = TestPaths.NewTempDir();
         File.WriteAllText(dir.File("dictionary.txt"), "a\n");
         File.WriteAllLines(dir.File("labels.txt"), ["line_0.png\tNew York 42", "line_1.png 7", "# a comment"]);
-        var labels = LabelFile.ReadIfPresent(dir.Path)!;
+        var labels = LabelFile.ReadIfPresent(dir.Path, text: CtcDictionary.ReadIfPresent(dir.Path) is not null)!;
 
         Assert.Equal("New York 42", labels.FindText("line_0.png"));
         Assert.Equal("7", labels.FindText("line_1")); // a number is text here, not a class
