@@ -35,11 +35,14 @@ internal static class FloatOnlyTensors
         foreach (var graph in model.Graph.AllGraphs())
         {
             foreach (var value in graph.DefinedValues())
-                if (ranges.TryGetValue(value.Name, out var u) && u.Unobserved)
+            {
+                if (!ranges.TryGetValue(value.Name, out var r)) continue;
+                if (r.Unobserved)
                     Mark(value, $"'{value.Name}' was never computed on the calibration data (an If branch no sample took, or a loop that never ran): it has no range to quantize with", result,
                         throughClamps: true);
-                else if (ranges.TryGetValue(value.Name, out var r) && r.AbsMax >= SentinelMagnitude)
+                else if (r.AbsMax >= SentinelMagnitude)
                     Mark(value, $"'{value.Name}' spans [{Show(r.Min)}, {Show(r.Max)}]: a sentinel of magnitude {Show(SentinelMagnitude)} or more (an additive mask?) leaves no 8-bit step for the values beside it", result);
+            }
             foreach (var softmax in graph.Nodes.Where(n => n is { OpType: "Softmax", IsDefaultDomain: true }))
             {
                 if (softmax.Input(0) is not { } x || !ranges.TryGetValue(x.Name, out var r) || result.ContainsKey(x)) continue;
