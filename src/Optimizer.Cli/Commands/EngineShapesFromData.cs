@@ -1,5 +1,4 @@
 using Optimizer.Cli.Pipeline;
-using Optimizer.Onnx.Serialization;
 using Optimizer.TensorRt.Flags;
 
 namespace Optimizer.Cli.Commands;
@@ -12,12 +11,11 @@ namespace Optimizer.Cli.Commands;
 /// </summary>
 public static class EngineShapesFromData
 {
+    /// <param name="facts">The written model's inputs (read from the model in memory before it was written).</param>
     /// <returns><paramref name="engineRun"/>, with the data's shapes when it had none and they could be read.</returns>
-    public static EngineRunOptions Fill(EngineRunOptions engineRun, OptimizeOptions options, string? dataFolder, TextWriter stderr)
+    public static EngineRunOptions Fill(EngineRunOptions engineRun, ModelFacts facts, OptimizeOptions options, string? dataFolder, TextWriter stderr)
     {
-        if (!engineRun.Settings.Shapes.IsEmpty || dataFolder is null || !File.Exists(engineRun.OnnxPath)) return engineRun;
-        var facts = ModelFactsReader.FromModel(ModelReader.Read(engineRun.OnnxPath));
-        if (!facts.Inputs.Any(i => i.IsDynamic)) return engineRun;
+        if (!engineRun.Settings.Shapes.IsEmpty || dataFolder is null || !facts.Inputs.Any(i => i.IsDynamic)) return engineRun;
         var first = InputData.Open(dataFolder, options).Read().FirstOrDefault();
         if (first is null) return engineRun;
         var entries = facts.Inputs.Where(i => first.Inputs.ContainsKey(i.Name)).Select(i => (i.Name, first.Inputs[i.Name].Shape)).ToList();

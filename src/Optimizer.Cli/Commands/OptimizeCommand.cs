@@ -97,10 +97,11 @@ public static class OptimizeCommand
             var stderr = new StagingPathWriter(parse.InvocationConfiguration.Error, transaction);
             if (cacheDir is not null) options = options with { Cache = new Caching.StepCache(cacheDir, stderr) };
             // Whatever would stop --validate or --engine for a reason of the input is refused before anything is written.
+            ModelFacts? engineFacts = null;
             var code = OptimizeRunner.Run(options, transaction, stdout, cancel, beforeWrite: optimized =>
             {
                 validation?.CheckData(options, cancel);
-                if (engineRun is not null) EngineRun.Check(engineRun, ModelFactsReader.FromModel(optimized));
+                if (engineRun is not null) EngineRun.Check(engineRun, engineFacts = ModelFactsReader.FromModel(optimized));
                 if (options.Triton is not null) TritonStep.Check(options.Triton, optimized, engineRun?.Settings.Shapes);
             }, stderr, validation);
             // A --junit file outside OUT is staged too, and put in place with OUT's files.
@@ -109,9 +110,8 @@ public static class OptimizeCommand
                     .Run(options, transaction.Staging, stdout, stderr, cancel);
             if (engineRun is not null)
             {
-                var staged = engineRun with { OnnxPath = Path.Combine(transaction.Staging, OptimizeRunner.ModelFileName) };
-                if (code == 0)
-                    engineRun = EngineShapesFromData.Fill(staged, options, options.Quantize?.CalibrateDir ?? validation?.DataDir, stderr) with { OnnxPath = engineRun.OnnxPath };
+                if (code == 0 && engineFacts is not null)
+                    engineRun = EngineShapesFromData.Fill(engineRun, engineFacts, options, options.Quantize?.CalibrateDir ?? validation?.DataDir, stderr);
                 code = await BuildEngine(engineRun, code, transaction, stdout, stderr, printSummary: !options.Json, cancel);
             }
             if (options.Triton is not null) TritonStep.Run(options.Triton, code, transaction.Staging, engineRun?.Settings.Shapes, stdout, stderr, options.Json, cancel);
