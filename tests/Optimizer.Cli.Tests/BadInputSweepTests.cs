@@ -295,8 +295,7 @@ public sealed class BadInputSweepTests : IDisposable
     private string Npy(string folder, string name, HostTensor tensor)
     {
         Directory.CreateDirectory(_dir.File(folder));
-        using var stream = File.Create(Path.Combine(_dir.File(folder), name));
-        NpyFormat.Write(stream, tensor);
+        NpyFormat.Write(Path.Combine(_dir.File(folder), name), tensor);
         return _dir.File(folder);
     }
 

@@ -44,8 +44,7 @@ public sealed class CtcAgreementCommandTests
         {
             var x = new float[Steps * Classes];
             for (var t = 0; t < Steps; t++) x[t * Classes + classes[t]] = t == 2 ? margin : 2;
-            using var file = File.Create(Path.Combine(folder, $"line_{i:0000}.npy"));
-            NpyFormat.Write(file, HostTensor.FromArray(x, [1, Steps, Classes]));
+            NpyFormat.Write(Path.Combine(folder, $"line_{i:0000}.npy"), HostTensor.FromArray(x, [1, Steps, Classes]));
         }
         return folder;
     }
@@ -100,8 +99,7 @@ public sealed class CtcAgreementCommandTests
         var model = dir.File("classifier.onnx");
         ModelWriter.Write(b.Build(), model);
         var data = Directory.CreateDirectory(dir.File("data")).FullName;
-        using (var file = File.Create(Path.Combine(data, "x.npy")))
-            NpyFormat.Write(file, HostTensor.FromArray(new float[Steps * Classes], [1, Steps * Classes]));
+        NpyFormat.Write(Path.Combine(data, "x.npy"), HostTensor.FromArray(new float[Steps * Classes], [1, Steps * Classes]));
 
         var result = CliRunner.Run("validate", "--baseline", model, "--candidate", model, "--data", data,
             "--max-accuracy-drop", "ctc-agreement=0.98", "--report", dir.File("r"));
@@ -127,8 +125,7 @@ public sealed class CtcAgreementCommandTests
         var line = new float[Steps * Classes];
         int[] classes = [1, 1, 0, 2, 3, 0, 0, 4];
         for (var t = 0; t < Steps; t++) line[t * Classes + classes[t]] = 2;
-        using (var file = File.Create(Path.Combine(data, "x.npy")))
-            NpyFormat.Write(file, HostTensor.FromArray(line, [Steps, 1, Classes]));
+        NpyFormat.Write(Path.Combine(data, "x.npy"), HostTensor.FromArray(line, [Steps, 1, Classes]));
 
         var result = CliRunner.Run("validate", "--baseline", model, "--candidate", model, "--data", data,
             "--max-accuracy-drop", "ctc-agreement=0.98", "--report", dir.File("r"));
@@ -164,8 +161,7 @@ public sealed class CtcAgreementCommandTests
             var x = new float[Steps * Classes];
             for (var t = 0; t < Steps; t++) x[t * Classes + classes[t]] = 2.55f;
             if (i % 2 == 0) (x[2 * Classes + 0], x[2 * Classes + 3], x[2 * Classes + 4]) = (0, 1.001f, 1.003f);
-            using var file = File.Create(Path.Combine(folder, $"line_{i:0000}.npy"));
-            NpyFormat.Write(file, HostTensor.FromArray(x, [1, Steps, Classes]));
+            NpyFormat.Write(Path.Combine(folder, $"line_{i:0000}.npy"), HostTensor.FromArray(x, [1, Steps, Classes]));
         }
         return folder;
     }

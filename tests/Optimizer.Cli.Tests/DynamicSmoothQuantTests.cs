@@ -36,7 +36,7 @@ public class DynamicSmoothQuantTests
         for (var i = 0; i < 4; i++)
         {
             var x = Enumerable.Range(0, Tokens * Width).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            using (var file = File.Create(Path.Combine(folder, $"x_{i:0000}.npy"))) NpyFormat.Write(file, HostTensor.FromArray(x, [1, Tokens, Width]));
+            NpyFormat.Write(Path.Combine(folder, $"x_{i:0000}.npy"), HostTensor.FromArray(x, [1, Tokens, Width]));
             feeds.Add(new() { ["x"] = new TestTensor(ElementType.Float, [1, Tokens, Width], x) });
         }
         return feeds;

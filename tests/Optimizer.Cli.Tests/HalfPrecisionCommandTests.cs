@@ -98,8 +98,7 @@ public class HalfPrecisionCommandTests
         var random = new Random(7);
         for (var i = 0; i < 8; i++)
         {
-            using var stream = File.Create(Path.Combine(data, $"x_{i:D4}.npy"));
-            NpyFormat.Write(stream, HostTensor.FromArray(Enumerable.Range(0, 4).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [1, 4]));
+            NpyFormat.Write(Path.Combine(data, $"x_{i:D4}.npy"), HostTensor.FromArray(Enumerable.Range(0, 4).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [1, 4]));
         }
         return (path, data);
     }

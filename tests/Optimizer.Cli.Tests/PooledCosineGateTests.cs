@@ -44,8 +44,7 @@ public sealed class PooledCosineGateTests
         var path = dir.File("state.onnx");
         ModelWriter.Write(b.Build(), path);
         Directory.CreateDirectory(dir.File("data"));
-        using (var stream = File.Create(dir.File(Path.Combine("data", "x_0000.npy"))))
-            NpyFormat.Write(stream, HostTensor.FromArray(Enumerable.Range(0, 16).Select(i => i / 8f - 1).ToArray(), [2, 1, 8]));
+        NpyFormat.Write(dir.File(Path.Combine("data", "x_0000.npy")), HostTensor.FromArray(Enumerable.Range(0, 16).Select(i => i / 8f - 1).ToArray(), [2, 1, 8]));
 
         var result = CliRunner.Run("validate", "--candidate", path, "--baseline", path, "--data", dir.File("data"), "--report", dir.File("report"));
 
@@ -94,8 +93,8 @@ public sealed class PooledCosineGateTests
         {
             var x = Enumerable.Range(0, Tokens * Width).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
             var mask = Enumerable.Range(0, Tokens).Select(t => t < Tokens - 3 ? 1L : 0L).ToArray();
-            using (var file = File.Create(Path.Combine(folder, $"x_{i:0000}.npy"))) NpyFormat.Write(file, HostTensor.FromArray(x, [1, Tokens, Width]));
-            using (var file = File.Create(Path.Combine(folder, $"attention_mask_{i:0000}.npy"))) NpyFormat.Write(file, HostTensor.FromArray(mask, [1, Tokens]));
+            NpyFormat.Write(Path.Combine(folder, $"x_{i:0000}.npy"), HostTensor.FromArray(x, [1, Tokens, Width]));
+            NpyFormat.Write(Path.Combine(folder, $"attention_mask_{i:0000}.npy"), HostTensor.FromArray(mask, [1, Tokens]));
         }
         return folder;
     }

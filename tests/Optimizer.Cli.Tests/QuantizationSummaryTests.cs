@@ -70,8 +70,7 @@ public sealed class QuantizationSummaryTests : IDisposable
         for (var i = 0; i < 6; i++)
         {
             var values = Enumerable.Range(0, 64).Select(c => c == 0 ? outlier * (float)(1 + random.NextDouble()) : (float)(random.NextDouble() * 2 - 1)).ToArray();
-            using var stream = File.Create(Path.Combine(data, $"x_{i:D4}.npy"));
-            NpyFormat.Write(stream, HostTensor.FromArray(values, [1, 64]));
+            NpyFormat.Write(Path.Combine(data, $"x_{i:D4}.npy"), HostTensor.FromArray(values, [1, 64]));
         }
 
         var result = CliRunner.Run(path, "-o", _dir.File("out"), "--quantize", "int8", "--calibrate", data);

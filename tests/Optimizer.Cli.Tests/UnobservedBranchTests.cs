@@ -40,10 +40,9 @@ public sealed class UnobservedBranchTests : IDisposable
         var random = new Random(name.Length);
         for (var i = 0; i < conditions.Length; i++)
         {
-            using (var xs = File.Create(Path.Combine(folder, $"x_{i:D4}.npy")))
-                NpyFormat.Write(xs, HostTensor.FromArray(Enumerable.Range(0, 192).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [1, 3, 8, 8]));
-            using var cs = File.Create(Path.Combine(folder, $"cond_{i:D4}.npy"));
-            NpyFormat.Write(cs, HostTensor.FromArray(new[] { conditions[i] }, []));
+            NpyFormat.Write(Path.Combine(folder, $"x_{i:D4}.npy"),
+                HostTensor.FromArray(Enumerable.Range(0, 192).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), [1, 3, 8, 8]));
+            NpyFormat.Write(Path.Combine(folder, $"cond_{i:D4}.npy"), HostTensor.FromArray(new[] { conditions[i] }, []));
         }
         return folder;
     }

@@ -24,8 +24,7 @@ public static class TinyCnnData
                     for (var x = 0; x < 64; x++)
                         values[(c * 64 + y) * 64 + x] = (float)(offset + amp * Math.Sin(fx * x + fy * y + phase) + 0.1 * (random.NextDouble() - 0.5));
             }
-            using var stream = File.Create(Path.Combine(folder, $"sample_{i:D4}.npy"));
-            NpyFormat.Write(stream, HostTensor.FromArray(values, [1, 3, 64, 64]));
+            NpyFormat.Write(Path.Combine(folder, $"sample_{i:D4}.npy"), HostTensor.FromArray(values, [1, 3, 64, 64]));
         }
     }
 }

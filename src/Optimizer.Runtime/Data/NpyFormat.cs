@@ -70,6 +70,13 @@ public static partial class NpyFormat
         return tensor;
     }
 
+    /// <summary>Writes one array to a new file at <paramref name="path"/> (replacing one there).</summary>
+    public static void Write(string path, HostTensor tensor)
+    {
+        using var stream = File.Create(path);
+        Write(stream, tensor);
+    }
+
     public static void Write(Stream stream, HostTensor tensor)
     {
         var shape = tensor.Shape.Length == 1 ? $"({tensor.Shape[0]},)" : $"({string.Join(", ", tensor.Shape)})";

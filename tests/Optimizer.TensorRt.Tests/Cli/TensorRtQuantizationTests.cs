@@ -102,8 +102,7 @@ public sealed class TensorRtQuantizationTests(ITestOutputHelper output) : IDispo
                         _ => random.Next(1, 1000),
                     }).ToArray(), shape)
                     : HostTensor.FromArray(Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), shape);
-                using var stream = File.Create(Path.Combine(folder, $"{input.Name}_{i:D4}.npy"));
-                NpyFormat.Write(stream, tensor);
+                NpyFormat.Write(Path.Combine(folder, $"{input.Name}_{i:D4}.npy"), tensor);
             }
     }
 
