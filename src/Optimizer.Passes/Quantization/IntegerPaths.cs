@@ -7,7 +7,9 @@ namespace Optimizer.Passes.Quantization;
 /// Whether quantizing an element-wise, pooling or data-movement node pays on ONNX Runtime's CPU provider: only when
 /// its output reaches an integer Conv/MatMul/Gemm (through ops that also run on uint8). A residual Add whose result
 /// only LayerNormalization reads, say, would get a QLinearAdd whose output is converted straight back to float, and
-/// its Q would force the MatMul before it to round its output too.
+/// its Q would force the MatMul before it to round its output too. A node kept in float (excluded by name or op type,
+/// or returned to float by an accuracy budget) neither counts as an integer kernel nor passes the search on: a budget
+/// that returns a Conv to float must not leave the Concat before it quantized alone between float ops.
 /// </summary>
 internal static class IntegerPaths
 {
@@ -17,7 +19,7 @@ internal static class IntegerPaths
     /// <summary>How far through uint8-capable ops the search looks for an integer kernel.</summary>
     private const int MaxDepth = 24;
 
-    public static bool FeedsIntegerKernel(Node node, QuantizationTarget target)
+    public static bool FeedsIntegerKernel(Node node, QuantizationTarget target, Func<Node, bool> staysFloat)
     {
         var seen = new HashSet<Node> { node };
         var frontier = new Queue<(Node Node, int Depth)>();
@@ -31,7 +33,7 @@ internal static class IntegerPaths
                 foreach (var use in output.Uses)
                 {
                     var consumer = use.Node;
-                    if (!seen.Add(consumer) || !consumer.IsDefaultDomain) continue;
+                    if (!seen.Add(consumer) || !consumer.IsDefaultDomain || staysFloat(consumer)) continue;
                     var role = QdqPlanner.RoleOf(consumer.OpType, target);
                     if (role == QdqRole.Weighted && !(consumer.OpType == "ConvTranspose")) return true;
                     var passes = role is QdqRole.Binary or QdqRole.Unary or QdqRole.Movement or QdqRole.Concat || consumer.OpType is "Relu" or "Clip";

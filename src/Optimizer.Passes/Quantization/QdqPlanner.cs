@@ -91,7 +91,7 @@ public static class QdqPlanner
                 Leave(node, floatOnlyReason);
                 return;
             }
-            if (_cpu && role is not QdqRole.Weighted && !IntegerPaths.FeedsIntegerKernel(node, settings.Target) && !PoolsQuantizedMap(node))
+            if (_cpu && role is not QdqRole.Weighted && !IntegerPaths.FeedsIntegerKernel(node, settings.Target, StaysFloat) && !PoolsQuantizedMap(node))
             {
                 Leave(node, IntegerPaths.NoIntegerConsumer);
                 return;
@@ -170,13 +170,19 @@ public static class QdqPlanner
 
         private void Leave(Node node, string reason) => Result.LeftInFloat.Add((node, reason));
 
+        /// <summary>A node the plan keeps in float whatever its neighbours: excluded, or reading or writing a float-only tensor.</summary>
+        private bool StaysFloat(Node node) =>
+            settings.IsExcluded(node) || (RoleOf(node.OpType, settings.Target) is { } role && FloatOnlyReason(node, role) is not null);
+
         /// <summary>
         /// A GlobalAveragePool of a map that is already quantized pays even when no integer kernel reads its output: the
         /// DequantizeLinear then runs on the pooled [N, C, 1, 1] instead of the whole map (squeezenet1_1's head, timed
         /// side by side: 1.315 → 1.282 ms, a QLinearGlobalAveragePool and a DQ of 1,000 values instead of a DQ of
-        /// 169,000 and a float pool; worst cosine 0.99993 → 0.99974, one more rounding of the pooled values).
+        /// 169,000 and a float pool; worst cosine 0.99993 → 0.99974, one more rounding of the pooled values). A MaxPool
+        /// or AveragePool of a quantized map likewise reads uint8 and leaves a smaller map to dequantize.
         /// </summary>
-        private bool PoolsQuantizedMap(Node node) => node.OpType == "GlobalAveragePool" && node.Input(0) is { } x && IsQuantized(x);
+        private bool PoolsQuantizedMap(Node node) =>
+            node.OpType is "GlobalAveragePool" or "AveragePool" or "MaxPool" && node.Input(0) is { } x && IsQuantized(x);
 
         // Conv/Gemm/MatMul → Relu or Clip(0, max) => the producer's output Q takes the clamp's range (zero point 0, so
         // the Q clamps at 0 exactly like the Relu) and the clamp goes.

@@ -167,6 +167,53 @@ public class StaticQuantizationTests(ITestOutputHelper output)
         Assert.Equal(IntegerPaths.NoIntegerConsumer, pool.Reason);
     }
 
+    /// <summary>Two Convs → Concat → Add(residual) → a last Conv: the Concat and Add reach an integer kernel only through that Conv.</summary>
+    private static Model ConcatBeforeConv()
+    {
+        var b = new GraphBuilder(seed: 17);
+        var x = b.Input("x", ElementType.Float, 1, 4, 8, 8);
+        var c1 = b.Op("Conv", [x, b.RandomInitializer("w1", 0.5f, 4, 4, 1, 1)]);
+        var c2 = b.Op("Conv", [x, b.RandomInitializer("w2", 0.5f, 4, 4, 3, 3)], ("pads", new[] { 1, 1, 1, 1 }));
+        var joined = b.Op("Concat", [c1, c2], ("axis", 1));
+        var sum = b.Op("Add", [joined, b.Op("Concat", [x, x], ("axis", 1))]);
+        b.Output(b.Op("Conv", [sum, b.RandomInitializer("w3", 0.5f, 2, 8, 1, 1)]));
+        return b.Model;
+    }
+
+    [Fact]
+    public void AConcatAndAddBeforeAConvTheBudgetKeepsInFloatStayFloat()
+    {
+        // an accuracy budget returns the last Conv to float: a quantized Concat and Add between the float Conv and
+        // the quantized producers would only convert to uint8 and straight back
+        var model = ConcatBeforeConv();
+        var last = model.Graph.Nodes.Last(n => n.OpType == "Conv").Name;
+        var settings = new QuantizationSettings { KeepFloat = new HashSet<string> { last } };
+        var plan = QdqPlanner.Plan(model, settings);
+        foreach (var op in new[] { "Concat", "Add" })
+            Assert.Contains(plan.LeftInFloat, l => l.Node.StartsWith(op, StringComparison.Ordinal) && l.Reason == IntegerPaths.NoIntegerConsumer);
+        var (run, before) = Quantize(model, settings);
+        var optimized = QuantizationChecks.OrtOptimized(ModelWriter.ToBytes(run.Model));
+        var counts = QuantizationChecks.OpCounts(optimized);
+        output.WriteLine(QuantizationChecks.Describe(counts));
+        Assert.Equal(0, counts.GetValueOrDefault("QLinearConcat"));
+        Assert.Equal(0, counts.GetValueOrDefault("QLinearAdd"));
+        Assert.Equal(2, counts.GetValueOrDefault("QLinearConv"));
+        AssertCloseAtEveryLevel(before, run.Model, OrtRunner.SeededInputs(model, 5));
+    }
+
+    [Fact]
+    public void AConcatAndAddBeforeAQuantizedConvAreQuantized()
+    {
+        var model = ConcatBeforeConv();
+        var (run, before) = Quantize(model, new QuantizationSettings());
+        var counts = QuantizationChecks.OpCounts(QuantizationChecks.OrtOptimized(ModelWriter.ToBytes(run.Model)));
+        output.WriteLine(QuantizationChecks.Describe(counts));
+        Assert.True(counts.GetValueOrDefault("QLinearConcat") >= 1);
+        Assert.Equal(1, counts.GetValueOrDefault("QLinearAdd"));
+        Assert.Equal(3, counts.GetValueOrDefault("QLinearConv"));
+        AssertCloseAtEveryLevel(before, run.Model, OrtRunner.SeededInputs(model, 5));
+    }
+
     [Fact]
     public void GraphOutputsKeepTheirNamesAndFloatType()
     {
