@@ -18,11 +18,7 @@ public static class BatchInputs
     public static IReadOnlyDictionary<string, HostTensor> Make(DataOptions data, ModelSignature signature, int batch, out int? distinct)
     {
         distinct = null;
-        foreach (var input in signature.Inputs.Where(_ => batch != 1))
-        {
-            if (input.Dims.Length == 0 || (input.Dims[0] >= 0 && input.Dims[0] != batch))
-                throw new InvalidInputException($"batch size {batch}: input '{input.Name}' ({input.Describe()}) has no dynamic batch axis");
-        }
+        CheckBatchAxes(signature, [batch]);
         if (data.Folder is null)
             return RandomInputs.Create(signature, data.Shapes, batch, new Random(data.Seed), "random").Inputs;
 
@@ -40,6 +36,18 @@ public static class BatchInputs
             distinct ??= samples.Count;
         }
         return samples.Count == 1 ? samples[0].Inputs : signature.Inputs.ToDictionary(i => i.Name, i => Stack(samples.Select(s => s.Inputs[i.Name]).ToList()));
+    }
+
+    /// <summary>
+    /// Refuses every batch size but 1 that an input cannot take (no dynamic batch axis): called with all the sizes of a
+    /// sweep once the model is open, so that a refused size does not come after minutes of timing the others.
+    /// </summary>
+    public static void CheckBatchAxes(ModelSignature signature, IEnumerable<int> batches)
+    {
+        foreach (var batch in batches.Where(b => b != 1))
+            foreach (var input in signature.Inputs)
+                if (input.Dims.Length == 0 || (input.Dims[0] >= 0 && input.Dims[0] != batch))
+                    throw new InvalidInputException($"batch size {batch}: input '{input.Name}' ({input.Describe()}) has no dynamic batch axis");
     }
 
     /// <summary>Concatenates tensors of the same type and trailing shape along axis 0.</summary>

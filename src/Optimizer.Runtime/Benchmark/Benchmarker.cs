@@ -81,6 +81,7 @@ public static class Benchmarker
         if (!first) progress?.Report(new BenchProgress(batch, "loading", 0, 1));
         PeakMemory.Reset();
         using var session = SessionFactory.Create(options.ModelPath, options.Session, out var creation);
+        if (first) BatchInputs.CheckBatchAxes(ModelSignature.Of(session), options.BatchSizes);
         var inputs = BatchInputs.Make(options.Data, ModelSignature.Of(session), batch, out var distinct);
         using var bound = Bind(options.ModelPath, session, inputs, out var firstRun);
         // One run on the bound buffers: ONNX Runtime checks the outputs' shapes against the model's only then.

@@ -32,6 +32,8 @@ public static class SideBySideBench
         if (!namesA.SequenceEqual(namesB))
             throw new Onnx.Errors.InvalidInputException($"--baseline {baselinePath} takes inputs {string.Join(", ", namesA)}, but {candidate.ModelPath} takes " +
                 $"{string.Join(", ", namesB)}: side by side, both models run on the same inputs");
+        if (batch == candidate.BatchSizes[0])
+            foreach (var signature in new[] { signatureA, signatureB }) BatchInputs.CheckBatchAxes(signature, candidate.BatchSizes);
         var inputs = BatchInputs.Make(candidate.Data, signatureB, batch);
         using var boundA = Benchmarker.Guard(baselinePath, batch, () => Benchmarker.Bind(baselinePath, sessionA, inputs, out _));
         using var boundB = Benchmarker.Guard(candidate.ModelPath, batch, () => Benchmarker.Bind(candidate.ModelPath, sessionB, inputs, out _));

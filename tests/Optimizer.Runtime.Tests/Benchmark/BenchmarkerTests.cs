@@ -99,4 +99,33 @@ public sealed class BenchmarkerTests
         var e = Assert.Throws<Optimizer.Onnx.Errors.InvalidInputException>(() => BatchInputs.Make(new DataOptions(), signature, 8));
         Assert.Contains("no dynamic batch axis", e.Message);
     }
+
+    [Fact]
+    public void ASweepIsRefusedBeforeAnyBatchSizeIsTimedWhenALaterSizeCannotRun()
+    {
+        // batch 1 fits a model fixed at batch 1, batch 4 does not: refused once the model is open, not after timing batch 1
+        var b = new GraphBuilder();
+        b.Output(b.Op("Relu", [b.Input("x", ElementType.Float, 1, 4)]));
+        using var dir = TestPaths.NewTempDir();
+        var path = Path.Combine(dir.Path, "fixed.onnx");
+        File.WriteAllBytes(path, Optimizer.Onnx.Serialization.ModelWriter.ToBytes(b.Model));
+        var phases = new Phases();
+        var e = Assert.Throws<Optimizer.Onnx.Errors.InvalidInputException>(() =>
+            Benchmarker.Run(new BenchOptions { ModelPath = path, Warmup = 1, Runs = 3, BatchSizes = [1, 4] }, phases));
+        Assert.Contains("batch size 4", e.Message);
+        Assert.DoesNotContain(phases.Seen, p => p.Phase.StartsWith("timed", StringComparison.Ordinal) || p.Phase.StartsWith("warm", StringComparison.Ordinal));
+        // the same sweep on a model with a dynamic batch axis runs both sizes
+        var d = new GraphBuilder();
+        d.Output(d.Op("Relu", [d.Input("x", ElementType.Float, "N", 4)]));
+        File.WriteAllBytes(path, Optimizer.Onnx.Serialization.ModelWriter.ToBytes(d.Model));
+        var report = Benchmarker.Run(new BenchOptions { ModelPath = path, Warmup = 1, Runs = 3, BatchSizes = [1, 4] });
+        Assert.Equal([1, 4], report.Batches.Select(r => r.BatchSize));
+    }
+
+    private sealed class Phases : IProgress<BenchProgress>
+    {
+        public List<BenchProgress> Seen { get; } = [];
+
+        public void Report(BenchProgress value) => Seen.Add(value);
+    }
 }
