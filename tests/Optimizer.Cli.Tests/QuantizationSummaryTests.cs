@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Optimizer.Cli.Pipeline;
 using Optimizer.Onnx.IR;
 using Optimizer.Onnx.Serialization;
 using Optimizer.Runtime.Data;
@@ -38,6 +39,26 @@ public sealed class QuantizationSummaryTests : IDisposable
         using var report = JsonDocument.Parse(File.ReadAllText(_dir.File(Path.Combine("out", "report.json"))));
         var left = report.RootElement.GetProperty("quantization").GetProperty("leftInFloat").EnumerateArray().ToList();
         Assert.Contains(left, l => l.GetProperty("node").GetString() == "conv" && l.GetProperty("opType").GetString() == "Conv");
+    }
+
+    [Fact]
+    public void DynamicInt8CountsTheMatMulsItQuantizedNotTheConstantNodesThatHeldTheirWeights()
+    {
+        // without fusion the weights stay in Constant nodes, which go when their MatMul is quantized
+        var b = new GraphBuilder(seed: 5);
+        var x = b.Input("x", ElementType.Float, 2, 16);
+        var w = b.Op("Constant", [], ("value", Tensor.FromArray("w", b.RandomFloats([16, 16], 0.3f), 16, 16)));
+        var y = b.Op("MatMul", [x, w]);
+        b.Output(b.Op("MatMul", [y, b.Op("Constant", [], ("value", Tensor.FromArray("w2", b.RandomFloats([16, 8], 0.3f), 16, 8)))]));
+        var path = _dir.File("constants.onnx");
+        ModelWriter.Write(b.Build(), path);
+
+        var result = CliRunner.Run(path, "-o", _dir.File("out"), "--quantize", "int8", "--no-fuse");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("INT8 (dynamic, cpu): 2 nodes quantized (2 MatMul)", result.Stderr);
+        using var report = JsonDocument.Parse(File.ReadAllText(_dir.File(Path.Combine("out", "report.json"))));
+        Assert.Equal(2, report.RootElement.GetProperty("quantization").GetProperty("quantizedNodes").GetInt32());
     }
 
     [Fact]
@@ -129,5 +150,28 @@ public sealed class QuantizationSummaryTests : IDisposable
         Assert.StartsWith($"INT8 (static, cpu): 4 nodes quantized (3 {op}, 1 Add)", stderr.ToString());
         Assert.Equal(warned, stderr.ToString().Contains("worst output SQNR against FP32 on 19 calibration samples is 12.9 dB (an error about 23 % of the signal)"));
         Assert.Equal(dynamicHint, stderr.ToString().Contains("--activations dynamic"));
+    }
+    [Fact]
+    public void AReasonNamingOneTensorKeepsTheNameAndReasonsNamingSeveralReadOnce()
+    {
+        var report = new QuantizationReport
+        {
+            Mode = "static",
+            Target = "cpu",
+            QuantizedNodes = 3,
+            QuantizedOpTypes = new Dictionary<string, int> { ["Conv"] = 3 },
+            LeftInFloat =
+            [
+                new NodeReason("mm1", "input 'ids' is not float32 (or its type is unknown)") { OpType = "MatMul" },
+                new NodeReason("c1", "'a' was never computed on the calibration data") { OpType = "Conv" },
+                new NodeReason("c2", "'b' was never computed on the calibration data") { OpType = "Conv" },
+            ],
+        };
+        var text = new StringWriter();
+        QuantizationSummary.Write(report, text);
+        var line = text.ToString();
+        Assert.Contains("1 MatMul (input 'ids' is not float32", line);
+        Assert.Contains("2 Conv ('…' was never computed on the calibration data)", line);
+        Assert.DoesNotContain("'a'", line);
     }
 }

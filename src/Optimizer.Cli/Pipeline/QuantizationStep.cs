@@ -40,13 +40,14 @@ public static class QuantizationStep
                                             "--quantize int8 starts from the FP32 model it was made from (without --quantize, the other passes still run)");
         if (!q.IsStatic)
         {
-            // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones.
+            // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones, but for
+            // the Constant nodes that held their weights (a model run without fusion keeps weights in Constant nodes).
             NodeNaming.EnsureNames(model);
             var opTypes = OpTypesByName(model);
             var dynamic = new DynamicQuantization(q.Settings(keepFloat: keepFloat));
             var records = PassRunner.Run(model, [dynamic, new InferShapes(), new DropIntermediateShapes()], context);
             var after = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-            var gone = opTypes.Keys.Where(n => !after.Contains(n)).ToList();
+            var gone = opTypes.Keys.Where(n => !after.Contains(n) && opTypes[n] != "Constant").ToList();
             return new QuantizationOutcome(new QuantizationReport
             {
                 Mode = q.Mode,

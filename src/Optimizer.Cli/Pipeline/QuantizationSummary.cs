@@ -34,7 +34,8 @@ public static partial class QuantizationSummary
             .GroupBy(l => l.OpType!)
             .OrderByDescending(g => g.Count())
             .Select(g => (OpType: g.Key, Count: g.Count(), Reasons: g.GroupBy(l => Names().Replace(l.Reason, "'…'")).OrderByDescending(r => r.Count())
-                .Select(r => (Count: r.Count(), Reason: r.Key)).ToList()))
+                // names elided only where they differ: a reason that names one tensor keeps the name
+                .Select(r => (Count: r.Count(), Reason: r.Select(l => l.Reason).Distinct().Count() == 1 ? r.First().Reason : r.Key)).ToList()))
             .ToList();
         var inFloat = left.Count == 0 ? "" : "; in float: " + string.Join("; ", left.Select(l =>
             $"{l.Count} {l.OpType} ({string.Join("; ", l.Reasons.Select(r => l.Reasons.Count > 1 ? $"{r.Count}: {r.Reason}" : r.Reason))})"));
