@@ -39,8 +39,17 @@ public static class PairedTiming
         public TimeSpan BlockTime { get; init; } = TimeSpan.FromMilliseconds(500);
     }
 
-    /// <returns>The baseline's and the candidate's timed latencies in ms, paired by index (the i-th runs of the same pair of turns).</returns>
-    public static (double[] BaselineMs, double[] CandidateMs) Measure(Action baseline, Action candidate, Settings settings, CancellationToken cancel,
+    /// <summary>
+    /// The baseline's and the candidate's timed latencies in ms, paired by index (the i-th runs of the same pair of
+    /// turns), and where each pair of turns starts: runs of one turn share the machine's state of that moment, so an
+    /// interval resamples whole turns (<see cref="SpeedupEstimate.FromTimes"/>).
+    /// </summary>
+    public sealed record Times(double[] BaselineMs, double[] CandidateMs, int[] TurnStarts)
+    {
+        public void Deconstruct(out double[] baselineMs, out double[] candidateMs) => (baselineMs, candidateMs) = (BaselineMs, CandidateMs);
+    }
+
+    public static Times Measure(Action baseline, Action candidate, Settings settings, CancellationToken cancel,
         Action<int>? progress = null)
     {
         for (var i = 0; i < settings.Warmup; i++)
@@ -49,6 +58,7 @@ public static class PairedTiming
             candidate();
         }
         var (a, b) = (new List<double>(), new List<double>());
+        var starts = new List<int>();
         var clock = Stopwatch.StartNew();
         for (var turn = 0; a.Count < settings.MaxRounds && (a.Count < settings.MinRounds || clock.Elapsed < settings.MinDuration); turn++)
         {
@@ -59,11 +69,12 @@ public static class PairedTiming
             var baselineFirst = turn % 2 == 0;
             var first = Turn(baselineFirst ? baseline : candidate, want, settings, limitByTime: true);
             var second = Turn(baselineFirst ? candidate : baseline, first.Count, settings, limitByTime: false);
+            starts.Add(a.Count);
             a.AddRange(baselineFirst ? first : second);
             b.AddRange(baselineFirst ? second : first);
             progress?.Invoke(a.Count);
         }
-        return (a.ToArray(), b.ToArray());
+        return new Times(a.ToArray(), b.ToArray(), starts.ToArray());
     }
 
     /// <summary>

@@ -48,9 +48,10 @@ public static class SideBySideBench
         };
         var total = settings.MaxRounds == int.MaxValue ? 0 : settings.MaxRounds;
         progress?.Report(new BenchProgress(batch, "timed side by side", 0, total));
-        var (msA, msB) = Benchmarker.Guard(candidate.ModelPath, batch,
+        var times = Benchmarker.Guard(candidate.ModelPath, batch,
             () => PairedTiming.Measure(boundA.Run, boundB.Run, settings, cancel, done => progress?.Report(new BenchProgress(batch, "timed side by side", done, total))));
-        return (Result(batch, msA), Result(batch, msB), new BatchSpeedup(batch, SpeedupEstimate.FromPairs(msA, msB), Throughput(batch, msB) / Throughput(batch, msA)));
+        var (msA, msB) = times;
+        return (Result(batch, msA), Result(batch, msB), new BatchSpeedup(batch, SpeedupEstimate.FromTimes(times), Throughput(batch, msB) / Throughput(batch, msA)));
     }
 
     private static BatchResult Result(int batch, double[] ms) => new()

@@ -84,9 +84,9 @@ public static class Validator
         using var candidate = SessionFactory.Create(options.CandidatePath, options.LatencySession);
         using var boundA = new Benchmark.BoundSession(baseline, sample.Inputs, out _);
         using var boundB = new Benchmark.BoundSession(candidate, sample.Inputs, out _);
-        var (a, b) = Benchmark.PairedTiming.Measure(boundA.Run, boundB.Run, options.Timing, cancel);
-        var (statsA, statsB) = (Benchmark.LatencyStats.From(a), Benchmark.LatencyStats.From(b));
-        return new LatencyComparison(statsA.P50, statsA.P95, statsB.P50, statsB.P95) { Estimate = Benchmark.SpeedupEstimate.FromPairs(a, b) };
+        var times = Benchmark.PairedTiming.Measure(boundA.Run, boundB.Run, options.Timing, cancel);
+        var (statsA, statsB) = (Benchmark.LatencyStats.From(times.BaselineMs), Benchmark.LatencyStats.From(times.CandidateMs));
+        return new LatencyComparison(statsA.P50, statsA.P95, statsB.P50, statsB.P95) { Estimate = Benchmark.SpeedupEstimate.FromTimes(times) };
     }
 
     private static ValidationReport AgainstStored(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)

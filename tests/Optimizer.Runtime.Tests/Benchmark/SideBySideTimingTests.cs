@@ -38,6 +38,36 @@ public sealed class SideBySideTimingTests
         Assert.True(few.High - few.Low > many.High - many.Low, $"{few.Describe()} vs {many.Describe()}");
     }
 
+    [Fact]
+    public void Load_during_some_turns_widens_the_interval_instead_of_making_a_model_surely_slower_than_itself()
+    {
+        // the same model on both sides, 8 turns of 10 runs; other work on the machine slowed the candidate's turns 1, 2,
+        // 4 and 6 and the baseline's turn 5: single pairs resampled call the candidate surely slower, whole turns do not
+        var (a, b) = (new List<double>(), new List<double>());
+        var random = new Random(7);
+        for (var turn = 0; turn < 8; turn++)
+            for (var i = 0; i < 10; i++)
+            {
+                a.Add(10 * (1 + 0.02 * random.NextDouble()) * (turn == 5 ? 1.6 : 1));
+                b.Add(10 * (1 + 0.02 * random.NextDouble()) * (turn is 1 or 2 or 4 or 6 ? 1.6 : 1));
+            }
+        var times = new PairedTiming.Times(a.ToArray(), b.ToArray(), Enumerable.Range(0, 8).Select(t => t * 10).ToArray());
+        var pairs = SpeedupEstimate.FromPairs(a, b);
+        var turns = SpeedupEstimate.FromTimes(times);
+        Assert.True(pairs.SurelyBelow(1), pairs.Describe());
+        Assert.False(turns.SurelyBelow(1), turns.Describe());
+        Assert.Equal(pairs.Ratio, turns.Ratio);
+    }
+
+    [Fact]
+    public void Turns_are_where_each_pair_of_blocks_starts()
+    {
+        var settings = new PairedTiming.Settings { Warmup = 1, MinRounds = 7, MaxRounds = 100, MinDuration = TimeSpan.Zero, Block = 3, Settle = 0 };
+        var times = PairedTiming.Measure(() => { }, () => { }, settings, CancellationToken.None);
+        Assert.Equal([0, 3, 6], times.TurnStarts);
+        Assert.Equal(7, times.BaselineMs.Length);
+    }
+
     [Theory]
     [InlineData(0.98, 0.95, 1.02, true)]  // below 1, but noise: passes and says so
     [InlineData(0.93, 0.90, 0.96, false)] // surely slower
