@@ -44,6 +44,30 @@ public class PruneCommandTests
     }
 
     [Fact]
+    public void AModelWhoseLayersAllFeedANormalizationSaysWhyNoChannelWasPruned()
+    {
+        // a wake-word head: Gemm -> LayerNormalization -> Relu -> Gemm; LayerNormalization mixes the Gemm's channels
+        using var dir = TestPaths.NewTempDir();
+        var b = new GraphBuilder(seed: 3);
+        var x = b.Input("x", Optimizer.Onnx.IR.ElementType.Float, 1, 32);
+        var h = b.Op("Gemm", [x, b.RandomInitializer("w1", 0.3f, 32, 24), b.RandomInitializer("b1", 0.1f, 24)]);
+        var n = b.Op("LayerNormalization", [h, b.RandomInitializer("g", 1f, 24), b.RandomInitializer("beta", 0.1f, 24)], ("axis", -1));
+        b.Output(b.Op("Gemm", [b.Op("Relu", [n]), b.RandomInitializer("w2", 0.3f, 24, 2)]));
+        var path = dir.File("head.onnx");
+        ModelWriter.Write(b.Build(), path);
+
+        var head = CliRunner.Run(path, "-o", dir.File("out"), "--prune", "structured", "--prune-amount", "0.3");
+        Assert.True(head.ExitCode == 0, head.Stderr);
+        Assert.Contains("pruned 0 of 0 prunable channels", head.Stdout);
+        Assert.Contains("note: no channel could be pruned", head.Stderr);
+
+        // a CNN with prunable channels gets no such note
+        var cnn = CliRunner.Run(TinyCnn, "-o", dir.File("cnn"), "--prune", "structured", "--prune-amount", "0.3");
+        Assert.True(cnn.ExitCode == 0, cnn.Stderr);
+        Assert.DoesNotContain("no channel could be pruned", cnn.Stderr);
+    }
+
+    [Fact]
     public void ThresholdZeroWritesTheSameModelAsNoPruning()
     {
         using var dir = TestPaths.NewTempDir();

@@ -66,6 +66,10 @@ public static class OptimizeRunner
         if (pruned is not null) records.AddRange(pruned.Records);
         if (pruned is not null && Passes.Analysis.BodyLayers.Find(model) is { Count: > 0 } inBodies)
             stderr?.WriteLine($"note: pruning works on the main graph's layers only: {inBodies.Count} Conv/Gemm/MatMul inside If/Loop/Scan bodies are left whole");
+        if (pruned is { Report.ChannelsPrunable: 0 } && model.Graph.Nodes.Any(n => n.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul"))
+            stderr?.WriteLine("note: no channel could be pruned: structured pruning removes a layer's output channels only where every reader can drop the same " +
+                              "channels (an elementwise op, pooling, the next layer), and here each layer's output reaches an op that mixes channels " +
+                              "(a normalization or reduction over them, a Reshape or MatMul across them) or a graph output; --prune unstructured zeroes weights within each layer instead");
         // 3. quantize the optimized FP32 model
         QuantizationOutcome? quantized = null;
         var half = options.Quantize is { Half: not null } hq ? HalfPrecisionBudget.Run(model, hq, options, context, stderr ?? TextWriter.Null, validation) : null;
