@@ -107,11 +107,14 @@ public sealed record Preprocessing(int Resize, int Crop, double Scale, double[] 
         var std = given.Std ?? channels switch { 1 => GrayStd, 4 => [.. ImageNetStd, 1.0], _ => ImageNetStd };
         if (mean.Length == 1 && channels > 1) mean = Enumerable.Repeat(mean[0], channels).ToArray();
         if (std.Length == 1 && channels > 1) std = Enumerable.Repeat(std[0], channels).ToArray();
+        // Colour values for a colour-and-alpha input: the alpha channel is only scaled, as decoded.
+        if (channels == 4 && mean.Length == 3) mean = [.. mean, 0.0];
+        if (channels == 4 && std.Length == 3) std = [.. std, 1.0];
         if (mean.Length != channels || std.Length != channels || std.Any(s => s == 0))
             throw new InvalidInputException(channels switch
             {
                 1 => $"image preprocessing: input '{input}' takes gray images: give one mean and one std value, std non-zero",
-                4 => $"image preprocessing: input '{input}' takes 4 channels (colour and alpha): mean and std need 4 values each (or one for all channels), std non-zero",
+                4 => $"image preprocessing: input '{input}' takes 4 channels (colour and alpha): mean and std need 4 values each (3: the alpha channel is only scaled; or one for all channels), std non-zero",
                 _ => "image preprocessing: mean and std need 3 values each (or one for all channels), std non-zero",
             });
         return (mean, std);
