@@ -40,6 +40,7 @@ public static class CommandLineApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        using var dataNotes = Runtime.Data.DataNotes.To(stderr);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

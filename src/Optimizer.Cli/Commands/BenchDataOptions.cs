@@ -15,7 +15,7 @@ public sealed class BenchDataOptions
     public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "Samples: .npy/.npz files, test_data_set_N folders or images (default: random inputs)." };
     public Option<string?> Shapes { get; } = new("--shapes") { HelpName = "NAME:DIMS,...", Description = "Shapes for dynamic dimensions, e.g. input:1x3x224x224,mask:1x128." };
     public Option<int?> Resize { get; } = new("--resize") { Description = "Images: resize the short side to this many pixels (default crop*256/224; for a crop that is not square, the side it binds scales by resize/its short side)." };
-    public Option<int?> Crop { get; } = new("--crop") { Description = "Images: centre crop N x N (default: the model input's height and width, which may differ, from --shapes where dynamic, else 224)." };
+    public Option<int?> Crop { get; } = new("--crop") { Description = "Images: centre crop N x N (default: the model input's height and width, which may differ, from --shapes where dynamic; a side the model leaves open follows each image)." };
     public Option<double?> Scale { get; } = new("--scale") { Description = "Images: multiply pixel values (0..255) by this before mean/std (default 1/255)." };
     public Option<string?> Mean { get; } = new("--mean") { HelpName = "R,G,B|V", Description = "Images: per-channel mean, e.g. 0.485,0.456,0.406 (the default), or one value for all (a 1-channel input reads gray images: default 0.5)." };
     public Option<string?> Std { get; } = new("--std") { HelpName = "R,G,B|V", Description = "Images: per-channel std, e.g. 0.229,0.224,0.225 (the default), or one value for all (gray: default 0.5)." };

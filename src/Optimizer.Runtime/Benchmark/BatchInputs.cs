@@ -50,13 +50,19 @@ public static class BatchInputs
                     throw new InvalidInputException($"batch size {batch}: input '{input.Name}' ({input.Describe()}) has no dynamic batch axis");
     }
 
-    /// <summary>Concatenates tensors of the same type and trailing shape along axis 0.</summary>
+    /// <summary>
+    /// Concatenates tensors of the same type and rank along axis 0; samples of different sizes (images read at their
+    /// own width) are first padded with zeros to the largest (<see cref="TensorPadding"/>).
+    /// </summary>
     public static HostTensor Stack(IReadOnlyList<HostTensor> parts)
     {
         var first = parts[0];
         foreach (var p in parts)
-            if (p.ElementType != first.ElementType || !p.Shape.AsSpan(1).SequenceEqual(first.Shape.AsSpan(1)))
+            if (p.ElementType != first.ElementType || p.Shape.Length != first.Shape.Length || p.Shape.Length == 0)
                 throw new InvalidInputException($"cannot stack samples of shapes {first.ShapeText} and {p.ShapeText} into one batch");
+        var largest = TensorPadding.LargestShape(parts);
+        parts = parts.Select(p => TensorPadding.PadTo(p, [p.Shape[0], .. largest.AsSpan(1)])).ToList();
+        first = parts[0];
         var shape = (long[])first.Shape.Clone();
         shape[0] = parts.Sum(p => p.Shape[0]);
         var stacked = HostTensor.Allocate(first.ElementType, shape);

@@ -17,6 +17,9 @@ public static class ImageFolder
         var input = signature.Inputs[0];
         var p = Preprocessing.Resolve(flags.Over(PreprocessFile.ReadIfPresent(folder)), input, shapes);
         preprocessing = p;
+        if (p.SizeOpenInModel)
+            DataNotes.Write($"input '{input.Name}' {input.Describe()} leaves the image size open: the images in {folder} are read at {p.DescribeSize()} "
+                + $"(set by crop, resize and multiple in {PreprocessFile.FileName}, or fixed with --shapes)");
         return images.Select(path => new SampleEntry(Path.GetFileName(path),
             () => new Sample(Path.GetFileName(path), path, new Dictionary<string, HostTensor> { [input.Name] = ImageLoader.Load(path, p) }))).ToList();
     }

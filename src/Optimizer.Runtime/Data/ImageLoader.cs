@@ -5,8 +5,9 @@ using SkiaSharp;
 namespace Optimizer.Runtime.Data;
 
 /// <summary>
-/// Decodes an image (png, jpg, webp) and turns it into a float32 [1,C,H,W] (or NHWC) tensor, C 3 or 1 (gray): resize
-/// as torchvision does (for a square crop the short side, the long side truncated), centre-crop, scale, normalize.
+/// Decodes an image (png, jpg, webp) and turns it into a float32 [1,C,H,W] (or NHWC) tensor, C 3, 1 (gray) or 4 (alpha
+/// last, as decoded): placed as <see cref="ImagePlacement"/> says (torchvision's resize and centre crop for a fixed size),
+/// scale, normalize.
 /// </summary>
 public static class ImageLoader
 {
@@ -17,31 +18,34 @@ public static class ImageLoader
     public static HostTensor Load(string path, Preprocessing p)
     {
         using var decoded = Decode(path);
-        var (w, h) = (decoded.Width, decoded.Height);
-        var (rw, rh) = ResizedSize(w, h, p);
-        using var resized = decoded.Resize(new SKImageInfo(rw, rh, SKColorType.Rgba8888, SKAlphaType.Unpremul),
-            new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
-            ?? throw new InvalidInputException($"{path}: cannot resize the image to {rw}x{rh}");
-        var (ch, cw) = (p.Height, p.Width);
-        var top = (int)Math.Round((rh - ch) / 2.0);
-        var left = (int)Math.Round((rw - cw) / 2.0);
-        var pixels = resized.GetPixelSpan();
-        var rowBytes = resized.RowBytes;
+        var place = ImagePlacement.For(decoded.Width, decoded.Height, p);
+        using var resized = place.ResizedWidth == decoded.Width && place.ResizedHeight == decoded.Height
+            ? null
+            : decoded.Resize(new SKImageInfo(place.ResizedWidth, place.ResizedHeight, SKColorType.Rgba8888, SKAlphaType.Unpremul),
+                new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
+              ?? throw new InvalidInputException($"{path}: cannot resize the image to {place.ResizedWidth}x{place.ResizedHeight}");
+        var source = resized ?? decoded;
+        var (ch, cw) = (place.Height, place.Width);
+        var pixels = source.GetPixelSpan();
+        var rowBytes = source.RowBytes;
 
         var channels = p.Channels;
         long[] shape = p.Layout == ImageLayout.Nchw ? [1, channels, ch, cw] : [1, ch, cw, channels];
         var tensor = HostTensor.Allocate(TensorElementType.Float, shape);
         var values = tensor.AsSpan<float>();
-        for (var y = 0; y < ch; y++)
+        // Past the resized image's right or bottom edge: padding, left at 0 (the normalized mean).
+        var rows = Math.Min(ch, place.ResizedHeight - place.Top);
+        var columns = Math.Min(cw, place.ResizedWidth - place.Left);
+        for (var y = 0; y < rows; y++)
         {
-            for (var x = 0; x < cw; x++)
+            for (var x = 0; x < columns; x++)
             {
-                var o = (top + y) * rowBytes + (left + x) * 4;
+                var o = (place.Top + y) * rowBytes + (place.Left + x) * 4;
                 for (var c = 0; c < channels; c++)
                 {
                     var level = channels == 1
                         ? 0.299 * pixels[o] + 0.587 * pixels[o + 1] + 0.114 * pixels[o + 2]
-                        : pixels[o + (p.Colors == ColorOrder.Rgb ? c : 2 - c)];
+                        : pixels[o + (c == 3 || p.Colors == ColorOrder.Rgb ? c : 2 - c)];
                     var v = (level * p.Scale - p.Mean[c]) / p.Std[c];
                     var index = p.Layout == ImageLayout.Nchw ? (c * ch + y) * cw + x : (y * cw + x) * channels + c;
                     values[index] = (float)v;
@@ -58,14 +62,15 @@ public static class ImageLoader
     /// </summary>
     internal static (int Width, int Height) ResizedSize(int w, int h, Preprocessing p)
     {
-        var ratio = (double)p.Resize / Math.Min(p.Height, p.Width);
-        if ((long)p.Width * h >= (long)p.Height * w)
+        var (height, width) = (p.Height ?? throw new ArgumentException("an open height"), p.Width ?? throw new ArgumentException("an open width"));
+        var ratio = (double)p.Resize / Math.Min(height, width);
+        if ((long)width * h >= (long)height * w)
         {
-            var rw = (int)Math.Round(p.Width * ratio);
-            return (rw, Math.Max(p.Height, (int)((long)rw * h / w)));
+            var rw = (int)Math.Round(width * ratio);
+            return (rw, Math.Max(height, (int)((long)rw * h / w)));
         }
-        var rh = (int)Math.Round(p.Height * ratio);
-        return (Math.Max(p.Width, (int)((long)rh * w / h)), rh);
+        var rh = (int)Math.Round(height * ratio);
+        return (Math.Max(width, (int)((long)rh * w / h)), rh);
     }
 
     private static SKBitmap Decode(string path)

@@ -15,6 +15,7 @@ namespace Optimizer.Runtime.Data;
 /// std: [0.229, 0.224, 0.225]
 /// colors: rgb          # or bgr
 /// layout: nchw         # or nhwc
+/// multiple: 32         # a side the model leaves open is padded to a multiple of 32 (default 1)
 /// </code>
 /// </summary>
 public static class PreprocessFile
@@ -44,6 +45,7 @@ public static class PreprocessFile
             Std = dto.Std,
             Colors = dto.Colors is null ? null : ParseEnum<ColorOrder>(dto.Colors, path, "colors"),
             Layout = dto.Layout is null ? null : ParseEnum<ImageLayout>(dto.Layout, path, "layout"),
+            Multiple = dto.Multiple,
         };
     }
 
@@ -61,5 +63,6 @@ public static class PreprocessFile
         public double[]? Std { get; set; }
         public string? Colors { get; set; }
         public string? Layout { get; set; }
+        public int? Multiple { get; set; }
     }
 }

@@ -10,6 +10,8 @@ public sealed record PreprocessOverrides
     public double[]? Std { get; init; }
     public ColorOrder? Colors { get; init; }
     public ImageLayout? Layout { get; init; }
+    /// <summary>Pad a side the model leaves open to a multiple of this many pixels.</summary>
+    public int? Multiple { get; init; }
 
     /// <summary>This set's fields where given, else <paramref name="fallback"/>'s.</summary>
     public PreprocessOverrides Over(PreprocessOverrides fallback) => new()
@@ -21,6 +23,7 @@ public sealed record PreprocessOverrides
         Std = Std ?? fallback.Std,
         Colors = Colors ?? fallback.Colors,
         Layout = Layout ?? fallback.Layout,
+        Multiple = Multiple ?? fallback.Multiple,
     };
 }
 

@@ -125,7 +125,7 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(1, "0.1,0.2,0.3", "one mean and one std value")]
-    [InlineData(4, null, "1 (gray) or 3 (colour) channels")]
+    [InlineData(5, null, "1 (gray), 3 (colour) or 4 (colour and alpha) channels")]
     public void GrayPreprocessingWithThreeMeansAndOtherChannelCountsAreRefused(int channels, string? mean, string message)
     {
         var input = new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, channels, 32, 32], ["", "", "", ""], true);
