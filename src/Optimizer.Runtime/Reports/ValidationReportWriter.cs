@@ -18,7 +18,7 @@ public static class ValidationReportWriter
     public static string Markdown(ValidationReport report)
     {
         var text = new StringBuilder();
-        text.AppendLine($"# Validation: {Path.GetFileName(report.Candidate)} {(report.Passed ? "passed" : "FAILED")}").AppendLine();
+        text.AppendLine($"# Validation: {Path.GetFileName(report.Candidate)} {(report.Checked ? report.Status : "(no gate given: nothing checked)")}").AppendLine();
         text.AppendLine($"- baseline: `{report.Baseline}`");
         text.AppendLine($"- candidate: `{report.Candidate}`");
         text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}");
@@ -50,7 +50,9 @@ public static class ValidationReportWriter
         text.AppendLine(l.Estimate is { } e
             ? $"Speed-up (baseline p50 / candidate p50), both timed side by side in one run: {e.Describe()}. A --min-speedup gate fails only when the whole interval lies below it."
             : $"Speed-up (baseline p50 / candidate p50): {MarkdownTable.Format(l.Speedup)}x").AppendLine();
-        if (report.Gates.Count > 0)
+        if (!report.Checked)
+            text.AppendLine("No gate given, so nothing was checked: the figures above are measured, not judged (--max-accuracy-drop METRIC=VALUE and --min-speedup X set the budget).").AppendLine();
+        else
         {
             text.AppendLine("## Gates").AppendLine();
             var gates = new MarkdownTable("gate", "actual", "output", "result");
