@@ -31,6 +31,10 @@ public static class ValidationReportWriter
         foreach (var o in report.Outputs)
             outputs.Row(o.Name, o.MaxAbsError, o.MeanAbsError, o.RelativeL2Error, o.CosineSimilarity, o.MinCosineSimilarity, o.SqnrDb, o.Top1Agreement, o.Top5Agreement);
         outputs.AppendTo(text);
+        foreach (var o in report.Outputs.Where(o => o.CosineOverSamples))
+            text.AppendLine($"Output '{o.Name}' has one value per sample, whose cosine would be only its sign: its cosine (mean and min) is taken over all samples' values together.").AppendLine();
+        foreach (var o in report.Outputs.Where(o => o.TopK is not null))
+            text.AppendLine($"Output '{o.Name}' has {o.TopK} classes: its top-5 agreement is the overlap of the top {o.TopK}.").AppendLine();
         if (report.Outputs.Any(o => o.CtcAgreement.Count > 0))
         {
             text.AppendLine("## CTC decoding (greedy; token error rate: edit distance over the baseline's length)").AppendLine();
