@@ -60,7 +60,7 @@ public static class ValidateCommand
                     // a run that writes no predictions.csv (or readings.csv) must not leave an earlier run's in the folder
                     foreach (var name in new[] { PredictionsFile.FileName, ReadingsFile.FileName }) transaction.RemoveOnPublish(name);
                     return Task.FromResult(ValidationRun.Run(options, transaction.Staging,
-                    parse.GetValue(junit) is { } file ? transaction.StageOutside(file.FullName) : null, parse.GetValue(json), stdout, stderr, cancel));
+                        parse.GetValue(junit) is { } file ? transaction.StageOutside(file.FullName) : null, parse.GetValue(json), stdout, stderr, cancel));
                 });
         });
         return command;
