@@ -107,6 +107,13 @@ public sealed class QuantizationSummaryTests : IDisposable
         var validated = CliRunner.Run(path, "-o", _dir.File("out2"), "--quantize", "int8", "--calibrate", data, "--validate", data);
         Assert.True(validated.ExitCode == 0, validated.Stderr);
         Assert.Contains("give --max-accuracy-drop METRIC=VALUE with --validate, which returns", validated.Stderr);
+        // ranges from the table: no calibration data here, so the figure is the table's and is said to be
+        var fromTable = CliRunner.Run(path, "-o", _dir.File("out3"), "--quantize", "int8", "--calibration-table", _dir.File(Path.Combine("out", "calibration.json")));
+        Assert.True(fromTable.ExitCode == 0, fromTable.Stderr);
+        Assert.DoesNotContain("warning: the INT8 model's worst output SQNR", fromTable.Stderr);
+        Assert.Contains("warning: calibration table calibration.json records that the INT8 model of the run that wrote it had a worst output SQNR against FP32 on its 6 calibration samples of",
+            fromTable.Stderr);
+        Assert.Contains("(as the calibration table records it: measured by the run that wrote the table)", File.ReadAllText(_dir.File(Path.Combine("out3", "report.md"))));
     }
 
     [Fact]

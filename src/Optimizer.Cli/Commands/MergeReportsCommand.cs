@@ -33,8 +33,8 @@ public static class MergeReportsCommand
             }
             var merged = ZooReportMerge.Merge(shards.Select(s => s.Report).ToList());
             ZooReportFiles.Write(merged, target);
-            stderr.WriteLine($"merged {shards.Count} shards of zoo {merged.Zoo.Id[..12]} into {target}: {merged.Summary.Passed} of {merged.Summary.Jobs} jobs passed, "
-                + $"{merged.Summary.Failed} failed, {merged.Summary.NotRun} not run (the jobs' highest exit code: {merged.ExitCode})");
+            stderr.WriteLine($"merged {shards.Count} shards of zoo {merged.Zoo.Id[..12]} into {target}: {merged.Summary.Describe()} "
+                + $"(the jobs' highest exit code: {merged.ExitCode})");
             return Task.FromResult(0);
         });
         return command;

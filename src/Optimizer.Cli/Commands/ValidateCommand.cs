@@ -15,7 +15,7 @@ public static class ValidateCommand
         var against = new Option<FileInfo?>("--against") { Description = "Compare with a stored report.json of an earlier validate run instead of running a baseline." };
         var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "A gate METRIC=VALUE, repeatable or comma-separated: top1-agreement, top5-agreement, cosine, min-cosine, min-pooled-cosine (worst cosine of an [N, T, C] output's mean over the tokens its attention_mask (or input_mask) input marks: a sentence embedding), sqnr, mask-agreement@T (fraction of elements on the same side of threshold T, for score maps), ctc-agreement[@K] (fraction of rows of an [N, T, C] output whose greedy CTC decoding is the same; blank class K, default 0, -1 = last) (lower bounds); max-abs, mean-abs, rel-l2, accuracy (drop; upper bounds)." };
         var minSpeedup = new Option<double?>("--min-speedup") { Description = "Gate: baseline p50 / candidate p50 must be at least this." };
-        var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md and predictions.csv (default: <candidate's folder>/<candidate>.validate/, beside the model it checks, so two optimized model.onnx files never share one)." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Folder for report.json, report.md, predictions.csv (classifiers) and readings.csv (text recognizers) (default: <candidate's folder>/<candidate>.validate/, beside the model it checks, so two optimized model.onnx files never share one)." };
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the gates as a JUnit XML file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var samples = new Option<int>("--samples") { Description = "Random samples to use when no --data is given.", DefaultValueFactory = _ => 16 };
@@ -55,8 +55,13 @@ public static class ValidateCommand
             if (parse.GetValue(junit) is { } junitFile) Output.OutputLocation.CheckFile(junitFile.FullName, "--junit");
             // The report folder (and a --junit file) change only when the run is done (see TransactionalRun).
             return Output.TransactionalRun.RunAsync(folder, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel,
-                (transaction, stdout, stderr) => Task.FromResult(ValidationRun.Run(options, transaction.Staging,
-                    parse.GetValue(junit) is { } file ? transaction.StageOutside(file.FullName) : null, parse.GetValue(json), stdout, stderr, cancel)));
+                (transaction, stdout, stderr) =>
+                {
+                    // a run that writes no predictions.csv (or readings.csv) must not leave an earlier run's in the folder
+                    foreach (var name in new[] { PredictionsFile.FileName, ReadingsFile.FileName }) transaction.RemoveOnPublish(name);
+                    return Task.FromResult(ValidationRun.Run(options, transaction.Staging,
+                        parse.GetValue(junit) is { } file ? transaction.StageOutside(file.FullName) : null, parse.GetValue(json), stdout, stderr, cancel));
+                });
         });
         return command;
     }

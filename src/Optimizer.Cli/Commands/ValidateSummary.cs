@@ -12,7 +12,7 @@ public static class ValidateSummary
         static string F(double? v) => v is null ? "-" : MarkdownTable.Format(v.Value);
         output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data}; {report.Runtime})");
         foreach (var o in report.Outputs)
-            output.WriteLine($"  {o.Name}: max abs {F(o.MaxAbsError)}, mean abs {F(o.MeanAbsError)}, rel L2 {F(o.RelativeL2Error)}, cosine {F(o.CosineSimilarity)}, SQNR {F(o.SqnrDb)} dB, top-1 {F(o.Top1Agreement)}, top-5 {F(o.Top5Agreement)}"
+            output.WriteLine($"  {o.Name}: max abs {F(o.MaxAbsError)}, mean abs {F(o.MeanAbsError)}, rel L2 {F(o.RelativeL2Error)}, cosine {F(o.CosineSimilarity)}{(o.CosineOverSamples ? " (one value per sample: over all samples' values together)" : "")}, SQNR {F(o.SqnrDb)} dB, top-1 {F(o.Top1Agreement)}, top-5 {F(o.Top5Agreement)}{(o.TopK is { } k ? $" (top-{k}: {k} classes)" : "")}"
                 // only for token outputs (the samples give an attention mask): a recurrent state or a CTC output is [N, T, C] too
                 + (o is { MinPooledCosine: { } pooled, PooledByTokenMask: true } ? $", worst pooled cosine {F(pooled)}" : "")
                 + string.Concat(o.MaskAgreement.Select(m => $", mask agreement at {MarkdownTable.Format(m.Threshold)} {F(m.Agreement)}"))

@@ -51,7 +51,12 @@ public static partial class QuantizationSummary
         if (q.Mode == "dynamic" && left.FirstOrDefault(l => l.OpType == "Conv") is { Count: > 0 } conv)
             stderr.WriteLine($"note: dynamic INT8 leaves the {conv.Count} Conv in float; static INT8 (--calibrate DIR) quantizes them");
         if (q.Budget is null && LowSqnr(q) is { } sqnr)
-            stderr.WriteLine($"warning: the INT8 model's worst output SQNR against FP32 on {q.ComparedSamples} calibration samples is {sqnr.ToString("0.0", CultureInfo.InvariantCulture)} dB "
+            // with --calibration-table the figure is the table's, measured by the run that wrote it on its own calibration
+            // samples (this run has none): said so, not passed off as this model's
+            stderr.WriteLine((q.CalibrationTable is { } table
+                                 ? $"warning: calibration table {Path.GetFileName(table)} records that the INT8 model of the run that wrote it had a worst output SQNR against FP32 "
+                                   + $"on its {q.ComparedSamples} calibration samples of {sqnr.ToString("0.0", CultureInfo.InvariantCulture)} dB "
+                                 : $"warning: the INT8 model's worst output SQNR against FP32 on {q.ComparedSamples} calibration samples is {sqnr.ToString("0.0", CultureInfo.InvariantCulture)} dB ")
                              + $"(an error about {Math.Pow(10, -sqnr / 20) * 100:0} % of the signal): "
                              + (validating ? "give --max-accuracy-drop METRIC=VALUE with --validate" : "check it with --validate DIR --max-accuracy-drop METRIC=VALUE")
                              + ", which returns the most sensitive nodes to float until the budget holds"

@@ -57,7 +57,8 @@ public static class ReportMarkdown
             sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
                           + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
         if (q.ComparedMethods is { } compared)
-            sb.AppendLine("- calibration method chosen by comparing the quantized models" + Compared(compared, q.ComparedBy, q.ComparedOn, q.ComparedSamples));
+            sb.AppendLine("- calibration method chosen by comparing the quantized models" + Compared(compared, q.ComparedBy, q.ComparedOn, q.ComparedSamples)
+                          + (q.CalibrationTable is not null ? " (as the calibration table records it: measured by the run that wrote the table)" : ""));
         if (q.SmoothQuantCompared is { } smooth)
             sb.AppendLine($"- SmoothQuant alpha {(q.SmoothQuant is { } alpha ? alpha.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")} chosen by comparing the quantized models"
                           + Compared(smooth.Values, smooth.By, smooth.On, smooth.Samples));

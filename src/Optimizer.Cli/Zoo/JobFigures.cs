@@ -10,6 +10,9 @@ namespace Optimizer.Cli.Zoo;
 /// </summary>
 public sealed record JobFigures(long? ModelBytes, long? EngineBytes, double? Cosine, double? Top1, bool? GatesPassed, int? QuantizedNodes, double? Speedup)
 {
+    /// <summary>The job validated without a gate ("checked": false): nothing was checked, so it did not pass either.</summary>
+    public bool NothingChecked { get; init; }
+
     public static JobFigures Read(string outDir)
     {
         FileInfo? Existing(string name)
@@ -29,7 +32,10 @@ public sealed record JobFigures(long? ModelBytes, long? EngineBytes, double? Cos
         return new JobFigures(modelBytes, engineBytes, Lowest("cosineSimilarity"), Lowest("top1Agreement"),
             validation?["passed"] is JsonValue passed && passed.TryGetValue<bool>(out var p) ? p : null,
             quantized is JsonValue q && q.TryGetValue<int>(out var n) ? n : null,
-            validation?["latency"]?["speedup"] is JsonValue s && s.TryGetValue<double>(out var speedup) ? speedup : null);
+            validation?["latency"]?["speedup"] is JsonValue s && s.TryGetValue<double>(out var speedup) ? speedup : null)
+        {
+            NothingChecked = validation?["checked"] is JsonValue c && c.TryGetValue<bool>(out var isChecked) && !isChecked,
+        };
     }
 
     private static JsonObject? Load(FileInfo? file)

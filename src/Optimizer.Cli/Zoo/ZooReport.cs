@@ -70,16 +70,22 @@ public sealed record ZooIdentity(string Id, IReadOnlyList<string> Jobs)
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", names.Order(StringComparer.Ordinal)) + "\n")));
 }
 
-public sealed record ZooSummary(int Jobs, int Passed, int Failed, int NotRun)
+/// <param name="NotChecked">Jobs that finished and validated without a gate: counted apart from the passed ones.</param>
+public sealed record ZooSummary(int Jobs, int Passed, int Failed, int NotRun, int NotChecked = 0)
 {
     public static ZooSummary Of(IReadOnlyList<ZooJobResult> jobs) =>
-        new(jobs.Count, jobs.Count(j => j.ExitCode == 0), jobs.Count(j => j.ExitCode is > 0), jobs.Count(j => j.ExitCode is null));
+        new(jobs.Count, jobs.Count(j => j.ExitCode == 0 && j.Status != ZooJobResult.NotChecked), jobs.Count(j => j.ExitCode is > 0), jobs.Count(j => j.ExitCode is null),
+            jobs.Count(j => j.Status == ZooJobResult.NotChecked));
+
+    /// <summary>"P of N jobs passed, [C not checked (validated without a gate), ]F failed, R not run".</summary>
+    public string Describe() =>
+        $"{Passed} of {Jobs} jobs passed, {(NotChecked > 0 ? $"{NotChecked} not checked (validated without a gate), " : "")}{Failed} failed, {NotRun} not run";
 }
 
 /// <summary>One job's row.</summary>
 /// <param name="Model">The model, relative to the pipeline file's folder.</param>
 /// <param name="ExitCode">The job's exit code; null when it did not run (<c>--fail-fast</c> after a failure, or cancelled).</param>
-/// <param name="Status">passed, gate-failed, bad-input, tool-failed, cancelled, internal-error or not-run.</param>
+/// <param name="Status">passed, not-checked (exit 0, validated without a gate), gate-failed, bad-input, tool-failed, cancelled, internal-error or not-run.</param>
 /// <param name="Output">The job's output folder, relative to the pipeline file's folder.</param>
 /// <param name="ModelBytes">OUT/model.onnx (and its external data) as this run wrote it.</param>
 /// <param name="EngineBytes">OUT/model.plan when the job built an engine.</param>
@@ -94,9 +100,14 @@ public sealed record ZooJobResult(
     string Name, string Model, int? ExitCode, string Status, string Output, long? ModelBytes, long? EngineBytes,
     double? Cosine, double? Top1, bool? GatesPassed, int? QuantizedNodes, double? Speedup, double? Seconds, string? Message)
 {
-    public static string StatusOf(int? exitCode) => exitCode switch
+    /// <summary>The status of a job that exited 0 but whose validation had no gate: it checked nothing.</summary>
+    public const string NotChecked = "not-checked";
+
+    /// <param name="nothingChecked">The job's validation was given no gate (its report says "checked": false).</param>
+    public static string StatusOf(int? exitCode, bool nothingChecked = false) => exitCode switch
     {
         null => "not-run",
+        ExitCodes.Success when nothingChecked => NotChecked,
         ExitCodes.Success => "passed",
         ExitCodes.GateFailed => "gate-failed",
         ExitCodes.InvalidInput => "bad-input",

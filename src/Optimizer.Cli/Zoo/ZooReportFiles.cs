@@ -22,12 +22,12 @@ public static class ZooReportFiles
     {
         var text = new StringBuilder();
         text.Append($"# Zoo report\n\nZoo `{report.Zoo.Id[..12]}` ({report.Zoo.Jobs.Count} jobs), {Scope(report)}: ")
-            .Append($"{report.Summary.Jobs} jobs, {report.Summary.Passed} passed, {report.Summary.Failed} failed, {report.Summary.NotRun} not run; exit code {report.ExitCode}.\n\n")
+            .Append($"{report.Summary.Jobs} jobs, {report.Summary.Passed} passed, {(report.Summary.NotChecked > 0 ? $"{report.Summary.NotChecked} not checked (validated without a gate), " : "")}{report.Summary.Failed} failed, {report.Summary.NotRun} not run; exit code {report.ExitCode}.\n\n")
             .Append("| job | model | status | exit | output | model size | engine size | cosine (worst output) | top-1 | gates | quantized nodes | speed-up | seconds |\n")
             .Append("|---|---|---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|\n");
         foreach (var j in report.Jobs)
             text.Append($"| {Cell(j.Name)} | {Cell(j.Model)} | {j.Status} | {j.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {Cell(j.Output)} | {Size(j.ModelBytes)} | {Size(j.EngineBytes)} ")
-                .Append($"| {Number(j.Cosine, "0.000000")} | {Number(j.Top1, "0.000")} | {(j.GatesPassed is { } g ? (g ? "passed" : "failed") : "-")} | {j.QuantizedNodes?.ToString(CultureInfo.InvariantCulture) ?? "-"} ")
+                .Append($"| {Number(j.Cosine, "0.000000")} | {Number(j.Top1, "0.000")} | {(j.Status == ZooJobResult.NotChecked ? "none given" : j.GatesPassed is { } g ? (g ? "passed" : "failed") : "-")} | {j.QuantizedNodes?.ToString(CultureInfo.InvariantCulture) ?? "-"} ")
                 .Append($"| {(j.Speedup is { } s ? s.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-")} | {Number(j.Seconds, "0.0")} |\n");
         var failed = report.Jobs.Where(j => j.Message is not null).ToList();
         if (failed.Count > 0)
@@ -48,12 +48,13 @@ public static class ZooReportFiles
                 new XAttribute("time", (j.Seconds ?? 0).ToString("0.###", CultureInfo.InvariantCulture)));
             var message = j.Message ?? $"exit code {j.ExitCode}";
             if (j.ExitCode is null) testCase.Add(new XElement("skipped", new XAttribute("message", "not run (an earlier job failed with --fail-fast, or the run was cancelled)")));
+            else if (j.Status == ZooJobResult.NotChecked) testCase.Add(new XElement("skipped", new XAttribute("message", "no gate given: the validation checked nothing")));
             else if (j.ExitCode == 1) testCase.Add(new XElement("failure", new XAttribute("message", message), new XAttribute("type", j.Status), message));
             else if (j.ExitCode != 0) testCase.Add(new XElement("error", new XAttribute("message", message), new XAttribute("type", j.Status), message));
             testCase.Add(new XElement("system-out", $"model {j.Model}; output {j.Output}; model size {Size(j.ModelBytes)}; cosine {Number(j.Cosine, "0.000000")}; quantized nodes {j.QuantizedNodes?.ToString(CultureInfo.InvariantCulture) ?? "-"}"));
             return testCase;
         }).ToList();
-        int failures = report.Jobs.Count(j => j.ExitCode == 1), errors = report.Jobs.Count(j => j.ExitCode is > 1), skipped = report.Summary.NotRun;
+        int failures = report.Jobs.Count(j => j.ExitCode == 1), errors = report.Jobs.Count(j => j.ExitCode is > 1), skipped = report.Summary.NotRun + report.Summary.NotChecked;
         var suite = new XElement("testsuite", new XAttribute("name", $"zoo {report.Zoo.Id[..12]} {Scope(report)}"), new XAttribute("tests", cases.Count),
             new XAttribute("failures", failures), new XAttribute("errors", errors), new XAttribute("skipped", skipped), cases);
         var root = new XElement("testsuites", new XAttribute("name", "optimize zoo"), new XAttribute("tests", cases.Count),

@@ -60,7 +60,7 @@ public static class ZooRun
         {
             ZooReportFiles.Write(report, reportDir);
             stderr.WriteLine($"wrote {ZooReport.JsonFile}, {ZooReport.MarkdownFile}, {ZooReport.JUnitFile} to {reportDir}: "
-                + $"{report.Summary.Passed} of {report.Summary.Jobs} jobs passed, {report.Summary.Failed} failed, {report.Summary.NotRun} not run");
+                + report.Summary.Describe());
         }
         return cancel.IsCancellationRequested || outcomes.Any(o => o?.ExitCode == ExitCodes.Cancelled) ? ExitCodes.Cancelled : report.ExitCode;
     }
@@ -113,7 +113,7 @@ public static class ZooRun
     {
         var finished = outcome?.ExitCode is ExitCodes.Success or ExitCodes.GateFailed;
         var figures = finished ? JobFigures.Read(job.Output) : new JobFigures(null, null, null, null, null, null, null);
-        return new ZooJobResult(job.Name, Relative(fileDir, job.Model), outcome?.ExitCode, ZooJobResult.StatusOf(outcome?.ExitCode), Relative(fileDir, job.Output),
+        return new ZooJobResult(job.Name, Relative(fileDir, job.Model), outcome?.ExitCode, ZooJobResult.StatusOf(outcome?.ExitCode, figures.NothingChecked), Relative(fileDir, job.Output),
             figures.ModelBytes, figures.EngineBytes, figures.Cosine, figures.Top1, figures.GatesPassed, figures.QuantizedNodes, figures.Speedup,
             outcome is null ? null : Math.Round(outcome.Seconds, 3), outcome?.ExitCode is 0 ? null : outcome?.Message);
     }

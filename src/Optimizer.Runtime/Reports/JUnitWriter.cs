@@ -6,7 +6,7 @@ namespace Optimizer.Runtime.Reports;
 
 /// <summary>
 /// A JUnit XML file with one test case per gate (a failed gate is a failed test, with its message), so CI systems
-/// show the accuracy and speed budgets as tests. With no gates, one case says the models ran.
+/// show the accuracy and speed budgets as tests. With no gates, one skipped case says the models ran and nothing was checked.
 /// </summary>
 public static class JUnitWriter
 {
@@ -17,6 +17,7 @@ public static class JUnitWriter
         var suiteName = $"optimize validate {Path.GetFileName(report.Candidate)}";
         var cases = report.Gates.Count == 0
             ? [new XElement("testcase", new XAttribute("classname", "optimize.validate"), new XAttribute("name", "models run on the data"),
+                new XElement("skipped", new XAttribute("message", "no gate given: nothing checked")),
                 new XElement("system-out", $"{report.Samples} samples; see report.md"))]
             : report.Gates.Select(g => new XElement("testcase",
                 new XAttribute("classname", "optimize.validate"),
@@ -25,7 +26,7 @@ public static class JUnitWriter
         var failures = report.Gates.Count(g => !g.Passed);
         var suite = new XElement("testsuite",
             new XAttribute("name", suiteName), new XAttribute("tests", cases.Count), new XAttribute("failures", failures),
-            new XAttribute("errors", 0), new XAttribute("timestamp", report.Date.ToString("yyyy-MM-ddTHH:mm:ss")), cases);
+            new XAttribute("errors", 0), new XAttribute("skipped", report.Checked ? 0 : 1), new XAttribute("timestamp", report.Date.ToString("yyyy-MM-ddTHH:mm:ss")), cases);
         var root = new XElement("testsuites", new XAttribute("name", "optimize validate"), new XAttribute("tests", cases.Count), new XAttribute("failures", failures), suite);
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root).Declaration + "\n" + root + "\n";
     }

@@ -18,7 +18,7 @@ public static class ValidationReportWriter
     public static string Markdown(ValidationReport report)
     {
         var text = new StringBuilder();
-        text.AppendLine($"# Validation: {Path.GetFileName(report.Candidate)} {(report.Passed ? "passed" : "FAILED")}").AppendLine();
+        text.AppendLine($"# Validation: {Path.GetFileName(report.Candidate)} {(report.Checked ? report.Status : "(no gate given: nothing checked)")}").AppendLine();
         text.AppendLine($"- baseline: `{report.Baseline}`");
         text.AppendLine($"- candidate: `{report.Candidate}`");
         text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}");
@@ -31,6 +31,10 @@ public static class ValidationReportWriter
         foreach (var o in report.Outputs)
             outputs.Row(o.Name, o.MaxAbsError, o.MeanAbsError, o.RelativeL2Error, o.CosineSimilarity, o.MinCosineSimilarity, o.SqnrDb, o.Top1Agreement, o.Top5Agreement);
         outputs.AppendTo(text);
+        foreach (var o in report.Outputs.Where(o => o.CosineOverSamples))
+            text.AppendLine($"Output '{o.Name}' has one value per sample, whose cosine would be only its sign: its cosine (mean and min) is taken over all samples' values together.").AppendLine();
+        foreach (var o in report.Outputs.Where(o => o.TopK is not null))
+            text.AppendLine($"Output '{o.Name}' has {o.TopK} classes: its top-5 agreement is the overlap of the top {o.TopK}.").AppendLine();
         if (report.Outputs.Any(o => o.CtcAgreement.Count > 0))
         {
             text.AppendLine("## CTC decoding (greedy; token error rate: edit distance over the baseline's length)").AppendLine();
@@ -50,7 +54,9 @@ public static class ValidationReportWriter
         text.AppendLine(l.Estimate is { } e
             ? $"Speed-up (baseline p50 / candidate p50), both timed side by side in one run: {e.Describe()}. A --min-speedup gate fails only when the whole interval lies below it."
             : $"Speed-up (baseline p50 / candidate p50): {MarkdownTable.Format(l.Speedup)}x").AppendLine();
-        if (report.Gates.Count > 0)
+        if (!report.Checked)
+            text.AppendLine("No gate given, so nothing was checked: the figures above are measured, not judged (--max-accuracy-drop METRIC=VALUE and --min-speedup X set the budget).").AppendLine();
+        else
         {
             text.AppendLine("## Gates").AppendLine();
             var gates = new MarkdownTable("gate", "actual", "output", "result");

@@ -59,6 +59,8 @@ public static class GateEvaluator
                 GateMetric.Top1Agreement or GateMetric.Top5Agreement => " (it needs a classifier-like [N, C] output)",
                 GateMetric.CtcAgreement => " (it needs an [N, T, C] output of per-step class scores)",
                 GateMetric.MinPooledCosine => " (it needs an [N, T, C] output of token vectors)",
+                GateMetric.Cosine or GateMetric.MinCosine when outputs.Any(o => o.CosineOverSamples)
+                    => " (an output of one value per sample has a cosine only over two or more samples: give more, or gate max-abs or sqnr)",
                 _ => " here",
             }}");
         var worst = gate.HigherIsBetter ? values.MinBy(v => v.Value) : values.MaxBy(v => v.Value);

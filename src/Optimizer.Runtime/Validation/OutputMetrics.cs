@@ -9,9 +9,15 @@ public sealed record OutputMetrics
     public double MeanAbsError { get; init; }
     /// <summary>‖b − a‖₂ / ‖a‖₂ over all elements of all samples.</summary>
     public double RelativeL2Error { get; init; }
-    /// <summary>Mean over samples of the cosine similarity of the two outputs.</summary>
+    /// <summary>Mean over samples of the cosine similarity of the two outputs (see <see cref="CosineOverSamples"/>).</summary>
     public double CosineSimilarity { get; init; }
     public double MinCosineSimilarity { get; init; }
+    /// <summary>
+    /// The output has one value per sample, so <see cref="CosineSimilarity"/> and <see cref="MinCosineSimilarity"/> are
+    /// both the cosine over all samples' values taken together (one value's cosine is only its sign); written only when true.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool CosineOverSamples { get; init; }
     /// <summary>
     /// Outputs [N, T, C] of token vectors: the worst cosine, over rows, of the two outputs' means over the row's tokens
     /// (those its token mask marks): the sentence embedding a mean-pooling user gets. Null for other shapes.
@@ -23,8 +29,13 @@ public sealed record OutputMetrics
     public double SqnrDb { get; init; }
     /// <summary>Classifier-like outputs: fraction of rows whose arg-max agrees.</summary>
     public double? Top1Agreement { get; init; }
-    /// <summary>Classifier-like outputs: mean overlap of the two top-5 class sets (1 = the same five classes).</summary>
+    /// <summary>
+    /// Classifier-like outputs: mean overlap of the two top-k class sets (1 = the same classes), k = min(5, classes)
+    /// (<see cref="TopK"/>): a model of fewer than five classes against itself agrees fully.
+    /// </summary>
     public double? Top5Agreement { get; init; }
+    /// <summary>The k of <see cref="Top5Agreement"/> when the output has fewer than five classes; null (not written) for 5.</summary>
+    public int? TopK { get; init; }
     /// <summary>
     /// Fraction of elements on the same side of each asked threshold in both outputs (score maps: the masks agree),
     /// for the thresholds of the <c>mask-agreement@T</c> gates; empty when none was asked.

@@ -21,7 +21,10 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
     private double[] _a = [];
     private double[] _b = [];
     private double _maxAbs, _sumAbs, _sumDiff2, _sumRef2, _cosineSum, _cosineMin = 1;
-    private long _elements, _samples, _rows, _top1, _topKOverlap;
+    // over all elements of all samples: the cosine of an output of one value per sample (see Metrics)
+    private double _dotAll, _sumCand2;
+    private long _elements, _samples, _rows, _top1, _topKOverlap, _topKSlots, _mostPerSample;
+    private int _topK = TopK;
     private double _pooledMin = 1;
     private bool _pooled;
     private bool _pooledByMask;
@@ -68,6 +71,9 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
             normB += b[i] * b[i];
         }
         var cosine = Cosine(dot, normA, normB);
+        _dotAll += dot;
+        _sumCand2 += normB;
+        _mostPerSample = Math.Max(_mostPerSample, n);
         for (var t = 0; t < _maskThresholds.Length; t++)
         {
             var threshold = _maskThresholds[t];
@@ -99,7 +105,10 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
                 var rb = b.Slice(row * classes, classes);
                 _rows++;
                 if (TopClasses.ArgMax(ra) == TopClasses.ArgMax(rb)) _top1++;
-                _topKOverlap += TopClasses.Overlap(TopClasses.Top(ra, TopK), TopClasses.Top(rb, TopK));
+                // k = min(5, classes): with two classes both models' "top 5" are the same two, and overlap 2 of 2, not of 5
+                _topK = Math.Min(TopK, classes);
+                _topKOverlap += TopClasses.Overlap(TopClasses.Top(ra, _topK), TopClasses.Top(rb, _topK));
+                _topKSlots += _topK;
             }
         else
             IsClassifier = false;
@@ -176,21 +185,34 @@ public sealed class OutputStats(string name, IReadOnlyList<double>? maskThreshol
         _ => null,
     };
 
-    public OutputMetrics Metrics() => new()
+    /// <summary>
+    /// True when every sample gave this output fewer than two values ([N, 1] with N = 1: a wake word's or a detector's
+    /// one score). The cosine of one value with another is only whether their signs agree, so the cosine (mean and
+    /// worst) is then taken over all samples' values together, as one vector; below two values in all, it is not known.
+    /// </summary>
+    public bool OneValuePerSample => _samples > 0 && _mostPerSample < 2;
+
+    public OutputMetrics Metrics()
     {
-        Name = Name,
-        Samples = _samples,
-        MaxAbsError = _maxAbs,
-        MeanAbsError = _elements == 0 ? 0 : _sumAbs / _elements,
-        RelativeL2Error = _sumRef2 == 0 ? (_sumDiff2 == 0 ? 0 : double.PositiveInfinity) : Math.Sqrt(_sumDiff2 / _sumRef2),
-        CosineSimilarity = _samples == 0 ? double.NaN : _cosineSum / _samples,
-        MinCosineSimilarity = _samples == 0 ? double.NaN : _cosineMin,
-        MinPooledCosine = _pooled ? _pooledMin : null,
-        PooledByTokenMask = _pooledByMask,
-        SqnrDb = _sumDiff2 == 0 ? double.PositiveInfinity : 10 * Math.Log10(_sumRef2 / _sumDiff2),
-        Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
-        Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / (_rows * TopK) : null,
-        MaskAgreement = _elements == 0 ? [] : _maskThresholds.Select((t, i) => new MaskAgreement(t, (double)_maskAgree[i] / _elements)).ToList(),
-        CtcAgreement = _ctc.Select(c => c.Metrics()).OfType<CtcAgreement>().ToList(),
-    };
+        var pooledCosine = _elements >= 2 ? Cosine(_dotAll, _sumRef2, _sumCand2) : double.NaN;
+        return new()
+        {
+            Name = Name,
+            Samples = _samples,
+            MaxAbsError = _maxAbs,
+            MeanAbsError = _elements == 0 ? 0 : _sumAbs / _elements,
+            RelativeL2Error = _sumRef2 == 0 ? (_sumDiff2 == 0 ? 0 : double.PositiveInfinity) : Math.Sqrt(_sumDiff2 / _sumRef2),
+            CosineSimilarity = _samples == 0 ? double.NaN : OneValuePerSample ? pooledCosine : _cosineSum / _samples,
+            MinCosineSimilarity = _samples == 0 ? double.NaN : OneValuePerSample ? pooledCosine : _cosineMin,
+            CosineOverSamples = OneValuePerSample,
+            MinPooledCosine = _pooled ? _pooledMin : null,
+            PooledByTokenMask = _pooledByMask,
+            SqnrDb = _sumDiff2 == 0 ? double.PositiveInfinity : 10 * Math.Log10(_sumRef2 / _sumDiff2),
+            Top1Agreement = IsClassifier && _rows > 0 ? (double)_top1 / _rows : null,
+            Top5Agreement = IsClassifier && _rows > 0 ? (double)_topKOverlap / _topKSlots : null,
+            TopK = IsClassifier && _rows > 0 && _topK < TopK ? _topK : null,
+            MaskAgreement = _elements == 0 ? [] : _maskThresholds.Select((t, i) => new MaskAgreement(t, (double)_maskAgree[i] / _elements)).ToList(),
+            CtcAgreement = _ctc.Select(c => c.Metrics()).OfType<CtcAgreement>().ToList(),
+        };
+    }
 }

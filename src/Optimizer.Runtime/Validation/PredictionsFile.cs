@@ -5,8 +5,8 @@ namespace Optimizer.Runtime.Validation;
 
 /// <summary>
 /// predictions.csv beside a validate report: the candidate's top-5 classes per sample and classifier-like output
-/// (<c>sample,output,c1 c2 c3 c4 c5</c>), written as samples run, so a later run can be compared with this one
-/// (--against) without the old model.
+/// (<c>sample,output,c1 c2 c3 c4 c5</c>; top-k of k = min(5, classes)), written as samples run, so a later run can be
+/// compared with this one (--against) without the old model. Written only when there are rows (a classifier-like output).
 /// </summary>
 public static class PredictionsFile
 {
@@ -15,6 +15,18 @@ public static class PredictionsFile
 
     public static void WriteLine(TextWriter writer, string sample, string output, int[] top) =>
         writer.WriteLine($"{Escape(sample)},{Escape(output)},{string.Join(' ', top)}");
+
+    /// <summary>Rows written as samples run, the header before the first: a model with no classifier-like output writes nothing.</summary>
+    public sealed class Rows(TextWriter writer)
+    {
+        public int Count { get; private set; }
+
+        public void Add(string sample, string output, int[] top)
+        {
+            if (Count++ == 0) writer.WriteLine(Header);
+            WriteLine(writer, sample, output, top);
+        }
+    }
 
     /// <summary>Reads the predictions next to <paramref name="reportPath"/>, keyed by (sample, output); null when there are none.</summary>
     public static Dictionary<(string Sample, string Output), int[]>? ReadBeside(string reportPath)

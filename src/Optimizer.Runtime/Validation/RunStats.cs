@@ -24,10 +24,13 @@ public sealed class RunStats
     /// <summary>
     /// A text recognizer's reading of one sample against its true text: the [1, T, C] (or time-major [T, 1, C]) output
     /// greedy-CTC decoded with blank 0 and <paramref name="dictionary"/>'s characters; exact matches count as correct.
+    /// Both texts are trimmed of leading and trailing whitespace first (<see cref="TextMatch"/>), for the match and the
+    /// character error rate. Returns the text read (untrimmed), or null when the sample has no text or the output
+    /// is not one line's steps.
     /// </summary>
-    public void CountText(HostTensor? output, string? text, CtcDictionary dictionary)
+    public string? CountText(HostTensor? output, string? text, CtcDictionary dictionary)
     {
-        if (text is null || output?.Shape is not [var a, var b, var classes] || !(a == 1 || b == 1)) return;
+        if (text is null || output?.Shape is not [var a, var b, var classes] || !(a == 1 || b == 1)) return null;
         var steps = (int)(a == 1 ? b : a);
         var scores = new double[output.ElementCount];
         TensorTypes.ToDoubles(output, scores);
@@ -35,11 +38,12 @@ public sealed class RunStats
         CtcDecoding.BestPerStep(scores, (int)classes, best);
         Labelled++;
         var read = dictionary.Text(CtcDecoding.Greedy(best, 0), classes);
-        if (read == text) Correct++;
+        if (TextMatch.Exact(read, text)) Correct++;
         // characters as Unicode scalar values, so that one CJK or accented character counts once
-        var truth = text.EnumerateRunes().Select(r => r.Value).ToList();
-        TextErrors += CtcDecoding.EditDistance(read.EnumerateRunes().Select(r => r.Value).ToList(), truth);
+        var truth = TextMatch.Normalize(text).EnumerateRunes().Select(r => r.Value).ToList();
+        TextErrors += CtcDecoding.EditDistance(TextMatch.Normalize(read).EnumerateRunes().Select(r => r.Value).ToList(), truth);
         TextCharacters += truth.Count;
+        return read;
     }
 
     /// <summary>Edits (insertions, deletions, substitutions) from the texts read to the true texts, over all labelled lines.</summary>

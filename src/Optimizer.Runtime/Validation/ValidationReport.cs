@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Optimizer.Runtime.Validation;
 
 /// <summary>Everything <c>optimize validate</c> measured and decided; written as report.json and read back by --against.</summary>
@@ -18,7 +20,23 @@ public sealed record ValidationReport
     public AccuracyMetrics? Accuracy { get; init; }
     public required LatencyComparison Latency { get; init; }
     public IReadOnlyList<GateResult> Gates { get; init; } = [];
+    /// <summary>
+    /// No gate failed: the exit code (0 or 1) and a budget round's outcome. True also when no gate was given, so it is
+    /// not written; report.json's "passed" is <see cref="Verdict"/>.
+    /// </summary>
+    [JsonIgnore]
     public bool Passed => Gates.All(g => g.Passed);
+
+    /// <summary>Whether any gate was given: without one nothing was checked, and the run neither passed nor failed.</summary>
+    public bool Checked => Gates.Count > 0;
+
+    /// <summary>report.json's "passed": whether the gates held, and null (written as null) when none was given.</summary>
+    [JsonPropertyName("passed"), JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public bool? Verdict => Checked ? Passed : null;
+
+    /// <summary>The verdict in words: "passed", "FAILED", or "not checked" (no gate given).</summary>
+    [JsonIgnore]
+    public string Status => !Checked ? "not checked" : Passed ? "passed" : "FAILED";
     public DateTimeOffset Date { get; init; } = DateTimeOffset.UtcNow;
 }
 

@@ -13,17 +13,26 @@ namespace Optimizer.Runtime.Validation;
 /// </summary>
 public static class Validator
 {
-    /// <param name="predictions">Receives the candidate's top-5 classes per sample (predictions.csv), when given.</param>
-    public static ValidationReport Run(ValidateOptions options, TextWriter? predictions = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
+    /// <param name="predictions">
+    /// Receives the candidate's top-5 classes per sample (predictions.csv), when given; nothing at all (not even the
+    /// header) when no output is classifier-like.
+    /// </param>
+    /// <param name="readings">
+    /// With text labels (a dictionary.txt), receives each line's true text and both models' readings (readings.csv).
+    /// </param>
+    public static ValidationReport Run(ValidateOptions options, TextWriter? predictions = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default,
+        TextWriter? readings = null)
     {
-        predictions?.WriteLine(PredictionsFile.Header);
+        var rows = predictions is null ? null : new PredictionsFile.Rows(predictions);
         return options.AgainstReport is null
-            ? AgainstBaseline(options, predictions, progress, cancel)
-            : AgainstStored(options, predictions, progress, cancel);
+            ? AgainstBaseline(options, rows, readings, progress, cancel)
+            : AgainstStored(options, rows, progress, cancel);
     }
 
-    private static ValidationReport AgainstBaseline(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
+    private static ValidationReport AgainstBaseline(ValidateOptions options, PredictionsFile.Rows? predictions, TextWriter? readings, IProgress<(int, int)>? progress,
+        CancellationToken cancel)
     {
+        var readingsHeader = false;
         using var baseline = new ModelRunner(options.BaselinePath ?? throw new InvalidInputException("give --baseline MODEL or --against report.json"), options.Session);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
         CheckSameInterface(baseline, candidate);
@@ -49,8 +58,10 @@ public static class Validator
                 reader ??= outputs.FirstOrDefault(o => a[o.Name].Shape is [_, _, var c] && dictionary.Fits(c))?.Name
                            ?? throw new InvalidInputException($"{options.Data.Folder}: {CtcDictionary.FileName} has {dictionary.Count} entries, but no output has "
                                                               + $"{dictionary.Count + 1} or {dictionary.Count + 2} classes on its last of three axes to read text from");
-                statsA.CountText(a[reader], sample.Text, dictionary);
-                statsB.CountText(b[reader], sample.Text, dictionary);
+                var readA = statsA.CountText(a[reader], sample.Text, dictionary);
+                var readB = statsB.CountText(b[reader], sample.Text, dictionary);
+                if (readings is not null && readA is not null && readB is not null)
+                    ReadingsFile.WriteLine(readings, ref readingsHeader, sample.Id, sample.Text!, readA, readB);
             }
             else
             {
@@ -89,7 +100,7 @@ public static class Validator
         return new LatencyComparison(statsA.P50, statsA.P95, statsB.P50, statsB.P95) { Estimate = Benchmark.SpeedupEstimate.FromTimes(times) };
     }
 
-    private static ValidationReport AgainstStored(ValidateOptions options, TextWriter? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
+    private static ValidationReport AgainstStored(ValidateOptions options, PredictionsFile.Rows? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
     {
         if (options.Gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement) is { } ctc)
             throw new InvalidInputException($"gate {ctc.Name} cannot be checked against a stored report, which keeps no decoded sequences: compare with --baseline MODEL");
@@ -144,11 +155,11 @@ public static class Validator
     private static string Describe(SessionSettings s) =>
         $"onnxruntime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {s.Provider.ToString().ToLowerInvariant()}, graph optimizations {(s.OptimizationLevel == Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL ? "off" : "on")}";
 
-    private static void WritePredictions(TextWriter? writer, string sample, IReadOnlyDictionary<string, HostTensor> outputs)
+    private static void WritePredictions(PredictionsFile.Rows? writer, string sample, IReadOnlyDictionary<string, HostTensor> outputs)
     {
         if (writer is null) return;
         foreach (var (key, top) in TopPerRow(sample, outputs))
-            PredictionsFile.WriteLine(writer, key.Sample, key.Output, top);
+            writer.Add(key.Sample, key.Output, top);
     }
 
     /// <summary>Top-5 classes of every row of every classifier-like output; rows after the first are named sample#row.</summary>

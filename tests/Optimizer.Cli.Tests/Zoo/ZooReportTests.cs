@@ -89,6 +89,39 @@ public class ZooReportTests
     }
 
     [Fact]
+    public void AJobValidatedWithoutAGateIsCountedAsNotCheckedNotAsPassed()
+    {
+        using var dir = ZooFixture.Create($$"""
+            defaults:
+              output: out/{model}
+            jobs:
+              - name: unchecked
+                model: m/a.onnx
+                validate: {data: {{ZooFixture.Data}}/validate}
+              - name: plain
+                model: m/b.onnx
+                passes: none
+            """, "a", "b");
+
+        var result = CliRunner.Run("run", dir.File("zoo.yaml"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("1 of 2 jobs passed, 1 not checked (validated without a gate), 0 failed, 0 not run", result.Stderr);
+        var report = JsonNode.Parse(File.ReadAllText(dir.File("out/zoo-report.json")))!;
+        Assert.Equal(["not-checked", "passed"], report["jobs"]!.AsArray().Select(j => (string)j!["status"]!));
+        Assert.Null(report["jobs"]![0]!["gatesPassed"]);
+        Assert.Equal(1, (int)report["summary"]!["passed"]!);
+        Assert.Equal(1, (int)report["summary"]!["notChecked"]!);
+        var markdown = File.ReadAllText(dir.File("out/zoo-report.md"));
+        Assert.Contains("2 jobs, 1 passed, 1 not checked (validated without a gate), 0 failed", markdown);
+        Assert.Contains("| not-checked | 0 |", markdown);
+        Assert.Contains("| none given |", markdown);
+        var junit = XDocument.Load(dir.File("out/zoo-junit.xml")).Root!;
+        Assert.Equal("1", junit.Attribute("skipped")!.Value);
+        Assert.Equal("unchecked", Assert.Single(junit.Descendants("testcase"), c => c.Element("skipped") is not null).Attribute("name")!.Value);
+    }
+
+    [Fact]
     public void WithFailFastTheJobsAfterAFailureAreReportedAsNotRun()
     {
         using var dir = ZooWithAFailingGate();

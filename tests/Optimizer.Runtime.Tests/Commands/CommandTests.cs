@@ -39,10 +39,38 @@ public sealed class CommandTests
         using var dir = TestPaths.NewTempDir();
         var unrelated = ModelFixtures.WritePerturbedMobileNet(dir.Path, 5.0);
         var images = ModelFixtures.SmallImageFolder(Directory.CreateDirectory(dir.File("images")).FullName);
-        var (exit, stdout, _) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", unrelated, "--data", images, "--report", dir.File("r"));
+        var (exit, stdout, _) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", unrelated, "--data", images, "--report", dir.File("r"),
+            "--junit", dir.File("junit.xml"));
         Assert.Equal(ExitCodes.Success, exit);
         Assert.DoesNotContain("passed", stdout);
         Assert.Contains("no gate given, so nothing was checked", stdout);
+        // the files say so too: "passed" is null (neither passed nor failed), "checked" false, the heading no verdict
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("r/report.json")))!.AsObject();
+        Assert.True(json.ContainsKey("passed"));
+        Assert.Null(json["passed"]);
+        Assert.False((bool)json["checked"]!);
+        var markdown = File.ReadAllText(dir.File("r/report.md"));
+        Assert.StartsWith($"# Validation: {Path.GetFileName(unrelated)} (no gate given: nothing checked)", markdown);
+        Assert.DoesNotContain("passed", markdown);
+        Assert.Contains("<skipped message=\"no gate given: nothing checked\"", File.ReadAllText(dir.File("junit.xml")));
+        // --json prints the same fields
+        var (_, printed, _) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", unrelated, "--data", images, "--report", dir.File("r2"), "--json");
+        Assert.Null(System.Text.Json.Nodes.JsonNode.Parse(printed)!["passed"]);
+        Assert.False((bool)System.Text.Json.Nodes.JsonNode.Parse(printed)!["checked"]!);
+    }
+
+    [Fact]
+    public void WithAGateTheReportSaysCheckedAndPassed()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(Directory.CreateDirectory(dir.File("images")).FullName);
+        var (exit, _, _) = Run("validate", "--baseline", ModelFixtures.MobileNet, "--candidate", ModelFixtures.MobileNet, "--data", images,
+            "--max-accuracy-drop", "top1-agreement=1", "--report", dir.File("r"));
+        Assert.Equal(ExitCodes.Success, exit);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("r/report.json")))!;
+        Assert.True((bool)json["passed"]!);
+        Assert.True((bool)json["checked"]!);
+        Assert.StartsWith("# Validation: " + Path.GetFileName(ModelFixtures.MobileNet) + " passed", File.ReadAllText(dir.File("r/report.md")));
     }
 
     [Fact]
