@@ -150,6 +150,10 @@ public static class QuantizationBudget
         var ctc = q.CompareBy.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
         // A pooled-embedding gate is ranked by the pooled vectors: the whole output's SQNR also weighs padding tokens.
         var pooled = ctc is null && q.CompareBy.Any(g => g.Metric == GateMetric.MinPooledCosine);
+        // gates that each name an output (OUTPUT:METRIC=VALUE) rank by those outputs' SQNR alone
+        var named = q.CompareBy.Where(g => g.Metric != GateMetric.Speedup).ToList();
+        IReadOnlyList<OutputMetrics> Judged(IReadOnlyList<OutputMetrics> all) =>
+            named.Count > 0 && named.All(g => g.Output is not null) ? all.Where(m => named.Any(g => g.Output == m.Name)).ToList() : all;
         var result = new List<Sensitivity>();
         stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples"
                          + (ctc is not null ? ", by the time steps whose arg-max changes, then output SQNR)" : pooled ? ", by the worst pooled cosine, then output SQNR)" : ")"));
@@ -161,7 +165,7 @@ public static class QuantizationBudget
                 cancel: context.Cancellation);
             var steps = ctc is null ? null : metrics.Select(m => m.CtcAgreementFor(ctc.BlankClass)?.StepAgreement).Where(a => a is not null).Min();
             var pooledCosine = pooled ? metrics.Select(m => m.MinPooledCosine).Where(c => c is not null).Min() : null;
-            result.Add(new Sensitivity(node, ReferenceOutputs.WorstSqnr(metrics)) { StepAgreement = steps, PooledCosine = pooledCosine });
+            result.Add(new Sensitivity(node, ReferenceOutputs.WorstSqnr(Judged(metrics))) { StepAgreement = steps, PooledCosine = pooledCosine });
         }
         return result.OrderBy(s => s.StepAgreement ?? 1).ThenBy(s => s.PooledCosine ?? 1).ThenBy(s => s.OutputSqnrDb).ToList();
     }

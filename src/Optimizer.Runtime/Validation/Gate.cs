@@ -9,10 +9,14 @@ namespace Optimizer.Runtime.Validation;
 /// cosine and SQNR are lower bounds, errors and the accuracy drop upper bounds; <c>--min-speedup X</c> gives a
 /// speed-up lower bound. Every output must meet an output gate. <c>mask-agreement@T</c> carries its own parameter,
 /// the threshold T that turns a score map into a mask (<see cref="At"/>); <c>ctc-agreement@K</c> may carry one, the
-/// blank class K of a CTC output (<see cref="BlankClass"/>).
+/// blank class K of a CTC output (<see cref="BlankClass"/>). <c>OUTPUT:METRIC=VALUE</c> judges that output alone
+/// (<see cref="Output"/>): a detector's score map, not its box regressions.
 /// </summary>
 public sealed record Gate(GateMetric Metric, double Threshold, double? At = null)
 {
+    /// <summary>The one output this gate judges (null: every output, the worst one counts).</summary>
+    public string? Output { get; init; }
+
     /// <summary>One or several gates, comma-separated (<c>min-cosine=0.99,top5-agreement=0.9</c>): no value holds a comma.</summary>
     public static IEnumerable<Gate> ParseList(string text) => Items(text).Select(Parse).ToList();
 
@@ -22,7 +26,12 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
     public static Gate Parse(string text)
     {
         var eq = text.IndexOf('=');
-        var name = eq > 0 ? text[..eq].Trim().ToLowerInvariant() : "";
+        var key = eq > 0 ? text[..eq].Trim() : "";
+        // OUTPUT:METRIC (an output name may hold ':' itself, as TensorFlow's 'Identity:0' does: the metric follows the last one)
+        string? output = null;
+        if (key.LastIndexOf(':') is var colon and > 0 && Names.ContainsKey(MetricPart(key[(colon + 1)..])))
+            (output, key) = (key[..colon], key[(colon + 1)..]);
+        var name = key.ToLowerInvariant();
         string? atText = null;
         if (name.IndexOf('@') is var sign and > 0)
             (name, atText) = (name[..sign], name[(sign + 1)..]);
@@ -35,8 +44,12 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
             _ when atText is not null => throw new InvalidInputException($"--max-accuracy-drop '{text}': only {MaskAgreementName} and {CtcGate.Name} take '@'"),
             _ => (double?)null,
         };
-        return new Gate(metric, value, at);
+        if (output is not null && metric is GateMetric.Speedup or GateMetric.Accuracy)
+            throw new InvalidInputException($"--max-accuracy-drop '{text}': {Names.First(n => n.Value == metric).Key} is not measured per output; give it without '{output}:'");
+        return new Gate(metric, value, at) { Output = output };
     }
+
+    private static string MetricPart(string key) => (key.IndexOf('@') is var sign and > 0 ? key[..sign] : key).Trim().ToLowerInvariant();
 
     private static double MaskThreshold(string text, string? atText, double value)
     {
@@ -66,7 +79,11 @@ public sealed record Gate(GateMetric Metric, double Threshold, double? At = null
 
     private const string MaskAgreementName = "mask-agreement";
 
-    public string Name => Names.First(n => n.Value == Metric).Key + (At is { } t ? "@" + t.ToString("G6", CultureInfo.InvariantCulture) : "");
+    public string Name => (Output is { } o ? o + ":" : "") + Names.First(n => n.Value == Metric).Key + (At is { } t ? "@" + t.ToString("G6", CultureInfo.InvariantCulture) : "");
+
+    /// <summary>The outputs among <paramref name="outputs"/> this gate judges: all, or its one output.</summary>
+    public IReadOnlyList<OutputMetrics> Judged(IReadOnlyList<OutputMetrics> outputs) =>
+        Output is null ? outputs : outputs.Where(o => o.Name == Output).ToList();
 
     /// <summary>A <c>ctc-agreement</c> gate's blank class: 0 unless <c>@K</c> names another (-1: the last class).</summary>
     [JsonIgnore]

@@ -43,6 +43,9 @@ public static class GateEvaluator
     /// <summary>An output gate's value on the worst output (lowest for a lower bound, highest for an upper bound), and that output.</summary>
     public static (double Value, string? Output) Worst(Gate gate, IReadOnlyList<OutputMetrics> outputs)
     {
+        if (gate.Output is { } named && outputs.All(o => o.Name != named))
+            throw new InvalidInputException($"gate {gate.Name}: the model has no output '{named}' (its outputs: {string.Join(", ", outputs.Select(o => o.Name))})");
+        outputs = gate.Judged(outputs);
         var values = outputs
             .Select(o => (Value: gate.Metric switch
             {

@@ -184,6 +184,11 @@ public static class Validator
     private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs, bool textLabels = false)
     {
         string Outputs() => string.Join(", ", outputs.Select(o => $"{o.Key} {TensorTypes.Name(o.Value.ElementType)}[{string.Join(",", o.Value.Shape)}]"));
+        if (gates.FirstOrDefault(g => g.Output is { } named && !outputs.ContainsKey(named)) is { } unknown)
+            throw new InvalidInputException($"gate {unknown.Name}: the model has no output '{unknown.Output}' (its outputs: {Outputs()})");
+        outputs = gates.All(g => g.Output is not null) && gates.Any()
+            ? outputs.Where(o => gates.Any(g => g.Output == o.Key)).ToDictionary(o => o.Key, o => o.Value)
+            : outputs;
         var needsClasses = gates.FirstOrDefault(g => g.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement || g.Metric == GateMetric.Accuracy && !textLabels);
         if (needsClasses is not null && !outputs.Values.Any(o => o.Shape.Length is 2 or 4 && o.Shape[1] >= 2))
             throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({Outputs()})");
