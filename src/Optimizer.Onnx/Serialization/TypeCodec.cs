@@ -6,6 +6,12 @@ namespace Optimizer.Onnx.Serialization;
 /// <summary>Converts between TypeProto and <see cref="TypeInfo"/>.</summary>
 internal static class TypeCodec
 {
+    /// <summary>
+    /// Reads a type. A negative dim_value (PaddlePaddle's exporter writes -1 for a dynamic batch) is an unknown dim,
+    /// as ONNX Runtime reads it (it clears negative dim_values when it loads a model); taken as a size, shape
+    /// inference would fold Shape(x) into -1 and write Reshape targets with two -1s. An unchanged type is written
+    /// back as read; a changed one writes an unknown dim with neither value nor param.
+    /// </summary>
     public static TypeInfo Import(TypeProto p)
     {
         TypeInfo type = p.ValueCase switch
@@ -22,9 +28,15 @@ internal static class TypeCodec
 
     private static Shape? ImportShape(TensorShapeProto? p) =>
         p is null ? null : new Shape(p.Dim.Select(d => new Dim(
-            d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : null,
-            d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam ? d.DimParam : null,
+            d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue >= 0 ? d.DimValue : null,
+            d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam && !IsUnknownParam(d.DimParam) ? d.DimParam : null,
             d.HasDenotation ? d.Denotation : null)));
+
+    /// <summary>
+    /// dim_params that name no size: "" (ONNX Runtime clears it as invalid) and "?" (PaddlePaddle writes it for every
+    /// unknown dim, so [-1, 3, ?, ?] would otherwise claim height = width).
+    /// </summary>
+    private static bool IsUnknownParam(string param) => param.Length == 0 || param == "?";
 
     public static TypeProto Export(TypeInfo type)
     {

@@ -7,7 +7,9 @@ namespace Optimizer.Passes.Folding;
 /// Replaces every node whose inputs are all constant by initializers holding its outputs, evaluated exactly by
 /// ONNX Runtime; Shape and Size of a value whose shape is known become constants too, so the Shape→Gather→Concat
 /// chains exporters emit fold once shapes are inferred, as do shape computations whose every element inference
-/// knows (a Gather of a static dim of a dynamic shape). One sweep in graph order folds whole chains.
+/// knows (a Gather of a static dim of a dynamic shape). One sweep in graph order folds whole chains. A result that
+/// would grow the model is declined above a size limit, and above 1 KiB when no pass needs it as a constant
+/// (see <see cref="JoinedToData"/>).
 /// </summary>
 public sealed class FoldConstants : IPass
 {
@@ -28,11 +30,13 @@ public sealed class FoldConstants : IPass
     {
         var rewrites = 0;
         foreach (var graph in model.Graph.AllGraphs().ToList())
+        {
+            var joined = new JoinedToData(graph);
             foreach (var node in graph.Nodes.ToList())
             {
                 context.Cancellation.ThrowIfCancellationRequested();
                 if (node.Graph != graph || !node.IsDefaultDomain || Excluded.Contains(node.OpType) || node.Subgraphs.Any()) continue;
-                var values = ShapeOf(node, context) ?? KnownShapeValues(node, context) ?? Evaluate(node, model, context);
+                var values = ShapeOf(node, context) ?? KnownShapeValues(node, context) ?? Evaluate(node, model, context, joined);
                 if (values is null) continue;
                 if (ConstantReplacement.WhyNot(node) is { } why)
                 {
@@ -42,6 +46,7 @@ public sealed class FoldConstants : IPass
                 rewrites += context.Step("folded to a constant", node);
                 ConstantReplacement.Replace(node, values);
             }
+        }
         return PassResult.FromRewrites(rewrites);
     }
 
@@ -82,7 +87,7 @@ public sealed class FoldConstants : IPass
 
     private static int Clamp(long axis, int rank) => (int)Math.Clamp(axis < 0 ? axis + rank : axis, 0, rank);
 
-    private static IReadOnlyList<Tensor?>? Evaluate(Node node, Model model, PassContext context)
+    private static IReadOnlyList<Tensor?>? Evaluate(Node node, Model model, PassContext context, JoinedToData joined)
     {
         if (node.Inputs.All(i => i is null)) return null;
         var inputs = node.Inputs.Select(i => i?.GetConstant()).ToList();
@@ -95,6 +100,8 @@ public sealed class FoldConstants : IPass
         var outBytes = outputs.Sum(t => t?.ByteCount ?? 0);
         if (outBytes > context.Options.FoldSizeLimitBytes && outBytes > inBytes)
             return Declined(node, context, $"the result ({outBytes} bytes) would exceed the size limit of {context.Options.FoldSizeLimitBytes} bytes");
+        if (outBytes > context.Options.UnneededFoldLimitBytes && outBytes > inBytes && joined.OnlyJoinedToData(node))
+            return Declined(node, context, $"the result ({outBytes} bytes from {inBytes}) is only joined to run-time data by Concat, where no pass needs it as a constant: folding would only grow the model");
         return outputs;
     }
 

@@ -12,6 +12,12 @@ public sealed record PassOptions
     /// <summary>Constant folding declines when a result is larger than this and larger than its inputs together.</summary>
     public long FoldSizeLimitBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Constant folding declines a result larger than this and than its inputs together when no pass needs it as a
+    /// constant (it is only joined to run-time data by Concat). 1 KiB, as onnxsim's --no-large-tensor.
+    /// </summary>
+    public long UnneededFoldLimitBytes { get; init; } = 1 << 10;
+
     /// <summary>Run the model verifier after every pass (always on in tests; <c>--verify</c> on the command line).</summary>
     public bool Verify { get; init; }
 
