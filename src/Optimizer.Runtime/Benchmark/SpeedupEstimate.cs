@@ -63,8 +63,16 @@ public sealed record SpeedupEstimate(double Ratio, double Low, double High, int 
     /// <summary>The interval excludes <paramref name="threshold"/> from above: the candidate is surely slower than asked.</summary>
     public bool SurelyBelow(double threshold) => High < threshold;
 
-    /// <summary>"1.23x (95 % interval 1.19-1.27, 200 paired runs)".</summary>
-    public string Describe() => FormattableString.Invariant($"{Ratio:0.00}x (95 % interval {Low:0.00}-{High:0.00}, {Rounds} paired runs)");
+    /// <summary>
+    /// "1.23x (95 % interval 1.19-1.27, 200 paired runs)"; three digits when the ratio or the interval's upper end lies
+    /// within 1 % of 1, so that an interval surely below 1 never reads "1.00-1.00".
+    /// </summary>
+    public string Describe()
+    {
+        var format = Math.Abs(Ratio - 1) < 0.01 || Math.Abs(High - 1) < 0.01 ? "0.000" : "0.00";
+        string F(double x) => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        return $"{F(Ratio)}x (95 % interval {F(Low)}-{F(High)}, {Rounds} paired runs)";
+    }
 
     private static double Median(IReadOnlyList<double> values)
     {

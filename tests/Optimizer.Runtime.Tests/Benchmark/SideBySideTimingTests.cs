@@ -60,6 +60,13 @@ public sealed class SideBySideTimingTests
     }
 
     [Fact]
+    public void An_interval_just_below_one_is_written_with_three_digits()
+    {
+        Assert.Equal("0.997x (95 % interval 0.996-0.998, 50 paired runs)", new SpeedupEstimate(0.9972, 0.9961, 0.9979, 50, 0.95).Describe());
+        Assert.Equal("1.23x (95 % interval 1.19-1.27, 200 paired runs)", new SpeedupEstimate(1.23, 1.19, 1.27, 200, 0.95).Describe());
+    }
+
+    [Fact]
     public void Turns_are_where_each_pair_of_blocks_starts()
     {
         var settings = new PairedTiming.Settings { Warmup = 1, MinRounds = 7, MaxRounds = 100, MinDuration = TimeSpan.Zero, Block = 3, Settle = 0 };
