@@ -15,22 +15,7 @@ public sealed class CtcAgreementCommandTests
 {
     private const int Steps = 8, Classes = 5;
 
-    /// <summary>x [1, 8, 5] → MatMul(identity) → (+ bump) → (× scale) → Softmax over the classes → scores [1, 8, 5].</summary>
-    private static string Recognizer(string path, float[]? bump = null, float scale = 1)
-    {
-        var b = new GraphBuilder();
-        var x = b.Input("x", ElementType.Float, 1, Steps, Classes);
-        var identity = new float[Classes * Classes];
-        for (var c = 0; c < Classes; c++) identity[c * Classes + c] = 1;
-        var y = b.Op("MatMul", [x, b.Initializer("w", identity, Classes, Classes)]);
-        if (bump is not null) y = b.Op("Add", [y, b.Initializer("bump", bump, 1, Steps, Classes)]);
-        if (scale != 1) y = b.Op("Mul", [y, b.Initializer("scale", [scale])]);
-        var scores = b.Op("Softmax", [y], ("axis", 2));
-        scores.Name = "scores";
-        b.Output(scores);
-        ModelWriter.Write(b.Build(), path);
-        return path;
-    }
+    private static string Recognizer(string path, float[]? bump = null, float scale = 1) => CtcTestModels.Recognizer(path, Steps, Classes, bump, scale);
 
     /// <summary>
     /// Two lines reading "a b c d" (classes 1 1 _ 2 3 _ _ 4 per step, peak 2, others 0); at step 2 the blank wins by
@@ -41,11 +26,7 @@ public sealed class CtcAgreementCommandTests
         Directory.CreateDirectory(folder);
         int[] classes = [1, 1, 0, 2, 3, 0, 0, 4];
         foreach (var (margin, i) in new[] { 0.5f, 3f }.Select((m, i) => (m, i)))
-        {
-            var x = new float[Steps * Classes];
-            for (var t = 0; t < Steps; t++) x[t * Classes + classes[t]] = t == 2 ? margin : 2;
-            NpyFormat.Write(Path.Combine(folder, $"line_{i:0000}.npy"), HostTensor.FromArray(x, [1, Steps, Classes]));
-        }
+            CtcTestModels.Line(folder, i, Classes, classes, t => t == 2 ? margin : 2);
         return folder;
     }
 

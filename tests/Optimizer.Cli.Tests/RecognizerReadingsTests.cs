@@ -16,30 +16,14 @@ public sealed class RecognizerReadingsTests
     // classes: 0 blank, 1 'a', 2 'b', 3 'c' (dictionary.txt), 4 the space PaddleOCR adds after the dictionary
     private const int Steps = 4, Classes = 5;
 
-    /// <summary>x [1, 4, 5] → (+ bump) → Softmax over the classes: the scores a CTC recognizer gives.</summary>
-    private static string Recognizer(string path, float[]? bump = null)
-    {
-        var b = new GraphBuilder();
-        var x = b.Input("x", ElementType.Float, 1, Steps, Classes);
-        var y = bump is null ? x : b.Op("Add", [x, b.Initializer("bump", bump, 1, Steps, Classes)]);
-        var scores = b.Op("Softmax", [y], ("axis", 2));
-        scores.Name = "scores";
-        b.Output(scores);
-        ModelWriter.Write(b.Build(), path);
-        return path;
-    }
+    private static string Recognizer(string path, float[]? bump = null) => CtcTestModels.Recognizer(path, Steps, Classes, bump);
 
     /// <summary>line_0000 reads "ab" (a _ b _), line_0001 "ca" (c _ a _); peak 2 at each step's class, 0 elsewhere.</summary>
     private static string Lines(string folder)
     {
         Directory.CreateDirectory(folder);
         int[][] lines = [[1, 0, 2, 0], [3, 0, 1, 0]];
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var x = new float[Steps * Classes];
-            for (var t = 0; t < Steps; t++) x[t * Classes + lines[i][t]] = 2;
-            NpyFormat.Write(Path.Combine(folder, $"line_{i:0000}.npy"), HostTensor.FromArray(x, [1, Steps, Classes]));
-        }
+        for (var i = 0; i < lines.Length; i++) CtcTestModels.Line(folder, i, Classes, lines[i], _ => 2);
         File.WriteAllText(Path.Combine(folder, "dictionary.txt"), "a\nb\nc\n");
         File.WriteAllLines(Path.Combine(folder, "labels.txt"), ["line_0000.npy\tab", "line_0001.npy\tca"]);
         return folder;
