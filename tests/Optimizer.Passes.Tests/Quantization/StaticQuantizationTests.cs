@@ -215,6 +215,28 @@ public class StaticQuantizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ANodeWhoseTensorCalibrationDidNotObserveStaysFloatInsteadOfFailingThePass()
+    {
+        // ranges collected for a plan that kept the last Conv float (as a budget's earlier candidate did), then the pass
+        // runs a plan that would quantize it: its output range was never observed, so it stays float with that reason
+        var model = ConcatBeforeConv();
+        var last = model.Graph.Nodes.Last(n => n.OpType == "Conv").Name;
+        var calibrated = QdqPlanner.Plan(model, new QuantizationSettings { KeepFloat = new HashSet<string> { last } });
+        var full = QdqPlanner.Plan(model, new QuantizationSettings());
+        Assert.NotEmpty(full.TensorsToCalibrate.Except(calibrated.TensorsToCalibrate));
+        var ranges = QuantizationChecks.MinMax(model, calibrated.TensorsToCalibrate, QuantizationChecks.SeededFeeds(model, 8));
+        var before = ModelWriter.ToBytes(model);
+        var run = PassHarness.Run(model, new StaticQuantization(new QuantizationSettings { Ranges = ranges }));
+        output.WriteLine(string.Join("\n", run.Declines.Select(d => $"{d.Node}: {d.Reason}")));
+        Assert.Contains(run.Declines, d => d.Node.Contains($"'{last}'", StringComparison.Ordinal) && d.Reason.Contains("calibration did not observe", StringComparison.Ordinal));
+        // the last Conv reads its float weights; the two before it read int8 weights through a DequantizeLinear
+        var convs = run.Model.Graph.Nodes.Where(n => n.OpType == "Conv").ToList();
+        Assert.Null(convs.Single(c => c.Name == last).Input(1)!.Producer);
+        Assert.Equal(2, convs.Count(c => c.Input(1)!.Producer?.OpType == "DequantizeLinear"));
+        AssertCloseAtEveryLevel(before, run.Model, OrtRunner.SeededInputs(model, 5));
+    }
+
+    [Fact]
     public void GraphOutputsKeepTheirNamesAndFloatType()
     {
         var (model, _, _, output) = QdqPlannerTests.ConvReluPoolConv();
