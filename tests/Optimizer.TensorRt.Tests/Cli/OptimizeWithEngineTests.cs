@@ -76,6 +76,29 @@ public sealed class OptimizeWithEngineTests : IDisposable
     }
 
     [Fact]
+    public void Samples_of_different_shapes_give_the_engine_a_profile_that_spans_them()
+    {
+        // three samples at batch 1, 3 and 2 (the model's batch is open): min 1, opt the first's 1, max 3
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34");
+        var data = _dir.File("batches");
+        Directory.CreateDirectory(data);
+        var random = new Random(5);
+        foreach (var (batch, i) in new[] { 1, 3, 2 }.Select((b, i) => (b, i)))
+        {
+            var x = Enumerable.Range(0, batch * 3 * 64 * 64).Select(_ => (float)random.NextDouble()).ToArray();
+            Optimizer.Runtime.Data.NpyFormat.Write(Path.Combine(data, $"sample_{i:0000}.npy"), Optimizer.Runtime.Data.HostTensor.FromArray(x, [batch, 3, 64, 64]));
+        }
+        var (code, _, stderr) = Run("--engine", "--trtexec", trtexec, "--engine-duration", "0.05", "--validate", data);
+
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains($"engine shapes from the 3 samples of {data}, whose shapes differ: min input:1x3x64x64, opt input:1x3x64x64 (the first), max input:3x3x64x64", stderr);
+        var flags = JsonNode.Parse(File.ReadAllText(Path.Combine(Out, "manifest.json")))!["engine"]!["flags"]!.AsArray().Select(f => f!.GetValue<string>()).ToList();
+        Assert.Contains("--minShapes=input:1x3x64x64", flags);
+        Assert.Contains("--optShapes=input:1x3x64x64", flags);
+        Assert.Contains("--maxShapes=input:3x3x64x64", flags);
+    }
+
+    [Fact]
     public void A_missing_trtexec_exits_3_and_leaves_the_onnx_outputs()
     {
         var (code, _, stderr) = Run("--engine", "--trtexec", _dir.File("nowhere/trtexec"));
