@@ -29,7 +29,7 @@ public static class OptimizeCommand
         var shapes = new Option<string>("--shapes") { HelpName = "NAME:DIMS,...", Description = "Fix input dimensions: name:1x3x224x224[,name2:...]." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on stdout." };
         var validate = new Option<DirectoryInfo?>("--validate") { HelpName = "DIR", Description = "Check the written model against the input model on this data (OUT/validation/, and in report.json)." };
-        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable or comma-separated, e.g. cosine=0.99, or ctc-agreement=0.98 for a text or speech recognizer's [N, T, C] output (all metrics: 'optimize validate --help'); a miss exits 1." };
+        var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable or comma-separated, e.g. cosine=0.99, or ctc-agreement=0.98 for a text or speech recognizer's [N, T, C] output, or scores:min-cosine=0.99 for one output alone (all metrics: 'optimize validate --help'); a miss exits 1." };
         var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
         var cache = new Option<DirectoryInfo?>("--cache") { HelpName = "DIR", Description = $"Reuse each step's result built from the same inputs and options (default: ${Caching.StepCache.Variable}); engines go to DIR/engines." };
