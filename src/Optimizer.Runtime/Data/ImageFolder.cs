@@ -19,7 +19,8 @@ public static class ImageFolder
         preprocessing = p;
         if (p.SizeOpenInModel)
             DataNotes.Write($"input '{input.Name}' {input.Describe()} leaves the image size open: the images in {folder} are read at {p.DescribeSize()} "
-                + $"(set by crop, resize and multiple in {PreprocessFile.FileName}, or fixed with --shapes)");
+                + $"(set by crop, resize and multiple in {PreprocessFile.FileName}, or fixed with --shapes)"
+                + (p is { Height: null, Width: null, Multiple: <= 1 } ? $"; a detector whose feature pyramid halves the image 5 times needs sides divisible by 32: 'multiple: 32' in {PreprocessFile.FileName}" : ""));
         return images.Select(path => new SampleEntry(Path.GetFileName(path),
             () => new Sample(Path.GetFileName(path), path, new Dictionary<string, HostTensor> { [input.Name] = ImageLoader.Load(path, p) }))).ToList();
     }

@@ -195,4 +195,24 @@ public sealed class ImageSizeTests
             DataSet.Open(new DataOptions { Folder = dir.Path, Shapes = new Dictionary<string, long[]> { ["x"] = [1, 3, 48, 200] } }, signature);
         Assert.Equal("", quiet.ToString());
     }
+
+    [Fact]
+    public void WithBothSidesOpenTheNotePointsAtMultipleForDetectors()
+    {
+        using var dir = TestPaths.NewTempDir();
+        WritePng(dir.File("a.png"), 50, 37, (x, _) => Line(x, 50));
+        var signature = new ModelSignature([Spec([-1, 3, -1, -1])], []);
+        var open = new StringWriter();
+        using (DataNotes.To(open)) DataSet.Open(new DataOptions { Folder = dir.Path }, signature);
+        Assert.Contains("'multiple: 32'", open.ToString());
+        // a recognizer's open width, or a multiple already set, gets no such hint
+        var line = new StringWriter();
+        using (DataNotes.To(line)) DataSet.Open(new DataOptions { Folder = dir.Path }, new ModelSignature([Spec([-1, 3, 48, -1])], []));
+        Assert.DoesNotContain("multiple: 32", line.ToString());
+        File.WriteAllText(dir.File("preprocess.yaml"), "multiple: 32\n");
+        var set = new StringWriter();
+        using (DataNotes.To(set)) DataSet.Open(new DataOptions { Folder = dir.Path }, signature);
+        Assert.DoesNotContain("'multiple: 32'", set.ToString());
+        Assert.Contains("padded to a multiple of 32", set.ToString());
+    }
 }
