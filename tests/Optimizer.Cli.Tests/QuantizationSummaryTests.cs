@@ -41,6 +41,36 @@ public sealed class QuantizationSummaryTests : IDisposable
         Assert.Contains(left, l => l.GetProperty("node").GetString() == "conv" && l.GetProperty("opType").GetString() == "Conv");
     }
 
+    [Theory]
+    [InlineData(1000f, true)]  // one channel at 1000 that the weights ignore: the small values round to the zero point
+    [InlineData(0.5f, false)]
+    public void DynamicInt8FarFromFp32OnTheValidationDataIsWarnedAboutWithoutAGate(float outlier, bool warned)
+    {
+        var b = new GraphBuilder(seed: 9);
+        var x = b.Input("x", ElementType.Float, 1, 16);
+        var weights = b.RandomFloats([16, 8], 0.3f);
+        for (var j = 0; j < 8; j++) weights[j] = 0; // row 0: the outlier channel reaches no output
+        b.Output(b.Op("MatMul", [x, b.Initializer("w", weights, 16, 8)]));
+        var path = _dir.File("mm.onnx");
+        ModelWriter.Write(b.Build(), path);
+        var data = _dir.File("data");
+        Directory.CreateDirectory(data);
+        var random = new Random(3);
+        for (var i = 0; i < 4; i++)
+        {
+            var values = Enumerable.Range(0, 16).Select(k => k == 0 ? outlier : (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
+            NpyFormat.Write(Path.Combine(data, $"x_{i:0000}.npy"), HostTensor.FromArray(values, [1, 16]));
+        }
+
+        var result = CliRunner.Run(path, "-o", _dir.File("out"), "--quantize", "int8", "--validate", data);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal(warned, result.Stderr.Contains("warning: the INT8 model's worst output SQNR against FP32 on the --validate data is"));
+
+        // a gate judges instead
+        var gated = CliRunner.Run(path, "-o", _dir.File("gated"), "--quantize", "int8", "--validate", data, "--max-accuracy-drop", "sqnr=0");
+        Assert.DoesNotContain("on the --validate data is", gated.Stderr);
+    }
+
     [Fact]
     public void DynamicInt8CountsTheMatMulsItQuantizedNotTheConstantNodesThatHeldTheirWeights()
     {
