@@ -94,6 +94,10 @@ public static class EngineRun
         if (options.RequireInt8 && !facts.IsQdq)
             throw new InvalidInputException("--require-int8: the model has no QuantizeLinear/DequantizeLinear nodes, so nothing in it is quantized; " +
                 "quantize it first (--quantize int8 --calibrate DIR --target tensorrt) or leave --require-int8 out");
+        if (facts.CpuInt8Ops.Count > 0)
+            throw new InvalidInputException($"the model is INT8 in the layout of ONNX Runtime's CPU provider ({string.Join(", ", facts.CpuInt8Ops)}: uint8 " +
+                "activations with zero points, or dynamic INT8's integer ops), which TensorRT refuses (it takes int8 Q/DQ with zero point 0); " +
+                "quantize the FP32 model with --quantize int8 --calibrate DIR --target tensorrt");
         if (options.EngineCache is { } cache) OutputLocation.CheckFolder(cache, "--engine-cache");
         var request = options.Settings.Shapes;
         var prefix = options.ShapesOption[..^"shapes".Length]; // "--" on optimize engine, "--engine-" on the root command

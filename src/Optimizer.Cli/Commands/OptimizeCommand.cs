@@ -88,6 +88,9 @@ public static class OptimizeCommand
             var cacheDir = Caching.StepCache.Resolve(parse.GetValue(cache)?.FullName);
             if (cacheDir is not null) OutputLocation.CheckFolder(cacheDir, parse.GetValue(cache) is null ? $"${Caching.StepCache.Variable}" : "--cache");
             var engineRun = engine.IsRequested(parse) ? engine.Read(parse, Path.Combine(outDir, OptimizeRunner.ModelFileName), outDir) : null;
+            if (engineRun is not null && options.Quantize is { Half: null, Target: not Passes.Quantization.QuantizationTarget.TensorRt })
+                throw new InvalidInputException("--engine with --quantize int8 needs --target tensorrt (and --calibrate DIR): the default target lays the model out for " +
+                                                "ONNX Runtime's CPU provider (uint8 activations with zero points, dynamic INT8's integer ops), which TensorRT refuses");
             if (engineRun is not null && cacheDir is not null) engineRun = engineRun with { EngineCache = engineRun.EngineCache ?? cacheDir };
             if (engineRun is not null) engineRun = engineRun with { Settings = PruningStep.EngineSettings(engineRun.Settings, options.Prune), SourceName = Path.GetFileName(modelPath) };
             // Every file of the run is staged and published into OUT at the end (see OutputTransaction); what the run prints

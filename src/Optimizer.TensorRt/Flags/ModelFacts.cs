@@ -24,4 +24,11 @@ public sealed record ModelFacts(IReadOnlyList<InputFact> Inputs, bool IsQdq, boo
 
     /// <summary>Whether it carries bfloat16 tensors (a --quantize bf16 model).</summary>
     public bool IsBf16 { get; init; }
+
+    /// <summary>
+    /// INT8 nodes TensorRT refuses: QuantizeLinear/DequantizeLinear with a uint8 (or defaulted uint8) zero point, and the
+    /// integer ops of dynamic INT8 (DynamicQuantizeLinear, MatMulInteger, ConvInteger): the layout ONNX Runtime's CPU
+    /// provider runs, which TensorRT's parser rejects ("TensorRT only supports symmetric quantization").
+    /// </summary>
+    public IReadOnlyList<string> CpuInt8Ops { get; init; } = [];
 }

@@ -22,8 +22,18 @@ public static class ModelFactsReader
             .Select(LayerName)
             .ToList();
         var isBf16 = graph.Inputs.Concat(graph.Initializers).Any(v => v.ElementType == ElementType.BFloat16);
-        return new ModelFacts(inputs, isQdq, isFp16, quantized) { IsBf16 = isBf16 };
+        var cpuInt8 = nodes.Where(IsCpuInt8).GroupBy(n => n.OpType).Select(g => $"{g.Count()} {g.Key}").ToList();
+        return new ModelFacts(inputs, isQdq, isFp16, quantized) { IsBf16 = isBf16, CpuInt8Ops = cpuInt8 };
     }
+
+    private static bool IsCpuInt8(Node node) => node.IsDefaultDomain && node.OpType switch
+    {
+        "DynamicQuantizeLinear" or "MatMulInteger" or "ConvInteger" => true,
+        // without a zero point QuantizeLinear writes uint8; DequantizeLinear reads its input's type
+        "QuantizeLinear" => node.Input(2) is not { } zp || zp.ElementType == ElementType.UInt8,
+        "DequantizeLinear" => node.Input(0)?.ElementType == ElementType.UInt8,
+        _ => false,
+    };
 
     /// <summary>
     /// The name TensorRT's ONNX parser gives the node's layer: the node's name, or for an unnamed node

@@ -187,4 +187,29 @@ public sealed class EngineCommandTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void A_model_quantized_for_the_cpu_is_refused_before_trtexec_runs_pointing_at_target_tensorrt()
+    {
+        var models = Path.Combine(TestPaths.RepoRoot, "models");
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var cpu = _dir.File("cpu");
+        Assert.Equal(ExitCodes.Success, CommandLineApp.Run([Path.Combine(models, "tiny_cnn.onnx"), "-o", cpu, "--quantize", "int8",
+            "--calibrate", Path.Combine(models, "tiny_cnn_data", "calib")], stdout, stderr));
+        var trtexec = FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34");
+
+        var engine = new StringWriter();
+        var code = CommandLineApp.Run(["engine", Path.Combine(cpu, "model.onnx"), "-o", Out, "--trtexec", trtexec, "--duration", "0.05"], new StringWriter(), engine);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("INT8 in the layout of ONNX Runtime's CPU provider", engine.ToString());
+        Assert.Contains("--target tensorrt", engine.ToString());
+        Assert.False(Directory.Exists(Out) && Directory.EnumerateFileSystemEntries(Out).Any());
+
+        // the root command refuses --engine with a CPU target before running anything
+        var root = new StringWriter();
+        Assert.Equal(ExitCodes.InvalidInput, CommandLineApp.Run([Path.Combine(models, "tiny_cnn.onnx"), "-o", _dir.File("root"), "--quantize", "int8",
+            "--calibrate", Path.Combine(models, "tiny_cnn_data", "calib"), "--engine", "--trtexec", trtexec], new StringWriter(), root));
+        Assert.Contains("--engine with --quantize int8 needs --target tensorrt", root.ToString());
+        Assert.False(Directory.Exists(_dir.File("root")));
+    }
 }
