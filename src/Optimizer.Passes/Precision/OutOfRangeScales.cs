@@ -15,6 +15,13 @@ namespace Optimizer.Passes.Precision;
 /// </list>
 /// A sentinel (|x| ≥ 1e30, float32's lowest value as an additive mask) means "minus infinity" and is clamped instead
 /// (<see cref="HalfTensors"/>), so masks keep converting.
+/// <para>
+/// A floor before a Log (Clip, Max or Add) whose every non-zero value is below float16's smallest subnormal (2^-24)
+/// would be raised to it: a log-mel front
+/// end's Clip(min = 1e-10) before Log then lifts the floor from -100 to -72.25 dB (openWakeWord's melspectrogram: every
+/// value of a silent frame 27.75 dB off). The node reading it stays float32, and so do its float descendants up to an
+/// op that brings magnitudes back into range; its inputs still convert (their rounding is ordinary half error).
+/// </para>
 /// </summary>
 internal static class OutOfRangeScales
 {
@@ -35,21 +42,41 @@ internal static class OutOfRangeScales
                 foreach (var input in node.Inputs)
                 {
                     if (input is not { ElementType: ElementType.Float } || input.GetConstant() is not { } tensor) continue;
-                    var largest = tensor.ToArray<float>().Where(float.IsFinite).Select(MathF.Abs).DefaultIfEmpty(0).Max();
-                    if (largest <= max || largest >= SentinelMagnitude) continue;
-                    var reason = $"constant '{input.Name}' holds {Show(largest)}, beyond float16's 65504 and not a sentinel: the computation around it needs float32";
-                    Mark(node, reason, result);
-                    break;
+                    var magnitudes = tensor.ToArray<float>().Where(float.IsFinite).Select(MathF.Abs).ToList();
+                    var largest = magnitudes.DefaultIfEmpty(0).Max();
+                    if (largest > max && largest < SentinelMagnitude)
+                    {
+                        Mark(node, $"constant '{input.Name}' holds {Show(largest)}, beyond float16's 65504 and not a sentinel: the computation around it needs float32", result);
+                        break;
+                    }
+                    // all of it below half, as a floor before a Log (log(max(x, 1e-10)), log(x + 1e-10)): raised, it moves the floor
+                    // of every silent or dark input; a weight with a few tiny values, or a normalization's epsilon, loses nothing
+                    if (largest > 0 && largest < SmallestSubnormal && node.OpType is "Clip" or "Max" or "Add" && ReachesLog(node))
+                    {
+                        Mark(node, $"constant '{input.Name}' holds {Show(largest)}, below float16's smallest value 2^-24 (it would be raised to it): the computation after it needs float32",
+                            result, backwards: false);
+                        break;
+                    }
                 }
             }
         return result;
     }
 
-    private static void Mark(Node scaled, string reason, Dictionary<Node, string> result)
+    /// <summary>Ops a floor's value passes through unchanged in order on its way to a Log.</summary>
+    private static readonly HashSet<string> Passing = ["Identity", "Cast", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Sqrt", "Abs"];
+
+    /// <summary>Whether a Log reads <paramref name="node"/>'s output, directly or through a few order-keeping ops.</summary>
+    private static bool ReachesLog(Node node, int depth = 3) =>
+        node.Outputs.Any(o => o?.Uses.Any(u => u.Node.OpType == "Log" || (depth > 0 && Passing.Contains(u.Node.OpType) && ReachesLog(u.Node, depth - 1))) == true);
+
+    /// <summary>float16's smallest subnormal, 2^-24.</summary>
+    public const float SmallestSubnormal = 5.9604645e-8f;
+
+    private static void Mark(Node scaled, string reason, Dictionary<Node, string> result, bool backwards = true)
     {
         result[scaled] = reason;
         // Backwards through float values; through control flow, into the branches that produce its outputs.
-        var back = new Stack<Node>([scaled]);
+        var back = new Stack<Node>(backwards ? [scaled] : []);
         while (back.Count > 0)
         {
             var node = back.Pop();

@@ -220,6 +220,32 @@ public class HalfPrecisionConversionTests
         Assert.InRange(OrtRunner.MaxRelativeError(ModelReader.Read(new MemoryStream(before), null), b.Model, inputs), 0, 1e-3);
     }
 
+    [Theory]
+    [InlineData(1e-10f, true)]  // a log-mel front end's floor: raised to 2^-24 it would lift log's floor by 27.75 dB
+    [InlineData(1e-3f, false)]  // within half's range: converts
+    public void AConstantBelowHalfsSmallestValueKeepsTheComputationAfterItFloat32(float floor, bool kept)
+    {
+        // power = x * x → Clip(min = floor) → Log → Relu(log + 30): silence must read log(floor), as in float32
+        var b = new GraphBuilder();
+        var x = b.Input("x", ElementType.Float, 1, 8);
+        var clipped = b.Op("Clip", [b.Op("Mul", [x, x]), b.Initializer("floor", [floor]), null]);
+        var log = b.Op("Log", [clipped]);
+        b.Output(b.Op("Relu", [b.Op("Add", [log, b.Initializer("lift", [30f], 1)])]));
+        var before = ModelWriter.ToBytes(b.Model);
+        var (result, _) = HalfPrecisionSupport.Convert(b.Model, Fp16);
+        foreach (var op in new[] { "Clip", "Log" })
+            Assert.Equal(kept, result.KeptFloat.Any(k => k.OpType == op && k.Reason.Contains("'floor'", StringComparison.Ordinal)));
+        Assert.Equal(kept ? ElementType.Float : ElementType.Float16, b.Graph.Nodes.Single(n => n.OpType == "Clip").Output().ElementType);
+        Assert.Equal(ElementType.Float16, b.Graph.Nodes.Single(n => n.OpType == "Mul").Output().ElementType);
+        if (!kept) return;
+        // silence, and values whose square half cannot hold
+        var silent = new Dictionary<string, TestTensor> { ["x"] = new TestTensor(ElementType.Float, [1, 8], new[] { 0f, 0, 1e-5f, -1e-5f, 2e-4f, 0.01f, 0.5f, 1 }) };
+        var expected = OrtRunner.Run(before, silent).Values.Single().AsDoubles();
+        var actual = OrtRunner.Run(ModelWriter.ToBytes(b.Model), silent).Values.Single().AsDoubles();
+        Assert.Equal(expected[0], actual[0], 3);
+        Assert.Equal(expected[1], actual[1], 3);
+    }
+
     [Fact]
     public void ObservedRangesKeepTheOverflowingNodesFloat32AndTheOutputsFinite()
     {
