@@ -431,6 +431,12 @@ public class QuantizeCommandTests
         Assert.DoesNotContain("   at ", again.Stderr);
         Assert.False(Directory.Exists(dir.File("again")));
         Assert.Equal(before, File.ReadAllBytes(quantized));
+        // half precision would cast its integer accumulators to float16: refused too
+        var half = CliRunner.Run(quantized, "-o", dir.File("half"), "--quantize", "fp16");
+        Assert.Equal(2, half.ExitCode);
+        Assert.Contains("already quantized", half.Stderr);
+        Assert.Contains("--quantize fp16 starts from the FP32 model", half.Stderr);
+        Assert.False(Directory.Exists(dir.File("half")));
         // without --quantize the other passes still run on it
         Assert.Equal(0, CliRunner.Run(quantized, "-o", dir.File("passes")).ExitCode);
     }
