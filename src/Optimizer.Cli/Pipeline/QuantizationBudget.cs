@@ -133,6 +133,9 @@ public static class QuantizationBudget
         }, cancel: cancel);
     }
 
+    /// <summary>How often the ranking says how far it is.</summary>
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(30);
+
     /// <summary>Validation samples each node's sensitivity is measured on (the first ones): a ranking, not the verdict.</summary>
     public const int RankingSamples = 32;
 
@@ -157,8 +160,17 @@ public static class QuantizationBudget
         var result = new List<Sensitivity>();
         stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples"
                          + (ctc is not null ? ", by the time steps whose arg-max changes, then output SQNR)" : pooled ? ", by the worst pooled cosine, then output SQNR)" : ")"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var said = TimeSpan.Zero;
         foreach (var node in nodes)
         {
+            // a large model takes minutes to rank (isnet at 1024x1024: a second a node): a line every half minute says how far
+            if (clock.Elapsed - said >= ProgressEvery && result.Count > 0)
+            {
+                said = clock.Elapsed;
+                var left = clock.Elapsed / result.Count * (nodes.Count - result.Count);
+                stderr.WriteLine($"ranked {result.Count} of {nodes.Count} nodes in {clock.Elapsed.TotalSeconds:0} s, about {left.TotalSeconds:0} s left");
+            }
             // ranked without bias correction: it would cost a correction per node, and moves the ranking little
             var (alone, _) = Quantize(fp32, q with { BiasCorrection = false }, options, context, TextWriter.Null, nodes.Where(n => n != node), table);
             var metrics = reference.Compare(ModelWriter.ToBytes(alone), "quantized model", options.SpeedSession, ctcBlanks: ctc is null ? null : [ctc.BlankClass],
