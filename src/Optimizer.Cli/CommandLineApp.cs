@@ -52,9 +52,20 @@ public static class CommandLineApp
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM cancels as Ctrl+C does, once; a second one ends the process at once. (System.CommandLine's own handler,
+        // left off below, threw from the signal thread on a second SIGTERM: a stack trace and exit 134, as 'timeout' or
+        // a process-group kill can deliver.)
+        var terms = 0;
+        using var onTerm = OperatingSystem.IsWindows() ? null : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                if (Interlocked.Increment(ref terms) > 1) return;
+                context.Cancel = true;
+                cancel.Cancel();
+            });
         try
         {
-            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr };
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr, ProcessTerminationTimeout = null };
             return parse.InvokeAsync(config, cancel.Token).GetAwaiter().GetResult();
         }
         catch (OptimizerException e)

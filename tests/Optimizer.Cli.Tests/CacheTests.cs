@@ -270,8 +270,7 @@ public sealed class CacheTests : IDisposable
     public void OPTIMIZE_CACHE_names_the_cache_when_no_option_does()
     {
         // In a child process: setting the variable here would give every test running beside this one a cache.
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var dll = Path.Combine(TestPaths.RepoRoot, "src", "Optimizer.Cli", "bin", configuration, "net10.0", "optimize.dll");
+        var dll = CliProcess.Dll();
         string Run()
         {
             var start = new System.Diagnostics.ProcessStartInfo("dotnet", [dll, TinyCnn, "-o", _dir.File("out"), "--passes", "none"])

@@ -285,12 +285,7 @@ public sealed class OutputTransactionTests : IDisposable
     }
 
     /// <summary>The command line's build beside this test's (same configuration), run with <c>dotnet</c>.</summary>
-    private static string OptimizeDll()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var dll = Path.Combine(TestPaths.RepoRoot, "src", "Optimizer.Cli", "bin", configuration, "net10.0", "optimize.dll");
-        return File.Exists(dll) ? dll : Path.Combine(AppContext.BaseDirectory, "optimize.dll");
-    }
+    private static string OptimizeDll() => CliProcess.Dll();
 
     /// <summary>The PID of a process that has exited.</summary>
     private static int DeadPid()
