@@ -34,15 +34,17 @@ public static class PreprocessFile
         }
         catch (YamlException e)
         {
-            throw new InvalidInputException($"{path}: {e.Message}", e);
+            // "Exception during deserialization" alone names neither the line nor the key: the inner message and the place do
+            var message = e.InnerException is { } inner && e.Message.StartsWith("Exception during deserialization", StringComparison.Ordinal) ? inner.Message : e.Message;
+            throw new InvalidInputException($"{path}: line {e.Start.Line}: {message}", e);
         }
         return new PreprocessOverrides
         {
             Resize = dto.Resize,
             Crop = dto.Crop,
             Scale = dto.Scale,
-            Mean = dto.Mean,
-            Std = dto.Std,
+            Mean = Numbers(dto.Mean, path, "mean"),
+            Std = Numbers(dto.Std, path, "std"),
             Colors = dto.Colors is null ? null : ParseEnum<ColorOrder>(dto.Colors, path, "colors"),
             Layout = dto.Layout is null ? null : ParseEnum<ImageLayout>(dto.Layout, path, "layout"),
             Multiple = dto.Multiple,
@@ -54,13 +56,28 @@ public static class PreprocessFile
             ? value
             : throw new InvalidInputException($"{source}: {field} '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
+    /// <summary>One number or a list of them (<c>mean: 0.5</c> or <c>mean: [0.485, 0.456, 0.406]</c>, as the flags take either).</summary>
+    private static double[]? Numbers(object? value, string path, string field)
+    {
+        static bool Number(object? item, out double x) =>
+            double.TryParse(item?.ToString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out x);
+        return value switch
+        {
+            null => null,
+            IEnumerable<object> items => items.Select(i => Number(i, out var x) ? x
+                : throw new InvalidInputException($"{path}: {field}: '{i}' is not a number")).ToArray(),
+            _ when Number(value, out var one) => [one],
+            _ => throw new InvalidInputException($"{path}: {field}: '{value}' is not a number or a list of numbers"),
+        };
+    }
+
     private sealed class Dto
     {
         public int? Resize { get; set; }
         public int? Crop { get; set; }
         public double? Scale { get; set; }
-        public double[]? Mean { get; set; }
-        public double[]? Std { get; set; }
+        public object? Mean { get; set; }
+        public object? Std { get; set; }
         public string? Colors { get; set; }
         public string? Layout { get; set; }
         public int? Multiple { get; set; }

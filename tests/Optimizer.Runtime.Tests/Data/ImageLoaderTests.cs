@@ -83,6 +83,21 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void PreprocessYamlTakesOneNumberForMeanAndStdAsTheFlagsDo()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File(PreprocessFile.FileName), "scale: 0.00392156862745098\nmean: 0.5\nstd: 1\n");
+        var p = Preprocessing.Resolve(PreprocessFile.ReadIfPresent(dir.Path), ImageInput);
+        Assert.Equal([0.5, 0.5, 0.5], p.Mean);
+        Assert.Equal([1.0, 1.0, 1.0], p.Std);
+        // a word where a number goes names the key; a broken value names the line
+        File.WriteAllText(dir.File(PreprocessFile.FileName), "mean: half\n");
+        Assert.Contains("mean: 'half' is not a number", Assert.Throws<InvalidInputException>(() => PreprocessFile.ReadIfPresent(dir.Path)).Message);
+        File.WriteAllText(dir.File(PreprocessFile.FileName), "resize: 100\ncrop: [1, 2]\n");
+        Assert.Contains("line 2", Assert.Throws<InvalidInputException>(() => PreprocessFile.ReadIfPresent(dir.Path)).Message);
+    }
+
+    [Fact]
     public void AOneChannelInputReadsGrayImagesAtItsOwnHeightAndWidth()
     {
         // a text-line recognizer's input: gray, 64 rows, dynamic width fixed by --shapes
