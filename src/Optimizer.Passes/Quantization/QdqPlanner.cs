@@ -27,11 +27,44 @@ public static class QdqPlanner
     /// <summary>Names unnamed nodes, infers element types, and plans. Changes nothing else in the model.</summary>
     public static QdqPlan Plan(Model model, QuantizationSettings settings) => new(Analyze(model, settings));
 
+    /// <summary>
+    /// The plan. With ranges, it is kept within them: a plan under other exclusions than the one calibrated (an accuracy
+    /// budget's candidate) can need a tensor calibration never observed, as when a Concat that no integer kernel read
+    /// before now feeds one (BlazeFace's channel padding). The nodes that would read or write such a tensor quantized
+    /// stay float, and the plan is made again, until it needs only what was calibrated; every caller (the pass, the
+    /// report, bias correction) sees that same plan.
+    /// </summary>
     internal static QdqAnalysis Analyze(Model model, QuantizationSettings settings)
     {
         NodeNaming.EnsureNames(model);
         ShapeInference.Run(model);
-        var planner = new Planner(settings, FloatOnlyTensors.Find(model, settings));
+        var floatOnly = FloatOnlyTensors.Find(model, settings);
+        var analysis = PlanOnce(model, settings, floatOnly);
+        if (settings.Ranges is not { } ranges) return analysis;
+        var kept = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var round = 0; round < MaxReplans; round++)
+        {
+            var missing = analysis.Activations.Where(a => a.Constant is null && !ranges.ContainsKey(a.RangeName)).ToList();
+            if (missing.Count == 0) break;
+            foreach (var plan in missing)
+            {
+                var reason = $"it would read or write '{plan.RangeName}' quantized, a tensor calibration did not observe (it was planned in float when the ranges were collected)";
+                foreach (var (node, _) in plan.Consumers) kept.TryAdd(node.Name, reason);
+                if (plan.Value.Producer is { } producer && analysis.Quantized.Contains(producer)) kept.TryAdd(producer.Name, reason);
+            }
+            analysis = PlanOnce(model, settings with { KeepFloat = settings.KeepFloat.Union(kept.Keys).ToHashSet(StringComparer.Ordinal) }, floatOnly);
+        }
+        for (var i = 0; i < analysis.LeftInFloat.Count; i++)
+            if (kept.TryGetValue(analysis.LeftInFloat[i].Node.Name, out var why) && !settings.KeepFloat.Contains(analysis.LeftInFloat[i].Node.Name))
+                analysis.LeftInFloat[i] = (analysis.LeftInFloat[i].Node, why);
+        return analysis;
+    }
+
+    private const int MaxReplans = 16;
+
+    private static QdqAnalysis PlanOnce(Model model, QuantizationSettings settings, Dictionary<Value, string> floatOnly)
+    {
+        var planner = new Planner(settings, floatOnly);
         foreach (var node in model.Graph.AllNodes().ToList()) planner.Visit(node);
         planner.QuantizeOutputs();
         return planner.Result;

@@ -25,7 +25,7 @@ public sealed class StaticQuantization(QuantizationSettings settings) : IPass
         var opset = Patterns.Opset(model);
         if (opset < 13)
             throw new InvalidOperationException($"static quantization needs default opset 13 or later (per-channel DequantizeLinear has 'axis' from 13); the model has opset {opset}: upgrade it first");
-        var analysis = AnalyzeWithinRanges(model);
+        var analysis = QdqPlanner.Analyze(model, settings);
         foreach (var (node, reason) in analysis.LeftInFloat) context.Decline(node, reason);
         var parameters = Parameters(analysis);
         var touched = new List<Value>();
@@ -56,37 +56,6 @@ public sealed class StaticQuantization(QuantizationSettings settings) : IPass
         RemoveUnused(touched);
         return PassResult.FromRewrites(rewrites);
     }
-
-    /// <summary>
-    /// The plan, kept within the calibrated ranges: a plan under other exclusions than the one calibrated (an accuracy
-    /// budget's candidate) can need a tensor calibration never observed, as when a Concat that no integer kernel read
-    /// before now feeds one (BlazeFace's channel padding). The nodes that would read or write such a tensor quantized
-    /// stay float, and the plan is made again, until it needs only what was calibrated.
-    /// </summary>
-    private QdqAnalysis AnalyzeWithinRanges(Model model)
-    {
-        var analysis = QdqPlanner.Analyze(model, settings);
-        if (settings.Ranges is not { } ranges) return analysis;
-        var kept = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var round = 0; round < MaxReplans; round++)
-        {
-            var missing = analysis.Activations.Where(a => a.Constant is null && !ranges.ContainsKey(a.RangeName)).ToList();
-            if (missing.Count == 0) break;
-            foreach (var plan in missing)
-            {
-                var reason = $"it would read or write '{plan.RangeName}' quantized, a tensor calibration did not observe (it was planned in float when the ranges were collected)";
-                foreach (var (node, _) in plan.Consumers) kept.TryAdd(node.Name, reason);
-                if (plan.Value.Producer is { } producer && analysis.Quantized.Contains(producer)) kept.TryAdd(producer.Name, reason);
-            }
-            analysis = QdqPlanner.Analyze(model, settings with { KeepFloat = settings.KeepFloat.Union(kept.Keys).ToHashSet(StringComparer.Ordinal) });
-        }
-        for (var i = 0; i < analysis.LeftInFloat.Count; i++)
-            if (kept.TryGetValue(analysis.LeftInFloat[i].Node.Name, out var why) && !settings.KeepFloat.Contains(analysis.LeftInFloat[i].Node.Name))
-                analysis.LeftInFloat[i] = (analysis.LeftInFloat[i].Node, why);
-        return analysis;
-    }
-
-    private const int MaxReplans = 16;
 
     /// <summary>The quantization parameters of every planned tensor: one per range group (shared-scale ops, Concat).</summary>
     private Dictionary<ActivationPlan, QuantParams> Parameters(QdqAnalysis analysis)
