@@ -13,20 +13,10 @@ public static class PredictionsFile
     public const string FileName = "predictions.csv";
     public const string Header = "sample,output,top5";
 
-    public static void WriteLine(TextWriter writer, string sample, string output, int[] top) =>
-        writer.WriteLine($"{Escape(sample)},{Escape(output)},{string.Join(' ', top)}");
+    /// <summary>The rows of <paramref name="writer"/>: the header comes with the first, so a model with no classifier-like output writes nothing.</summary>
+    public static CsvRows Rows(TextWriter writer) => new(writer, Header);
 
-    /// <summary>Rows written as samples run, the header before the first: a model with no classifier-like output writes nothing.</summary>
-    public sealed class Rows(TextWriter writer)
-    {
-        public int Count { get; private set; }
-
-        public void Add(string sample, string output, int[] top)
-        {
-            if (Count++ == 0) writer.WriteLine(Header);
-            WriteLine(writer, sample, output, top);
-        }
-    }
+    public static string Line(string sample, string output, int[] top) => $"{Escape(sample)},{Escape(output)},{string.Join(' ', top)}";
 
     /// <summary>Reads the predictions next to <paramref name="reportPath"/>, keyed by (sample, output); null when there are none.</summary>
     public static Dictionary<(string Sample, string Output), int[]>? ReadBeside(string reportPath)

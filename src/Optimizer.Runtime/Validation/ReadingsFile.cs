@@ -11,14 +11,13 @@ public static class ReadingsFile
     public const string FileName = "readings.csv";
     public const string Header = "sample,truth,baseline,candidate,baseline_exact,candidate_exact";
 
-    /// <summary>One line's row; the header goes before the first row, so a run that reads no text writes nothing.</summary>
-    public static void WriteLine(TextWriter writer, ref bool headerWritten, string sample, string truth, string baseline, string candidate)
-    {
-        if (!headerWritten) writer.WriteLine(Header);
-        headerWritten = true;
-        writer.WriteLine(string.Join(',', Quote(sample), Quote(truth), Quote(baseline), Quote(candidate),
-            TextMatch.Exact(baseline, truth) ? "1" : "0", TextMatch.Exact(candidate, truth) ? "1" : "0"));
-    }
+    /// <summary>The rows of <paramref name="writer"/>: the header comes with the first, so a run that reads no text writes nothing.</summary>
+    public static CsvRows Rows(TextWriter writer) => new(writer, Header);
+
+    /// <summary>One line's row.</summary>
+    public static string Line(string sample, string truth, string baseline, string candidate) =>
+        string.Join(',', Quote(sample), Quote(truth), Quote(baseline), Quote(candidate),
+            TextMatch.Exact(baseline, truth) ? "1" : "0", TextMatch.Exact(candidate, truth) ? "1" : "0");
 
     private static string Quote(string text) => "\"" + text.Replace("\"", "\"\"") + "\"";
 }

@@ -23,16 +23,16 @@ public static class Validator
     public static ValidationReport Run(ValidateOptions options, TextWriter? predictions = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default,
         TextWriter? readings = null)
     {
-        var rows = predictions is null ? null : new PredictionsFile.Rows(predictions);
+        var rows = predictions is null ? null : PredictionsFile.Rows(predictions);
         return options.AgainstReport is null
             ? AgainstBaseline(options, rows, readings, progress, cancel)
             : AgainstStored(options, rows, progress, cancel);
     }
 
-    private static ValidationReport AgainstBaseline(ValidateOptions options, PredictionsFile.Rows? predictions, TextWriter? readings, IProgress<(int, int)>? progress,
+    private static ValidationReport AgainstBaseline(ValidateOptions options, CsvRows? predictions, TextWriter? readings, IProgress<(int, int)>? progress,
         CancellationToken cancel)
     {
-        var readingsHeader = false;
+        var readingRows = readings is null ? null : ReadingsFile.Rows(readings);
         using var baseline = new ModelRunner(options.BaselinePath ?? throw new InvalidInputException("give --baseline MODEL or --against report.json"), options.Session);
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
         CheckSameInterface(baseline, candidate);
@@ -60,8 +60,7 @@ public static class Validator
                                                               + $"{dictionary.Count + 1} or {dictionary.Count + 2} classes on its last of three axes to read text from");
                 var readA = statsA.CountText(a[reader], sample.Text, dictionary);
                 var readB = statsB.CountText(b[reader], sample.Text, dictionary);
-                if (readings is not null && readA is not null && readB is not null)
-                    ReadingsFile.WriteLine(readings, ref readingsHeader, sample.Id, sample.Text!, readA, readB);
+                if (readA is not null && readB is not null) readingRows?.Add(ReadingsFile.Line(sample.Id, sample.Text!, readA, readB));
             }
             else
             {
@@ -100,7 +99,7 @@ public static class Validator
         return new LatencyComparison(statsA.P50, statsA.P95, statsB.P50, statsB.P95) { Estimate = Benchmark.SpeedupEstimate.FromTimes(times) };
     }
 
-    private static ValidationReport AgainstStored(ValidateOptions options, PredictionsFile.Rows? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
+    private static ValidationReport AgainstStored(ValidateOptions options, CsvRows? predictions, IProgress<(int, int)>? progress, CancellationToken cancel)
     {
         if (options.Gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement) is { } ctc)
             throw new InvalidInputException($"gate {ctc.Name} cannot be checked against a stored report, which keeps no decoded sequences: compare with --baseline MODEL");
@@ -155,11 +154,11 @@ public static class Validator
     private static string Describe(SessionSettings s) =>
         $"onnxruntime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}, {s.Provider.ToString().ToLowerInvariant()}, graph optimizations {(s.OptimizationLevel == Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL ? "off" : "on")}";
 
-    private static void WritePredictions(PredictionsFile.Rows? writer, string sample, IReadOnlyDictionary<string, HostTensor> outputs)
+    private static void WritePredictions(CsvRows? writer, string sample, IReadOnlyDictionary<string, HostTensor> outputs)
     {
         if (writer is null) return;
         foreach (var (key, top) in TopPerRow(sample, outputs))
-            writer.Add(key.Sample, key.Output, top);
+            writer.Add(PredictionsFile.Line(key.Sample, key.Output, top));
     }
 
     /// <summary>Top-5 classes of every row of every classifier-like output; rows after the first are named sample#row.</summary>
