@@ -153,10 +153,9 @@ public static class QuantizationBudget
         var ctc = q.CompareBy.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
         // A pooled-embedding gate is ranked by the pooled vectors: the whole output's SQNR also weighs padding tokens.
         var pooled = ctc is null && q.CompareBy.Any(g => g.Metric == GateMetric.MinPooledCosine);
-        // gates that each name an output (OUTPUT:METRIC=VALUE) rank by those outputs' SQNR alone
-        var named = q.CompareBy.Where(g => g.Metric != GateMetric.Speedup).ToList();
+        // gates that each name an output (OUTPUT:METRIC=VALUE) rank by those outputs' SQNR alone (CompareBy holds output gates only)
         IReadOnlyList<OutputMetrics> Judged(IReadOnlyList<OutputMetrics> all) =>
-            named.Count > 0 && named.All(g => g.Output is not null) ? all.Where(m => named.Any(g => g.Output == m.Name)).ToList() : all;
+            q.CompareBy.Count == 0 ? all : q.CompareBy.SelectMany(g => g.Judged(all)).Distinct().ToList();
         var result = new List<Sensitivity>();
         stderr.WriteLine($"ranking {nodes.Count} quantized nodes by sensitivity (each quantized alone, on {reference.Count} samples"
                          + (ctc is not null ? ", by the time steps whose arg-max changes, then output SQNR)" : pooled ? ", by the worst pooled cosine, then output SQNR)" : ")"));

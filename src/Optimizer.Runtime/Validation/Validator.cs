@@ -185,17 +185,16 @@ public static class Validator
         string Outputs() => string.Join(", ", outputs.Select(o => $"{o.Key} {TensorTypes.Name(o.Value.ElementType)}[{string.Join(",", o.Value.Shape)}]"));
         if (gates.FirstOrDefault(g => g.Output is { } named && !outputs.ContainsKey(named)) is { } unknown)
             throw new InvalidInputException($"gate {unknown.Name}: the model has no output '{unknown.Output}' (its outputs: {Outputs()})");
-        outputs = gates.All(g => g.Output is not null) && gates.Any()
-            ? outputs.Where(o => gates.Any(g => g.Output == o.Key)).ToDictionary(o => o.Key, o => o.Value)
-            : outputs;
+        // each gate judges its own output (OUTPUT:METRIC), or every output
+        IEnumerable<HostTensor> Judged(Gate g) => g.Output is { } named ? [outputs[named]] : outputs.Values;
         var needsClasses = gates.FirstOrDefault(g => g.Metric is GateMetric.Top1Agreement or GateMetric.Top5Agreement || g.Metric == GateMetric.Accuracy && !textLabels);
-        if (needsClasses is not null && !outputs.Values.Any(o => o.Shape.Length is 2 or 4 && o.Shape[1] >= 2))
+        if (needsClasses is not null && !Judged(needsClasses).Any(o => o.Shape.Length is 2 or 4 && o.Shape[1] >= 2))
             throw new InvalidInputException($"gate {needsClasses.Name} needs a classifier-like [N, C] output, and the model has none ({Outputs()})");
         var needsSteps = gates.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);
-        if (needsSteps is not null && !outputs.Values.Any(o => o.Shape.Length == 3 && o.Shape[2] >= 2))
+        if (needsSteps is not null && !Judged(needsSteps).Any(o => o.Shape.Length == 3 && o.Shape[2] >= 2))
             throw new InvalidInputException($"gate {needsSteps.Name}: no output has this metric (it needs an [N, T, C] output of per-step class scores, and the model has {Outputs()})");
         var needsTokens = gates.FirstOrDefault(g => g.Metric == GateMetric.MinPooledCosine);
-        if (needsTokens is not null && !outputs.Values.Any(o => o.Shape.Length == 3))
+        if (needsTokens is not null && !Judged(needsTokens).Any(o => o.Shape.Length == 3))
             throw new InvalidInputException($"gate {needsTokens.Name}: no output has this metric (it needs an [N, T, C] output of token vectors, and the model has {Outputs()})");
     }
 
