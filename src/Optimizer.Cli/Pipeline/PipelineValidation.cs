@@ -72,23 +72,25 @@ public sealed record PipelineValidation
             }
         }
         cached?.Record(outDir);
-        MergeIntoReport(outDir, folder);
-        var quantization = QuantizationOf(outDir);
+        var merged = MergeIntoReport(outDir, folder);
+        var (quantization, report) = (merged["quantization"], merged["validation"]);
         // a budget that returned every node to float wrote the float model: its speed is the input's, whatever the noise says
         if (options.Quantize is { Half: null } q && quantization?["quantizedNodes"]?.GetValue<int>() is not 0)
         {
-            WarnWhenSlower(folder, stderr, q.Target == Passes.Quantization.QuantizationTarget.TensorRt);
-            if (Gates.Count == 0 && quantization?["mode"]?.GetValue<string>() == "dynamic") WarnWhenFarFromFp32(folder, stderr);
+            WarnWhenSlower(report, stderr, q.Target == Passes.Quantization.QuantizationTarget.TensorRt);
+            if (Gates.Count == 0 && quantization?["mode"]?.GetValue<string>() == "dynamic") WarnWhenFarFromFp32(report, stderr);
         }
-        else if (options.Quantize is { Half: { } half }) NoteWhenHalfSlowerOnCpu(folder, half.Name.ToUpperInvariant(), stderr);
+        else if (options.Quantize is { Half: { } half }) NoteWhenHalfSlowerOnCpu(report, half.Name.ToUpperInvariant(), stderr);
         return code;
     }
 
     /// <summary>An INT8 model slower than its FP32 input is a result users must hear about, not find in a table.</summary>
     /// <param name="tensorRt">The model is laid out for TensorRT (<c>--target tensorrt</c>), which ONNX Runtime's CPU provider runs slowly by nature.</param>
-    internal static void WarnWhenSlower(string folder, TextWriter stderr, bool tensorRt = false)
+    internal static void WarnWhenSlower(string folder, TextWriter stderr, bool tensorRt = false) => WarnWhenSlower(ReadReport(folder), stderr, tensorRt);
+
+    private static void WarnWhenSlower(JsonNode? report, TextWriter stderr, bool tensorRt)
     {
-        if (SurelySlower(ReadReport(folder)) is not { } speedup) return;
+        if (SurelySlower(report) is not { } speedup) return;
         stderr.WriteLine(tensorRt
             ? $"note: the INT8 model for TensorRT ran slower than the FP32 input in ONNX Runtime here ({Ratio(speedup)}x at p50), as expected: ONNX Runtime's "
               + "CPU provider fuses little of the symmetric int8 Q/DQ layout TensorRT wants; time it on a GPU (--engine, or --provider tensorrt)"
@@ -100,9 +102,10 @@ public sealed record PipelineValidation
     /// A half-precision model timed slower on the CPU is expected, not a fault of the conversion: ONNX Runtime's CPU
     /// provider runs most float16 ops through float32 (silero VAD v5: 0.74x). Said once, pointing at where it pays.
     /// </summary>
-    internal static void NoteWhenHalfSlowerOnCpu(string folder, string kind, TextWriter stderr)
+    internal static void NoteWhenHalfSlowerOnCpu(string folder, string kind, TextWriter stderr) => NoteWhenHalfSlowerOnCpu(ReadReport(folder), kind, stderr);
+
+    private static void NoteWhenHalfSlowerOnCpu(JsonNode? report, string kind, TextWriter stderr)
     {
-        var report = ReadReport(folder);
         if (report?["latencySessionOptions"]?["provider"]?.GetValue<string>() != "cpu" || SurelySlower(report) is not { } speedup) return;
         stderr.WriteLine($"note: the {kind} model ran slower than the FP32 input on the CPU ({Ratio(speedup)}x at p50), as expected: ONNX Runtime's CPU provider "
                          + "computes most half-precision ops through float32; half precision pays on a GPU (--provider cuda, or --engine for TensorRT)");
@@ -113,19 +116,13 @@ public sealed record PipelineValidation
     /// warns from there): far from FP32 on the validation data with no gate to judge it, it is said here (openWakeWord's
     /// mel front end: its mel MatMul reads a power spectrum, 4.1 dB, and nothing had been said).
     /// </summary>
-    private static void WarnWhenFarFromFp32(string folder, TextWriter stderr)
+    private static void WarnWhenFarFromFp32(JsonNode? report, TextWriter stderr)
     {
-        var outputs = ReadReport(folder)?["outputs"]?.AsArray();
+        var outputs = report?["outputs"]?.AsArray();
         var worst = outputs?.Select(o => o?["sqnrDb"]?.GetValue<double>()).OfType<double>().DefaultIfEmpty(double.PositiveInfinity).Min();
         if (worst is not { } db || !(db < QuantizationSummary.LowSqnrDb)) return;
         stderr.WriteLine(FormattableString.Invariant(
             $"warning: the INT8 model's worst output SQNR against FP32 on the --validate data is {db:0.0} dB: give --max-accuracy-drop METRIC=VALUE, which returns the most sensitive nodes to float until it holds"));
-    }
-
-    private static JsonNode? QuantizationOf(string outDir)
-    {
-        var path = Path.Combine(outDir, "report.json");
-        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?["quantization"] : null;
     }
 
     private static JsonNode? ReadReport(string folder) => JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
@@ -145,14 +142,16 @@ public sealed record PipelineValidation
     /// <summary>A speed-up below 1 with enough digits not to read "1.00x" when the interval says slower.</summary>
     private static string Ratio(double speedup) => speedup.ToString(speedup >= 0.995 ? "0.000" : "0.00", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static void MergeIntoReport(string outDir, string folder)
+    /// <returns>OUT/report.json as written, the validation's report in it.</returns>
+    private static JsonObject MergeIntoReport(string outDir, string folder)
     {
         var reportPath = Path.Combine(outDir, "report.json");
         var report = JsonNode.Parse(File.ReadAllText(reportPath))!.AsObject();
-        report["validation"] = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
+        report["validation"] = ReadReport(folder);
         AtomicFile.WriteAllText(reportPath, report.ToJsonString(Output.Json.Options) + "\n");
         var markdownPath = Path.Combine(outDir, "report.md");
         var validationMarkdown = File.ReadAllText(Path.Combine(folder, "report.md")).Replace("\n#", "\n##");
         AtomicFile.WriteAllText(markdownPath, File.ReadAllText(markdownPath).TrimEnd() + "\n\n#" + validationMarkdown);
+        return report;
     }
 }
