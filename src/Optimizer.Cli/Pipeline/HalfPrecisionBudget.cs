@@ -18,11 +18,6 @@ public static class HalfPrecisionBudget
     public static HalfPrecisionOutcome Run(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context,
         TextWriter stderr, PipelineValidation? validation)
     {
-        // An INT8 model's integer accumulators and scales are no float computation to halve (isnet_small, dynamic INT8:
-        // its ConvInteger int32 outputs were cast straight to float16, the mask 98.4 % of FP32's and no faster).
-        if (Passes.Quantization.QuantizedOps.In(model) is { Count: > 0 } found)
-            throw new Onnx.Errors.InvalidInputException($"the model is already quantized (it holds {string.Join(", ", found.Select(f => $"{f.Count} {f.OpType}"))}); " +
-                $"--quantize {q.Half!.Name} starts from the FP32 model it was made from (without --quantize, the other passes still run)");
         if (validation is null) return HalfPrecisionStep.Run(model, q, options, context, stderr);
         if (!q.Half!.KeepIoTypes)
             throw new Onnx.Errors.InvalidInputException("--validate feeds the data to both models as it is, in float32: with --no-keep-io-types the model takes half inputs; validate with --keep-io-types (the default)");

@@ -70,7 +70,11 @@ public static class OptimizeRunner
             stderr?.WriteLine("note: no channel could be pruned: structured pruning removes a layer's output channels only where every reader can drop the same " +
                               "channels (an elementwise op, pooling, the next layer), and here each layer's output reaches an op that mixes channels " +
                               "(a normalization or reduction over them, a Reshape or MatMul across them) or a graph output; --prune unstructured zeroes weights within each layer instead");
-        // 3. quantize the optimized FP32 model
+        // 3. quantize the optimized FP32 model (an INT8 model's integer ops and scales are no float computation to quantize
+        // again, nor to halve: isnet_small's ConvInteger int32 outputs had been cast straight to float16)
+        if (options.Quantize is { } wanted && Passes.Quantization.QuantizedOps.In(model) is { Count: > 0 } found)
+            throw new InvalidInputException($"the model is already quantized (it holds {string.Join(", ", found.Select(f => $"{f.Count} {f.OpType}"))}); " +
+                                            $"--quantize {wanted.Half?.Name ?? "int8"} starts from the FP32 model it was made from (without --quantize, the other passes still run)");
         QuantizationOutcome? quantized = null;
         var half = options.Quantize is { Half: not null } hq ? HalfPrecisionBudget.Run(model, hq, options, context, stderr ?? TextWriter.Null, validation) : null;
         records.AddRange(half?.Records ?? []);

@@ -35,9 +35,6 @@ public static class QuantizationStep
                 Target = TargetName(q.Target),
                 LeftInFloat = [new NodeReason("(model)", "it imports no ONNX operator set: nothing to quantize")],
             }, null, [], []);
-        if (QuantizedOps.In(model) is { Count: > 0 } found)
-            throw new InvalidInputException($"the model is already quantized (it holds {string.Join(", ", found.Select(f => $"{f.Count} {f.OpType}"))}); " +
-                                            "--quantize int8 starts from the FP32 model it was made from (without --quantize, the other passes still run)");
         if (!q.IsStatic)
         {
             // The dynamic pass replaces each node it quantizes: the names gone afterwards are the quantized ones, but for
