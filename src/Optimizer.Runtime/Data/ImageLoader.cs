@@ -55,24 +55,6 @@ public static class ImageLoader
         return tensor;
     }
 
-    /// <summary>
-    /// The size the image is resized to before the centre crop: the side whose crop needs the larger scale becomes the
-    /// crop's side times resize/short side of the crop (for a square crop: the short side becomes resize, as
-    /// torchvision does), the other follows the aspect ratio (truncated), never below the crop.
-    /// </summary>
-    internal static (int Width, int Height) ResizedSize(int w, int h, Preprocessing p)
-    {
-        var (height, width) = (p.Height ?? throw new ArgumentException("an open height"), p.Width ?? throw new ArgumentException("an open width"));
-        var ratio = (double)p.Resize / Math.Min(height, width);
-        if ((long)width * h >= (long)height * w)
-        {
-            var rw = (int)Math.Round(width * ratio);
-            return (rw, Math.Max(height, (int)((long)rw * h / w)));
-        }
-        var rh = (int)Math.Round(height * ratio);
-        return (Math.Max(width, (int)((long)rh * w / h)), rh);
-    }
-
     private static SKBitmap Decode(string path)
     {
         using var codec = SKCodec.Create(path, out var result);

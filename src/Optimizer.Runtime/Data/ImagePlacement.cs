@@ -20,7 +20,7 @@ public readonly record struct ImagePlacement(int ResizedWidth, int ResizedHeight
         {
             case ({ } ch, { } cw):
                 if (p.TakesFittingImagesAsIs && w == cw && h == ch) return new(w, h, 0, 0, cw, ch);
-                var (rw, rh) = ImageLoader.ResizedSize(w, h, p);
+                var (rw, rh) = ResizedSize(w, h, p);
                 return new(rw, rh, Centre(rw, cw), Centre(rh, ch), cw, ch);
             case ({ } ch, null):
             {
@@ -39,6 +39,24 @@ public readonly record struct ImagePlacement(int ResizedWidth, int ResizedHeight
                 return new(width, height, 0, 0, PadTo(width, p.Multiple), PadTo(height, p.Multiple));
             }
         }
+    }
+
+    /// <summary>
+    /// The size the image is resized to before the centre crop: the side whose crop needs the larger scale becomes the
+    /// crop's side times resize/short side of the crop (for a square crop: the short side becomes resize, as
+    /// torchvision does), the other follows the aspect ratio (truncated), never below the crop.
+    /// </summary>
+    internal static (int Width, int Height) ResizedSize(int w, int h, Preprocessing p)
+    {
+        var (height, width) = (p.Height ?? throw new ArgumentException("an open height"), p.Width ?? throw new ArgumentException("an open width"));
+        var ratio = (double)p.Resize / Math.Min(height, width);
+        if ((long)width * h >= (long)height * w)
+        {
+            var rw = (int)Math.Round(width * ratio);
+            return (rw, Math.Max(height, (int)((long)rw * h / w)));
+        }
+        var rh = (int)Math.Round(height * ratio);
+        return (Math.Max(width, (int)((long)rh * w / h)), rh);
     }
 
     private static int Centre(int resized, int crop) => (int)Math.Round((resized - crop) / 2.0);

@@ -124,15 +124,15 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
     public void ANonSquareCropScalesTheSideItBindsAndASquareOneKeepsTorchvisionsShortSide()
     {
         var square = Preprocessing.Resolve(new PreprocessOverrides(), ImageInput);
-        Assert.Equal((256, 341), ImageLoader.ResizedSize(300, 400, square));
-        Assert.Equal((341, 256), ImageLoader.ResizedSize(400, 300, square));
+        Assert.Equal((256, 341), ImagePlacement.ResizedSize(300, 400, square));
+        Assert.Equal((341, 256), ImagePlacement.ResizedSize(400, 300, square));
         var wide = Preprocessing.Resolve(new PreprocessOverrides(), new TensorSpec("x", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [1, 48, 320, 3], ["", "", "", ""], true));
         Assert.Equal((48, 320, 3, ImageLayout.Nhwc), (wide.Height, wide.Width, wide.Channels, wide.Layout));
         // a square photo: the width binds (320 of 512 needs more scale than 48 of 512); the height follows
-        var (w, h) = ImageLoader.ResizedSize(512, 512, wide);
+        var (w, h) = ImagePlacement.ResizedSize(512, 512, wide);
         Assert.Equal((367, 367), (w, h));
         // a wide text line already wider than the crop's proportions: the height binds
-        (w, h) = ImageLoader.ResizedSize(1000, 100, wide);
+        (w, h) = ImagePlacement.ResizedSize(1000, 100, wide);
         Assert.Equal(55, h);
         Assert.True(w >= 320);
         Assert.Equal([1, 48, 320, 3], ImageLoader.Load(TestPaths.SharedModel("images/coffee.png"), wide).Shape);
