@@ -22,6 +22,7 @@ public sealed class DataSet
         _signature = signature;
         _labels = labels;
         Preprocessing = preprocessing;
+        if (labels is not null) NoteUnlabelled(labels);
     }
 
     /// <summary>What the samples are, for reports: "19 images in DIR", "100 .npy samples in DIR", "16 random samples".</summary>
@@ -64,9 +65,31 @@ public sealed class DataSet
         {
             var sample = entry.Load();
             SampleChecker.Check(sample, _signature);
-            if (_labels?.Find(entry.Id) is { } label) sample = sample with { Label = label };
-            if (_labels?.FindText(entry.Id) is { } text) sample = sample with { Text = text };
+            if (_labels is not null && LabelOf(entry) is var (label, text)) sample = sample with { Label = label, Text = text };
             yield return sample;
         }
+    }
+
+    // A sample of several .npy files is named NNNN (its number) or by any of its files, <input>_NNNN(.npy), as a user
+    // listing the folder would name it.
+    private (int? Label, string? Text)? LabelOf(SampleEntry entry)
+    {
+        foreach (var id in (string[])[entry.Id, .. _signature.Inputs.Select(i => $"{i.Name}_{entry.Id}")])
+        {
+            var (label, text) = (_labels!.Find(id), _labels.FindText(id));
+            if (label is not null || text is not null) return (label, text);
+        }
+        return null;
+    }
+
+    // Samples the label file does not name count in no accuracy; say so rather than report an accuracy of fewer samples
+    // (or none: an accuracy gate then fails "needs labels" although the folder has them).
+    private void NoteUnlabelled(LabelFile labels)
+    {
+        var unlabelled = _entries.Where(e => LabelOf(e) is null).Select(e => e.Id).ToList();
+        if (unlabelled.Count == 0) return;
+        DataNotes.Write($"{labels.Path} names {_entries.Count - unlabelled.Count} of the {_entries.Count} samples; "
+                        + $"{unlabelled.Count} ({string.Join(", ", unlabelled.Take(3))}{(unlabelled.Count > 3 ? ", ..." : "")}) count in no accuracy "
+                        + "(a sample is named by its file, with or without extension, or, when it is several <input>_NNNN.npy files, by NNNN or one of them)");
     }
 }

@@ -14,7 +14,10 @@ public sealed class LabelFile
     private readonly Dictionary<string, int> _labels;
     private readonly Dictionary<string, string> _texts;
 
-    private LabelFile(Dictionary<string, int> labels, Dictionary<string, string> texts) => (_labels, _texts) = (labels, texts);
+    private LabelFile(string path, Dictionary<string, int> labels, Dictionary<string, string> texts) => (Path, _labels, _texts) = (path, labels, texts);
+
+    /// <summary>The file the labels were read from.</summary>
+    public string Path { get; }
 
     public int Count => _labels.Count + _texts.Count;
 
@@ -23,7 +26,7 @@ public sealed class LabelFile
     {
         foreach (var (name, separator) in new[] { ("labels.csv", ','), ("labels.txt", ' ') })
         {
-            var path = Path.Combine(folder, name);
+            var path = System.IO.Path.Combine(folder, name);
             if (File.Exists(path)) return text ? ReadTexts(path, separator) : Read(path, separator);
         }
         return null;
@@ -32,12 +35,12 @@ public sealed class LabelFile
     public int? Find(string sampleId)
     {
         if (_labels.TryGetValue(sampleId, out var label)) return label;
-        return _labels.TryGetValue(Path.GetFileNameWithoutExtension(sampleId), out label) ? label : null;
+        return _labels.TryGetValue(System.IO.Path.GetFileNameWithoutExtension(sampleId), out label) ? label : null;
     }
 
     /// <summary>The true text of a sample (text labels only).</summary>
     public string? FindText(string sampleId) =>
-        _texts.TryGetValue(sampleId, out var text) || _texts.TryGetValue(Path.GetFileNameWithoutExtension(sampleId), out text) ? text : null;
+        _texts.TryGetValue(sampleId, out var text) || _texts.TryGetValue(System.IO.Path.GetFileNameWithoutExtension(sampleId), out text) ? text : null;
 
     private static LabelFile ReadTexts(string path, char separator)
     {
@@ -52,9 +55,9 @@ public sealed class LabelFile
             if (at <= 0) throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{(separator == ',' ? "," : " ")}text', got '{line}'");
             var file = line[..at].Trim();
             texts[file] = line[(at + 1)..];
-            texts.TryAdd(Path.GetFileNameWithoutExtension(file), line[(at + 1)..]);
+            texts.TryAdd(System.IO.Path.GetFileNameWithoutExtension(file), line[(at + 1)..]);
         }
-        return new LabelFile([], texts);
+        return new LabelFile(path, [], texts);
     }
 
     private static LabelFile Read(string path, char separator)
@@ -73,8 +76,8 @@ public sealed class LabelFile
                 throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{separator}class-index', got '{line}'");
             }
             labels[parts[0]] = index;
-            labels.TryAdd(Path.GetFileNameWithoutExtension(parts[0]), index);
+            labels.TryAdd(System.IO.Path.GetFileNameWithoutExtension(parts[0]), index);
         }
-        return new LabelFile(labels, []);
+        return new LabelFile(path, labels, []);
     }
 }

@@ -41,6 +41,29 @@ public sealed class DataSetTests
     }
 
     [Fact]
+    public void ASampleOfSeveralFilesTakesItsLabelByNumberOrByAnyOfItsFilesAndUnlabelledSamplesAreNoted()
+    {
+        using var dir = TestPaths.NewTempDir();
+        for (var i = 0; i < 4; i++)
+            foreach (var input in new[] { "input_ids", "attention_mask" })
+                Save(dir.File($"{input}_{i:D4}.npy"), HostTensor.FromArray(new long[] { 101, 102 }, [1, 2]));
+        // a sentence classifier's folder as a user lists it: by a file of each sample, by its number, or not at all
+        File.WriteAllLines(dir.File("labels.txt"), ["input_ids_0000.npy 1", "attention_mask_0001 0", "0002 1"]);
+        var notes = new StringWriter();
+        DataSet data;
+        using (DataNotes.To(notes)) data = DataSet.Open(new DataOptions { Folder = dir.Path }, Bert);
+
+        Assert.Equal([1, 0, 1, -1], data.Read().Select(s => s.Label ?? -1));
+        Assert.Contains("labels.txt names 3 of the 4 samples; 1 (0003) count in no accuracy", notes.ToString());
+
+        File.AppendAllLines(dir.File("labels.txt"), ["0003 0"]);
+        notes = new StringWriter();
+        using (DataNotes.To(notes)) data = DataSet.Open(new DataOptions { Folder = dir.Path }, Bert);
+        Assert.Equal([1, 0, 1, 0], data.Read().Select(s => s.Label ?? -1));
+        Assert.Equal("", notes.ToString());
+    }
+
+    [Fact]
     public void RandomInputsFollowShapesAndRefuseUnknownDimensions()
     {
         var shapes = DataOptions.ParseShapes("input_ids:1x16,attention_mask:1x16");
