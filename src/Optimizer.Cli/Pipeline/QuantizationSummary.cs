@@ -26,6 +26,14 @@ public static partial class QuantizationSummary
     /// </summary>
     public const double LowSqnrDb = 20;
 
+    /// <summary>A reason whose names differ between nodes: the first name, and how many others, where each name stood.</summary>
+    private static string Elided(string pattern, IEnumerable<string> reasons)
+    {
+        var names = reasons.SelectMany(r => Names().Matches(r).Select(m => m.Value)).Distinct(StringComparer.Ordinal).ToList();
+        var others = names.Count - 1;
+        return pattern.Replace("'…'", others > 0 ? $"{names[0]} (and {others} other{(others == 1 ? "" : "s")})" : names.FirstOrDefault() ?? "'…'");
+    }
+
     /// <param name="validating">--validate was given (without gates when no budget ran): the warning then asks for the gates only.</param>
     public static void Write(QuantizationReport q, TextWriter stderr, bool validating = false)
     {
@@ -34,8 +42,9 @@ public static partial class QuantizationSummary
             .GroupBy(l => l.OpType!)
             .OrderByDescending(g => g.Count())
             .Select(g => (OpType: g.Key, Count: g.Count(), Reasons: g.GroupBy(l => Names().Replace(l.Reason, "'…'")).OrderByDescending(r => r.Count())
-                // names elided only where they differ: a reason that names one tensor keeps the name
-                .Select(r => (Count: r.Count(), Reason: r.Select(l => l.Reason).Distinct().Count() == 1 ? r.First().Reason : r.Key)).ToList()))
+                // names elided only where they differ: a reason that names one tensor keeps the name, one naming several
+                // gives the first and how many others ("'a' (and 5 others)")
+                .Select(r => (Count: r.Count(), Reason: r.Select(l => l.Reason).Distinct().Count() == 1 ? r.First().Reason : Elided(r.Key, r.Select(l => l.Reason)))).ToList()))
             .ToList();
         var inFloat = left.Count == 0 ? "" : "; in float: " + string.Join("; ", left.Select(l =>
             $"{l.Count} {l.OpType} ({string.Join("; ", l.Reasons.Select(r => l.Reasons.Count > 1 ? $"{r.Count}: {r.Reason}" : r.Reason))})"));
