@@ -186,7 +186,7 @@ public static class QuantizationBudget
     {
         var quantizedNodes = quantized.ToHashSet(StringComparer.Ordinal);
         var nodes = new Dictionary<string, (string Node, string OpType)>(StringComparer.Ordinal);
-        foreach (var n in ModelReader.Read(new MemoryStream(fp32), null).Graph.Nodes)
+        foreach (var n in ModelReader.Read(new MemoryStream(fp32), null).Graph.AllNodes())
             if (quantizedNodes.Contains(n.Name) && n.Outputs.Count > 0 && n.Outputs[0] is { } o)
                 nodes[o.Name] = (n.Name, n.OpType);
         return nodes.Count == 0 ? [] : Measure(fp32, candidate, nodes.Keys.ToList(), nodes, data, cancel);

@@ -15,7 +15,7 @@ public static class LayerErrorMeter
     public const string QuantizedName = "quantized model";
 
     /// <summary>
-    /// Measures each of <paramref name="values"/> that is a float node output of the main graph in both models
+    /// Measures each of <paramref name="values"/> that is a float node output (of the main graph or an If/Loop/Scan body) in both models
     /// (the others are skipped and not reported), over all <paramref name="samples"/>, which are read once, one at a
     /// time: only running sums are kept per value. Both models run with ONNX Runtime's optimizations off, so that
     /// neither fuses a measured value away. <paramref name="nodes"/> names the node (and op type) behind a value for
@@ -30,8 +30,8 @@ public static class LayerErrorMeter
         var measured = values.Distinct(StringComparer.Ordinal).Where(v => reference.Contains(v) && quantized.Contains(v)).ToArray();
         if (measured.Length == 0) return [];
 
-        using var referenceRunner = new ModelRunner(reference.WithOutputs(measured), ReferenceName, SessionSettings.ForComparison);
-        using var quantizedRunner = new ModelRunner(quantized.WithOutputs(measured), QuantizedName, SessionSettings.ForComparison);
+        using var referenceRunner = new ModelRunner(reference.WithOutputs(measured, out var referenceOutputs), ReferenceName, SessionSettings.ForComparison);
+        using var quantizedRunner = new ModelRunner(quantized.WithOutputs(measured, out var quantizedOutputs), QuantizedName, SessionSettings.ForComparison);
         var stats = measured.Select(_ => new LayerErrorStats()).ToArray();
         var count = 0;
         foreach (var sample in samples)
@@ -43,7 +43,9 @@ public static class LayerErrorMeter
             var actual = quantizedRunner.Run(sample).Outputs;
             for (var i = 0; i < measured.Length; i++)
             {
-                var (e, a) = (expected[measured[i]], actual[measured[i]]);
+                var (e, a) = (expected[referenceOutputs[measured[i]]], actual[quantizedOutputs[measured[i]]]);
+                // a body's value where this sample's If took the other branch (in either model): nothing to compare
+                if (e.ElementCount == 0 || a.ElementCount == 0) continue;
                 if (!e.Shape.SequenceEqual(a.Shape))
                     throw new InvalidInputException($"{sample.Source}: value '{measured[i]}' has shape {e.ShapeText} in the {ReferenceName} but {a.ShapeText} in the {QuantizedName}");
                 stats[i].Add(Floats(e, measured[i], sample, ReferenceName), Floats(a, measured[i], sample, QuantizedName));
@@ -53,10 +55,12 @@ public static class LayerErrorMeter
         if (count == 0) throw new InvalidInputException("no samples to measure the layers' error on");
 
         return measured
-            .Select((value, i) =>
+            .Select((value, i) => (value, i))
+            .Where(m => stats[m.i].Elements > 0) // a value no sample computed has no error to report
+            .Select(m =>
             {
-                var (node, opType) = NodeOf(value, nodes, reference);
-                return stats[i].Result(value, node, opType);
+                var (node, opType) = NodeOf(m.value, nodes, reference);
+                return stats[m.i].Result(m.value, node, opType);
             })
             .OrderBy(e => e.SqnrDb) // stable: equal SQNRs keep the caller's order
             .ToList();
