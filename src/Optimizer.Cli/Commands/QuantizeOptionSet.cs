@@ -93,9 +93,15 @@ public sealed class QuantizeOptionSet
         Description = WeightRoundingHelp.Text,
     };
 
+    private readonly Option<string?> _equalization = new("--cross-layer-equalization")
+    {
+        HelpName = "auto|on|off",
+        Description = EqualizationHelp.Text,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _activations, _perTensor, _exclude, _smoothQuant, _biasCorrection, _weightRounding }.Concat(_half.Options))
+        foreach (var option in new Option[] { _quantize, _calibrate, _method, _percentile, _samples, _table, _target, _activations, _perTensor, _exclude, _smoothQuant, _biasCorrection, _weightRounding, _equalization }.Concat(_half.Options))
             command.Options.Add(option);
     }
 
@@ -113,13 +119,13 @@ public sealed class QuantizeOptionSet
         var mode = parse.GetValue(_quantize);
         if (mode is null)
         {
-            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection, _weightRounding, _activations }
+            var stray = new Option[] { _calibrate, _method, _percentile, _samples, _table, _target, _perTensor, _exclude, _smoothQuant, _biasCorrection, _weightRounding, _activations, _equalization }
                 .FirstOrDefault(o => Given(parse, o) && !(pruning && o == _exclude));
             if (_half.Stray(parse) is { } half) throw new InvalidInputException($"{half.Name} needs --quantize fp16 or bf16");
             return stray is null ? null : throw new InvalidInputException($"{stray.Name} needs --quantize int8, fp16 or bf16");
         }
         if (mode is "fp16" or "bf16")
-            return _half.Read(parse, mode, new Option[] { _method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection, _weightRounding, _activations }.Where(o => Given(parse, o)),
+            return _half.Read(parse, mode, new Option[] { _method, _percentile, _table, _target, _perTensor, _smoothQuant, _biasCorrection, _weightRounding, _activations, _equalization }.Where(o => Given(parse, o)),
                 () => ReadHalfCommon(parse));
         if (mode != "int8") throw new InvalidInputException($"--quantize '{mode}': expected int8, fp16 or bf16");
         if (_half.Stray(parse) is { } o8) throw new InvalidInputException($"{o8.Name} needs --quantize fp16 or bf16");
@@ -167,6 +173,15 @@ public sealed class QuantizeOptionSet
         if (parse.GetValue(_biasCorrection) && !isStatic && calibrate is not null)
             throw new InvalidInputException("--bias-correction needs static activations (--calibrate DIR without --activations dynamic)");
         if (parse.GetValue(_biasCorrection) && calibrate is null) throw new InvalidInputException("--bias-correction needs --calibrate DIR (it measures the quantized layers' mean error on the calibration data)");
+        var equalization = parse.GetValue(_equalization) switch
+        {
+            null or "auto" => Equalization.Auto,
+            "on" => Equalization.On,
+            "off" => Equalization.Off,
+            var other => throw new InvalidInputException($"--cross-layer-equalization '{other}': expected auto, on or off"),
+        };
+        if (Given(parse, _equalization) && !isStatic)
+            throw new InvalidInputException("--cross-layer-equalization needs static INT8 (--calibrate DIR or --calibration-table FILE): dynamic INT8 has no activation ranges for it to change");
         var target = ParseTarget(parse.GetValue(_target));
         if (!isStatic && target == QuantizationTarget.TensorRt)
             throw new InvalidInputException(dynamic
@@ -186,6 +201,7 @@ public sealed class QuantizeOptionSet
             SmoothQuantAuto = smoothAuto,
             BiasCorrection = parse.GetValue(_biasCorrection),
             Gptq = gptq,
+            Equalization = equalization,
             DynamicActivations = dynamic,
             Exclude = Exclude(parse),
         };

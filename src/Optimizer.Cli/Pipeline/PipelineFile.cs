@@ -131,6 +131,7 @@ public static partial class PipelineFile
         new("prune-channel-multiple", Kind.Integer, "--prune-channel-multiple"),
         new("bias-correction", Kind.Flag, "--bias-correction"),
         new("weight-rounding", Kind.Text, "--weight-rounding"),
+        new("cross-layer-equalization", Kind.Text, "--cross-layer-equalization"),
         new("validate", Kind.Section, null, ValidateKeys),
         new("engine", Kind.Section, "--engine", EngineKeys),
         new("triton", Kind.Section, null, TritonKeys),

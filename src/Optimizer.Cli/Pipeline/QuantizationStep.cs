@@ -74,6 +74,7 @@ public static class QuantizationStep
             : null;
         var table = calibrated ?? (q.CalibrationTable is { } tablePath ? ReadTable(tablePath, plan) : Caching.CalibrationStepCache.GetOrCalibrate(model, plan.TensorsToCalibrate, q, options, stderr,
             () => Calibrate(model, plan, q, options, context, keepFloat, stderr)));
+        if (q.Equalized is { } equalized) table = table.WithEqualized(equalized.Applied);
         var ranges = table.Ranges.ToDictionary(kv => kv.Key, kv => new ValueRange(kv.Value.Min, kv.Value.Max) { Unobserved = !kv.Value.Observed }, StringComparer.Ordinal);
         if (calibrated is null && table.Ranges.Values.Where(r => !r.Observed).Select(r => r.Name).ToList() is { Count: > 0 } unobserved)
             stderr.WriteLine($"note: {unobserved.Count} tensor{(unobserved.Count == 1 ? " was" : "s were")} never computed on the calibration data (If branches no sample took, "
@@ -110,6 +111,7 @@ public static class QuantizationStep
             Percentile = table.Method is "percentile" or "auto" ? q.Percentile : null,
             ChosenMethods = table.ChosenCounts,
             SmoothQuant = q.SmoothQuant,
+            CrossLayerEqualization = q.Equalized,
             BiasCorrection = bias,
             Gptq = gptq?.Report,
             Samples = table.Samples,
@@ -176,8 +178,9 @@ public static class QuantizationStep
         // dynamic INT8 takes SmoothQuant only (--activations dynamic with --calibrate): the rest serves calibrated ranges
         if (q.IsStatic)
         {
-            IPass[] exact = q.Target == QuantizationTarget.Cpu ? [new CrossLayerEqualization(), new SplitHardSwish()] : [new CrossLayerEqualization()];
-            records.AddRange(PassRunner.Run(model, exact, context));
+            if (q.Target == QuantizationTarget.Cpu) records.AddRange(PassRunner.Run(model, [new SplitHardSwish()], context));
+            (var equalization, q) = EqualizationChoice.Apply(model, q, options, context, stderr);
+            records.AddRange(equalization);
         }
         var remedies = new[] { (q.BiasCorrection, "--bias-correction"), (q.Gptq, "--weight-rounding gptq"), (q.SmoothQuant is not null || q.SmoothQuantAuto, "--smooth-quant") }
             .Where(r => r.Item1).Select(r => r.Item2).ToList();
@@ -270,6 +273,8 @@ public sealed record QuantizationReport
     public double? SmoothQuant { get; init; }
     /// <summary>With <c>--smooth-quant auto</c>: each compared alpha ("off": not smoothed) and what it measured.</summary>
     public MethodComparison? SmoothQuantCompared { get; init; }
+    /// <summary>Static INT8: whether cross-layer equalization ran (on how many Conv pairs), and why (what auto measured).</summary>
+    public EqualizationOutcome? CrossLayerEqualization { get; init; }
     /// <summary>With <c>--bias-correction</c>: the Conv/Gemm biases corrected and the mean channel error each round.</summary>
     public BiasCorrectionReport? BiasCorrection { get; init; }
     /// <summary>With <c>--weight-rounding gptq</c>: the layers whose int8 weights GPTQ chose, and their error against round-to-nearest's.</summary>

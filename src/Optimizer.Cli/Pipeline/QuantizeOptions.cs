@@ -62,6 +62,12 @@ public sealed record QuantizeOptions
     /// <summary>What <c>--smooth-quant auto</c> measured, when it ran.</summary>
     public MethodComparison? SmoothQuantCompared { get; init; }
 
+    /// <summary>Cross-layer equalization before static INT8 (<c>--cross-layer-equalization</c>); auto measures it (<see cref="EqualizationChoice"/>).</summary>
+    public Equalization Equalization { get; init; } = Equalization.Auto;
+
+    /// <summary>Whether the model was equalized, on how many pairs, and what auto measured: set by <see cref="EqualizationChoice"/>.</summary>
+    public EqualizationOutcome? Equalized { get; init; }
+
     /// <summary><c>--quantize fp16|bf16</c>: half precision instead of INT8; null for INT8.</summary>
     public HalfPrecisionOptions? Half { get; init; }
 
@@ -90,6 +96,17 @@ public sealed record QuantizeOptions
         Ranges = ranges,
     };
 }
+
+/// <summary><c>--cross-layer-equalization</c>: measured (auto), always, or never.</summary>
+public enum Equalization
+{
+    Auto,
+    On,
+    Off,
+}
+
+/// <summary>What cross-layer equalization did: applied or not, on how many Conv pairs, and the comparison behind an auto choice.</summary>
+public sealed record EqualizationOutcome(bool Applied, int Pairs, MethodComparison? Compared, string Why);
 
 /// <summary>The defaults of the quantization options, with the reasons the help text gives.</summary>
 public static class QuantizeDefaults

@@ -59,6 +59,9 @@ public static class ReportMarkdown
         if (q.ComparedMethods is { } compared)
             sb.AppendLine("- calibration method chosen by comparing the quantized models" + Compared(compared, q.ComparedBy, q.ComparedOn, q.ComparedSamples)
                           + (q.CalibrationTable is not null ? " (as the calibration table records it: measured by the run that wrote the table)" : ""));
+        if (q.CrossLayerEqualization is { Pairs: > 0 } cle)
+            sb.AppendLine($"- cross-layer equalization {(cle.Applied ? "on" : "off")} ({cle.Pairs} Conv pair{(cle.Pairs == 1 ? "" : "s")}; "
+                          + (cle.Compared is { } c ? "chosen by comparing the quantized models" + Compared(c.Values, c.By, c.On, c.Samples) : cle.Why) + ")");
         if (q.SmoothQuantCompared is { } smooth)
             sb.AppendLine($"- SmoothQuant alpha {(q.SmoothQuant is { } alpha ? alpha.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")} chosen by comparing the quantized models"
                           + Compared(smooth.Values, smooth.By, smooth.On, smooth.Samples));

@@ -9,7 +9,7 @@ namespace Optimizer.Runtime.Calibration;
 /// The calibration table written to <c>OUT/calibration.json</c> and read back with <c>--calibration-table FILE</c>:
 /// the method, how many samples, hashes of the model and the data, and the range of every tensor.
 /// <code>
-/// { "version": 1, "method": "entropy", "samples": 19, "model_hash": "…", "data_hash": null,
+/// { "version": 1, "method": "entropy", "samples": 19, "model_hash": "…", "data_hash": null, "cross_layer_equalization": true,
 ///   "ranges": { "input": { "min": -2.1179, "max": 2.64 }, … } }
 /// </code>
 /// </summary>
@@ -54,6 +54,23 @@ public sealed class CalibrationTable
     /// <summary>When the method was chosen by comparing quantized models (<c>--calibration-method best</c>); null otherwise.</summary>
     public MethodComparison? Comparison { get; init; }
 
+    /// <summary>
+    /// Whether cross-layer equalization rescaled the model's Conv pairs before calibration (their intermediate tensors'
+    /// ranges depend on it, so a reuse of the table must do the same); null when the table does not say (written before
+    /// the choice was recorded, when equalization always ran).
+    /// </summary>
+    public bool? Equalized { get; init; }
+
+    /// <summary>This table with <see cref="Equalized"/> set.</summary>
+    public CalibrationTable WithEqualized(bool? equalized) => new(Method, Samples, ModelHash, DataHash, Ranges)
+    {
+        CalibrationSeconds = CalibrationSeconds,
+        DataWaitSeconds = DataWaitSeconds,
+        ChosenMethods = ChosenMethods,
+        Comparison = Comparison,
+        Equalized = equalized,
+    };
+
     /// <summary>For method auto: how many tensors got each method, in the order auto tries them; null otherwise.</summary>
     public IReadOnlyDictionary<string, int>? ChosenCounts => ChosenMethods is null ? null
         : RangeChoice.AutoCandidates.Select(MethodName).ToDictionary(m => m, m => ChosenMethods.Values.Count(v => v == m));
@@ -88,6 +105,7 @@ public sealed class CalibrationTable
         json.WriteString("model_hash", ModelHash);
         if (DataHash is null) json.WriteNull("data_hash");
         else json.WriteString("data_hash", DataHash);
+        if (Equalized is { } equalized) json.WriteBoolean("cross_layer_equalization", equalized);
         if (Comparison is { } comparison)
         {
             json.WriteStartObject("compared");
@@ -186,6 +204,12 @@ public sealed class CalibrationTable
         {
             ChosenMethods = method == MethodName(CalibrationMethod.Auto) ? chosen : null,
             Comparison = comparison,
+            Equalized = root.TryGetProperty("cross_layer_equalization", out var e) ? e.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw Bad(path, "'cross_layer_equalization' is not true or false"),
+            } : null,
         };
     }
 
