@@ -32,6 +32,7 @@ public static class OptimizeCommand
         var gates = new Option<string[]>("--max-accuracy-drop") { HelpName = "METRIC=VALUE", Description = "An accuracy budget for --validate, repeatable or comma-separated, e.g. cosine=0.99, or ctc-agreement=0.98 for a text or speech recognizer's [N, T, C] output, or scores:min-cosine=0.99 for one output alone (all metrics: 'optimize validate --help'); a miss exits 1." };
         var minSpeedup = new Option<double?>("--min-speedup") { HelpName = "X", Description = "A latency budget for --validate: input p50 / output p50 must be at least X." };
         var junit = new Option<FileInfo?>("--junit") { HelpName = "FILE", Description = "Also write the --validate gates as a JUnit XML file." };
+        var feedBack = FeedBackOption.Create();
         var cache = new Option<DirectoryInfo?>("--cache") { HelpName = "DIR", Description = $"Reuse each step's result built from the same inputs and options (default: ${Caching.StepCache.Variable}); engines go to DIR/engines." };
         var wait = new Option<bool>("--wait") { Description = "When another run is writing the output folder, wait for it to finish instead of refusing." };
         var threads = new Option<int?>("--threads")
@@ -49,7 +50,7 @@ public static class OptimizeCommand
         var providerOptions = new ProviderOptionSet();
         var root = new RootCommand("Makes ONNX models fast for deployment: fusion, pruning, INT8/FP16, TensorRT engines, validation.")
         {
-            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, wait, provider, cache, threads,
+            model, output, passes, noFuse, explain, verify, opset, shapes, json, validate, gates, minSpeedup, junit, feedBack, wait, provider, cache, threads,
         };
         quantize.AddTo(root);
         prune.AddTo(root);
@@ -80,7 +81,7 @@ public static class OptimizeCommand
                 Threads = parse.GetValue(threads) is { } n ? (n >= 1 ? n : throw new InvalidInputException($"--threads {n}: expected at least 1")) : 0,
                 Triton = triton.Read(parse, modelPath),
             };
-            var validation = ParseValidation(parse, validate, gates, minSpeedup, junit);
+            var validation = ParseValidation(parse, validate, gates, minSpeedup, junit, feedBack);
             validation?.Check();
             PipelineEmitter.Check(parse.GetValue(emitPipeline));
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
@@ -155,15 +156,17 @@ public static class OptimizeCommand
         }
     }
 
-    private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit)
+    private static PipelineValidation? ParseValidation(ParseResult parse, Option<DirectoryInfo?> validate, Option<string[]> gates, Option<double?> minSpeedup, Option<FileInfo?> junit,
+        Option<string?> feedBack)
     {
         var gateList = (parse.GetValue(gates) ?? []).SelectMany(Gate.ParseList).ToList();
         if (parse.GetValue(minSpeedup) is { } speedup) gateList.Add(Gate.MinSpeedup(speedup));
+        var fed = FeedBackOption.Read(parse, feedBack);
         if (parse.GetValue(validate) is not { } data)
-            return gateList.Count > 0 || parse.GetValue(junit) is not null
-                ? throw new InvalidInputException("--max-accuracy-drop, --min-speedup and --junit need --validate DIR (the data to check on)")
+            return gateList.Count > 0 || parse.GetValue(junit) is not null || fed.Count > 0
+                ? throw new InvalidInputException("--max-accuracy-drop, --min-speedup, --junit and --feed-back need --validate DIR (the data to check on)")
                 : null;
-        return new PipelineValidation { DataDir = data.FullName, Gates = gateList, JUnit = parse.GetValue(junit)?.FullName };
+        return new PipelineValidation { DataDir = data.FullName, Gates = gateList, JUnit = parse.GetValue(junit)?.FullName, FeedBack = fed };
     }
 
     private static IReadOnlyList<string>? ParsePasses(string? text)

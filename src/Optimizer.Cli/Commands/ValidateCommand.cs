@@ -19,11 +19,12 @@ public static class ValidateCommand
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the gates as a JUnit XML file." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var samples = new Option<int>("--samples") { Description = "Random samples to use when no --data is given.", DefaultValueFactory = _ => 16 };
+        var feedBack = FeedBackOption.Create();
         var ortOptimizations = new Option<bool>("--ort-optimizations") { Description = "Let ONNX Runtime optimize the graphs (off by default so it cannot hide a difference)." };
         var shared = new BenchDataOptions();
         var command = new Command("validate", "Compare a candidate model with a baseline (or a stored report) on data, and fail when a gate is not met.")
         {
-            baseline, candidate, against, gates, minSpeedup, report, junit, json, samples, ortOptimizations,
+            baseline, candidate, against, gates, minSpeedup, report, junit, json, samples, ortOptimizations, feedBack,
         };
         shared.AddTo(command);
         command.SetAction((ParseResult parse, CancellationToken cancel) =>
@@ -47,6 +48,7 @@ public static class ValidateCommand
                 // Latency as a deployment sees it: ONNX Runtime's full optimizations, both models side by side.
                 LatencySession = settings with { OptimizationLevel = SessionSettings.ForSpeed.OptimizationLevel },
                 Gates = gateList,
+                FeedBack = FeedBackOption.Read(parse, feedBack),
             };
             // Beside the candidate: every optimized model is called model.onnx, so a default in the current folder collided.
             var folder = parse.GetValue(report)?.FullName

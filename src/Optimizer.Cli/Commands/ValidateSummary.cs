@@ -10,7 +10,8 @@ public static class ValidateSummary
     public static void Print(ValidationReport report, TextWriter output)
     {
         static string F(double? v) => v is null ? "-" : MarkdownTable.Format(v.Value);
-        output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data}; {report.Runtime})");
+        output.WriteLine($"{Path.GetFileName(report.Candidate)} against {report.Baseline}: {report.Samples} samples ({report.Data}; {report.Runtime})"
+                         + (report.FedBack is { Count: > 0 } fed ? $"; streamed, each model fed its own {string.Join(", ", fed)}" : ""));
         foreach (var o in report.Outputs)
             output.WriteLine($"  {o.Name}: max abs {F(o.MaxAbsError)}, mean abs {F(o.MeanAbsError)}, rel L2 {F(o.RelativeL2Error)}, cosine {F(o.CosineSimilarity)}{(o.CosineOverSamples ? " (one value per sample: over all samples' values together)" : "")}, SQNR {F(o.SqnrDb)} dB, top-1 {F(o.Top1Agreement)}, top-5 {F(o.Top5Agreement)}{(o.TopK is { } k ? $" (top-{k}: {k} classes)" : "")}"
                 // only for token outputs (the samples give an attention mask): a recurrent state or a CTC output is [N, T, C] too

@@ -60,6 +60,7 @@ public static partial class PipelineFile
         new("max-accuracy-drop", Kind.Gates, "--max-accuracy-drop"),
         new("min-speedup", Kind.Number, "--min-speedup"),
         new("junit", Kind.Path, "--junit"),
+        new("feed-back", Kind.Text, "--feed-back"),
     ];
 
     private static readonly Key[] EngineKeys =

@@ -23,6 +23,8 @@ public sealed record PipelineValidation
     public required string DataDir { get; init; }
     public IReadOnlyList<Gate> Gates { get; init; } = [];
     public string? JUnit { get; init; }
+    /// <summary>Outputs fed back as the next sample's inputs (<c>--feed-back</c>): the validation, and the budget's rounds, as one stream.</summary>
+    public IReadOnlyList<FeedBack> FeedBack { get; init; } = [];
 
     /// <summary>Refuses a missing data folder (and an unwritable --junit file) as soon as the command line is read.</summary>
     public void Check()
@@ -51,6 +53,7 @@ public sealed record PipelineValidation
             CandidatePath = Path.Combine(outDir, OptimizeRunner.ModelFileName),
             Data = DataOptionsFor(options),
             Gates = Gates,
+            FeedBack = FeedBack,
             // Accuracy with ONNX Runtime's optimizations off; latency side by side with them on, as a deployment runs.
             Session = options.ComparisonSession,
             LatencySession = options.SpeedSession,

@@ -127,6 +127,7 @@ public static class QuantizationBudget
             CandidatePath = scratch.Path,
             Data = validation.DataOptionsFor(options),
             Gates = validation.Gates,
+            FeedBack = validation.FeedBack,
             TimeLatency = validation.Gates.Any(g => g.Metric == GateMetric.Speedup),
             Session = options.ComparisonSession,
             LatencySession = options.SpeedSession,

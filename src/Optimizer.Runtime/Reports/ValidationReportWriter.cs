@@ -23,6 +23,8 @@ public static class ValidationReportWriter
         text.AppendLine($"- candidate: `{report.Candidate}`");
         text.AppendLine($"- data: {report.Data} ({report.Samples} run); date: {report.Date:u}");
         text.AppendLine($"- runtime: {report.Runtime}");
+        if (report.FedBack is { Count: > 0 } fed)
+            text.AppendLine($"- streamed: the samples in order, each model fed its own {string.Join(", ", fed.Select(f => $"`{f.Split('=')[0]}` back as `{f.Split('=')[1]}`"))} from the sample before");
         foreach (var line in report.SessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect (accuracy runs), {line}");
         foreach (var line in report.LatencySessionOptions?.Lines() ?? []) text.AppendLine($"- options in effect (latency runs), {line}");
         text.AppendLine();

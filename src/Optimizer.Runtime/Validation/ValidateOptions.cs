@@ -26,4 +26,7 @@ public sealed record ValidateOptions
 
     public Benchmark.PairedTiming.Settings Timing { get; init; } = new();
     public IReadOnlyList<Gate> Gates { get; init; } = [];
+
+    /// <summary>Outputs fed back as the next sample's inputs, each model its own (<c>--feed-back</c>): the samples as one stream.</summary>
+    public IReadOnlyList<FeedBack> FeedBack { get; init; } = [];
 }

@@ -20,6 +20,8 @@ public sealed record ValidationReport
     public AccuracyMetrics? Accuracy { get; init; }
     public required LatencyComparison Latency { get; init; }
     public IReadOnlyList<GateResult> Gates { get; init; } = [];
+    /// <summary>With --feed-back: the outputs fed back as inputs (OUTPUT=INPUT), the samples run as one stream.</summary>
+    public IReadOnlyList<string>? FedBack { get; init; }
     /// <summary>
     /// No gate failed: the exit code (0 or 1) and a budget round's outcome. True also when no gate was given, so it is
     /// not written; report.json's "passed" is <see cref="Verdict"/>.

@@ -24,6 +24,8 @@ public static class Validator
         TextWriter? readings = null)
     {
         var rows = predictions is null ? null : PredictionsFile.Rows(predictions);
+        if (options.AgainstReport is not null && options.FeedBack.Count > 0)
+            throw new InvalidInputException("--feed-back streams the baseline and the candidate side by side: compare with --baseline MODEL, not a stored report");
         return options.AgainstReport is null
             ? AgainstBaseline(options, rows, readings, progress, cancel)
             : AgainstStored(options, rows, progress, cancel);
@@ -37,6 +39,12 @@ public static class Validator
         using var candidate = new ModelRunner(options.CandidatePath, options.Session);
         CheckSameInterface(baseline, candidate);
         var data = DataSet.Open(options.Data, baseline.Signature);
+        FeedBack.Check(options.FeedBack, baseline.Signature, "the baseline");
+        FeedBack.Check(options.FeedBack, candidate.Signature, "the candidate");
+        if (options.FeedBack.Count == 0 && FeedBack.Likely(baseline.Signature) is { Count: > 0 } likely)
+            DataNotes.Write($"{string.Join(", ", likely.Select(p => $"output '{p.Output}' looks like the next '{p.Input}'"))} (a recurrent state): each sample is judged "
+                            + $"with the state its data gives; --feed-back {string.Join(",", likely)} takes the samples in order as one stream, each model fed its own state, as deployed");
+        var (fedA, fedB) = (new FedState(options.FeedBack), new FedState(options.FeedBack));
         var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, Gate.MaskThresholds(options.Gates), Gate.CtcBlanks(options.Gates))).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());
         var done = 0;
@@ -46,9 +54,11 @@ public static class Validator
         {
             cancel.ThrowIfCancellationRequested();
             first ??= sample;
-            var (a, _) = baseline.Run(sample);
+            var (a, _) = baseline.Run(fedA.Apply(sample));
             if (done == 0) CheckGatesApply(options.Gates, a, data.Dictionary is not null);
-            var (b, _) = candidate.Run(sample);
+            var (b, _) = candidate.Run(fedB.Apply(sample));
+            fedA.Keep(a);
+            fedB.Keep(b);
             var tokenMask = OutputStats.TokenMaskOf(sample);
             foreach (var output in outputs)
                 output.Add(a[output.Name], b[output.Name], sample.Source, tokenMask);
@@ -149,6 +159,7 @@ public static class Validator
         Accuracy = accuracy,
         Latency = latency,
         Gates = GateEvaluator.Evaluate(options.Gates, metrics, accuracy, latency),
+        FedBack = options.FeedBack.Count == 0 ? null : options.FeedBack.Select(f => f.ToString()).ToList(),
     };
 
     private static string Describe(SessionSettings s) =>
