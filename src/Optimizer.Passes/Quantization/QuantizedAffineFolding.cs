@@ -76,6 +76,7 @@ public sealed class QuantizedAffineFolding : IPass
             foreach (var d in dq2s) Patterns.Replace(d.Output(), folded.Output());
             var constantDq = node.Input(k)!.Producer!;
             RemoveChain([.. dq2s, q2, node, constantDq, dq]);
+            RequantizeBiases(folded.Output(), newScale);
             return context.Step($"{node.OpType} by the constant {c:G6} folded into the DequantizeLinear of '{dq.Input(0)!.Name}' (scale {newScale:G6}, zero point {newZero})", folded);
         }
         return 0;
@@ -111,6 +112,37 @@ public sealed class QuantizedAffineFolding : IPass
         q.SetInput(1, newScale);
         graph.RemoveNode(node);
         return context.Step($"HardSigmoid(alpha {alpha:G6}, beta {beta:G6}) computed as a saturating quantized Add of {shift:G6}", q);
+    }
+
+    /// <summary>
+    /// A Conv or Gemm that now reads <paramref name="input"/> (scale <paramref name="inputScale"/>) kept an int32 bias
+    /// quantized with the removed tensor's scale × its weight scales; ONNX Runtime fuses DequantizeLinear → Conv into a
+    /// QLinearConv (a QGemm) only when the bias scale is the input's × the weight's, and that removed scale is a·s only
+    /// when the calibrated range of a·x was a times that of x (min/max, not an entropy or auto range). The bias is
+    /// stored again with the new scales: the same float values, rounded to the new step.
+    /// </summary>
+    private static void RequantizeBiases(Value input, float inputScale)
+    {
+        foreach (var use in input.Uses.ToList())
+        {
+            if (use is not { Node: { OpType: "Conv" or "Gemm", IsDefaultDomain: true } layer, InputIndex: 0 } || layer.Inputs.Count < 3) continue;
+            if (layer.Input(2)?.Producer is not { OpType: "DequantizeLinear", IsDefaultDomain: true } biasDq || biasDq.Output().Uses.Count != 1) continue;
+            if (layer.Input(1)?.Producer is not { OpType: "DequantizeLinear", IsDefaultDomain: true } weightDq) continue;
+            if (Patterns.Constant(biasDq.Input(0)) is not { ElementType: ElementType.Int32 } ints || Patterns.Constant(biasDq.Input(1)) is not { ElementType: ElementType.Float } oldScales
+                || Patterns.Constant(weightDq.Input(1)) is not { ElementType: ElementType.Float } weightScales)
+                continue;
+            var values = ints.ToArray<int>();
+            var (old, weights) = (oldScales.ToArray<float>(), weightScales.ToArray<float>());
+            if ((old.Length != 1 && old.Length != values.Length) || (weights.Length != 1 && weights.Length != values.Length)) continue;
+            var floats = values.Select((v, i) => v * (double)old[old.Length == 1 ? 0 : i]).Select(f => (float)f).ToArray();
+            var (requantized, scales) = WeightQuantizer.QuantizeBias(floats, inputScale, weights);
+            var graph = biasDq.Graph!;
+            var (oldValues, oldScale) = (biasDq.Input(0)!, biasDq.Input(1)!);
+            biasDq.SetInput(0, graph.AddInitializer(Tensor.FromArray(graph.UniqueValueName(oldValues.Name + "_requantized"), requantized, [.. ints.Dims])));
+            biasDq.SetInput(1, graph.AddInitializer(Tensor.FromArray(graph.UniqueValueName(oldScale.Name + "_requantized"), scales, [.. ints.Dims])));
+            foreach (var v in new[] { oldValues, oldScale })
+                if (v.IsInitializer && v.Uses.Count == 0 && !v.IsGraphOutput && !v.IsGraphInput) graph.RemoveInitializer(v);
+        }
     }
 
     /// <summary>The DequantizeLinear producing <paramref name="value"/> from a quantized activation (not a constant), uint8 with scalar parameters.</summary>
