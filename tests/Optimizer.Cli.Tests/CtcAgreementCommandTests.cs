@@ -46,7 +46,7 @@ public sealed class CtcAgreementCommandTests
             "--max-accuracy-drop", "ctc-agreement=0.98", "--report", dir.File("misread"));
         Assert.True(failed.ExitCode == 1, failed.Stderr);
         Assert.Contains("FAIL gate ctc-agreement >= 0.98 failed: 0.5 on output 'scores'", failed.Stdout);
-        Assert.Contains("CTC agreement (blank 0) 0.5 of 2 rows, token error rate 0.125", failed.Stdout);
+        Assert.Contains("CTC agreement (blank 0) 0.5 over 2 rows, token error rate 0.125", failed.Stdout);
         using (var report = JsonDocument.Parse(File.ReadAllText(dir.File("misread/report.json"))))
         {
             var ctc = report.RootElement.GetProperty("outputs")[0].GetProperty("ctcAgreement")[0];
@@ -113,7 +113,7 @@ public sealed class CtcAgreementCommandTests
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         // one line of eight steps, read the same: not eight one-step rows
-        Assert.Contains("CTC agreement (blank 0) 1 of 1 rows", result.Stdout);
+        Assert.Contains("CTC agreement (blank 0) 1 over 1 rows", result.Stdout);
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class CtcAgreementCommandTests
         var lastBlank = Run("c", "ctc-agreement@-1=1");
         Assert.True(lastBlank.ExitCode == 0, lastBlank.Stderr);
         Assert.Contains("cache: validate miss (key ", lastBlank.Stderr);
-        Assert.Contains("CTC agreement (blank -1) 1 of 2 rows", lastBlank.Stdout);
+        Assert.Contains("CTC agreement (blank -1) 1 over 2 rows", lastBlank.Stdout);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public static class ValidateSummary
                 // only for token outputs (the samples give an attention mask): a recurrent state or a CTC output is [N, T, C] too
                 + (o is { MinPooledCosine: { } pooled, PooledByTokenMask: true } ? $", worst pooled cosine {F(pooled)}" : "")
                 + string.Concat(o.MaskAgreement.Select(m => $", mask agreement at {MarkdownTable.Format(m.Threshold)} {F(m.Agreement)}"))
-                + string.Concat(o.CtcAgreement.Select(c => $", CTC agreement (blank {c.Blank}) {F(c.Agreement)} of {c.Rows} rows, token error rate {F(c.CtcTokenErrorRate)}")));
+                + string.Concat(o.CtcAgreement.Select(c => $", CTC agreement (blank {c.Blank}) {F(c.Agreement)} over {c.Rows} rows, token error rate {F(c.CtcTokenErrorRate)}")));
         if (report.Accuracy is { } a)
             output.WriteLine($"  accuracy ({a.LabelledSamples} labelled{(a.ExactText ? $" lines, read exactly from '{a.Output}'" : "")}): baseline {F(a.Baseline)}, candidate {F(a.Candidate)}, drop {F(a.Drop)}"
                              + (a.BaselineCharacterErrorRate is { } cerA && a.CandidateCharacterErrorRate is { } cerB ? $"; character error rate baseline {F(cerA)}, candidate {F(cerB)}" : ""));

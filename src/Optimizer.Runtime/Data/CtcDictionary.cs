@@ -23,7 +23,7 @@ public sealed class CtcDictionary
     {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
-        var entries = File.ReadAllLines(path).Select(l => l.TrimEnd('\r')).ToList();
+        var entries = Utf8Text.ReadLines(path).Select(l => l.TrimEnd('\r')).ToList();
         while (entries.Count > 0 && entries[^1].Length == 0) entries.RemoveAt(entries.Count - 1);
         if (entries.Count == 0) throw new InvalidInputException($"{path}: empty; expected one character (or token) a line");
         return new CtcDictionary(entries, path);

@@ -46,7 +46,7 @@ public sealed class LabelFile
     {
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         var lineNumber = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in Utf8Text.ReadLines(path))
         {
             lineNumber++;
             var line = raw.TrimEnd('\r');
@@ -64,7 +64,7 @@ public sealed class LabelFile
     {
         var labels = new Dictionary<string, int>(StringComparer.Ordinal);
         var lineNumber = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in Utf8Text.ReadLines(path))
         {
             lineNumber++;
             var line = raw.Trim();
@@ -73,7 +73,8 @@ public sealed class LabelFile
             if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var index) || index < 0)
             {
                 if (lineNumber == 1 && separator == ',') continue; // a header row
-                throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{separator}class-index', got '{line}'");
+                throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{separator}class-index', got '{line}'"
+                                                + (parts.Length >= 2 ? $" (text labels, a recognizer's true text, need the {CtcDictionary.FileName} of its classes beside them)" : ""));
             }
             labels[parts[0]] = index;
             labels.TryAdd(System.IO.Path.GetFileNameWithoutExtension(parts[0]), index);

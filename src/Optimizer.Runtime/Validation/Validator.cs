@@ -55,7 +55,7 @@ public static class Validator
             cancel.ThrowIfCancellationRequested();
             first ??= sample;
             var (a, _) = baseline.Run(fedA.Apply(sample));
-            if (done == 0) CheckGatesApply(options.Gates, a, data.Dictionary is not null);
+            if (done == 0) CheckGatesApply(options.Gates, a, data.Dictionary is not null, data.HasLabels);
             var (b, _) = candidate.Run(fedB.Apply(sample));
             fedA.Keep(a);
             fedB.Keep(b);
@@ -191,8 +191,12 @@ public static class Validator
     /// exporter may declare [1, seqlen] for a rank-3 result (ddddocr's CRNN), which ONNX Runtime runs.
     /// </summary>
     /// <param name="textLabels">The data's labels are true text (a dictionary.txt): accuracy is read from per-step scores.</param>
-    private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs, bool textLabels = false)
+    /// <param name="labelled">The data folder has a labels file (null: not known here, a stored report's path).</param>
+    private static void CheckGatesApply(IEnumerable<Gate> gates, IReadOnlyDictionary<string, HostTensor> outputs, bool textLabels = false, bool? labelled = null)
     {
+        if (labelled == false && gates.FirstOrDefault(g => g.Metric == GateMetric.Accuracy) is { } unlabelled)
+            throw new InvalidInputException($"gate {unlabelled.Name} needs labels: labels.txt or labels.csv in the data folder ('file class-index' a line; "
+                                            + "for a text recognizer 'file text', with the dictionary.txt of its classes beside it)");
         string Outputs() => string.Join(", ", outputs.Select(o => $"{o.Key} {TensorTypes.Name(o.Value.ElementType)}[{string.Join(",", o.Value.Shape)}]"));
         if (gates.FirstOrDefault(g => g.Output is { } named && !outputs.ContainsKey(named)) is { } unknown)
             throw new InvalidInputException($"gate {unknown.Name}: the model has no output '{unknown.Output}' (its outputs: {Outputs()})");

@@ -39,4 +39,30 @@ public sealed class TextLabelTests
         File.WriteAllLines(dir.File("labels.txt"), ["line_1.png 7"]);
         Assert.Equal(7, LabelFile.ReadIfPresent(dir.Path)!.Find("line_1.png")); // without one, class indices as before
     }
+
+    [Fact]
+    public void LabelsInAnotherEncodingThanUtf8AreRefusedNotReadAsOtherCharacters()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("dictionary.txt"), "你\n好\n");
+        // "line_0.png 你好" in GBK: C4 E3 BA C3 are no UTF-8
+        File.WriteAllBytes(dir.File("labels.txt"), [.. "line_0.png "u8.ToArray(), 0xC4, 0xE3, 0xBA, 0xC3, (byte)'\n']);
+        var e = Assert.Throws<InvalidInputException>(() => LabelFile.ReadIfPresent(dir.Path, text: true));
+        Assert.Contains("labels.txt: not UTF-8 text", e.Message);
+
+        // the same in UTF-8, with a byte-order mark, reads as the text it is
+        File.WriteAllText(dir.File("labels.txt"), "line_0.png 你好\r\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        Assert.Equal("你好", LabelFile.ReadIfPresent(dir.Path, text: true)!.FindText("line_0.png"));
+    }
+
+    [Fact]
+    public void TextLabelsWithoutADictionarySayWhatIsMissing()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllLines(dir.File("labels.txt"), ["line_0.png New York"]);
+
+        var e = Assert.Throws<InvalidInputException>(() => LabelFile.ReadIfPresent(dir.Path));
+
+        Assert.Contains("need the dictionary.txt of its classes beside them", e.Message);
+    }
 }

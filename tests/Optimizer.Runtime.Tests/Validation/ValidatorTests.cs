@@ -17,6 +17,25 @@ public sealed class ValidatorTests
     };
 
     [Fact]
+    public void AnAccuracyGateOnDataWithoutLabelsSaysLabelsAreMissing()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var images = ModelFixtures.SmallImageFolder(dir.Path);
+
+        var e = Assert.Throws<InvalidInputException>(() => Validator.Run(new ValidateOptions
+        {
+            BaselinePath = ModelFixtures.MobileNet,
+            CandidatePath = ModelFixtures.MobileNet,
+            Data = new DataOptions { Folder = images },
+            Gates = [Gate.Parse("accuracy=0.01")],
+            TimeLatency = false,
+        }));
+
+        // not "needs a classifier-like output": mobilenet has one; the labels are what is missing
+        Assert.Contains("gate accuracy needs labels: labels.txt or labels.csv in the data folder", e.Message);
+    }
+
+    [Fact]
     public void AModelAgainstItselfAgreesExactly()
     {
         using var dir = TestPaths.NewTempDir();
