@@ -132,6 +132,11 @@ public sealed class QuantizationSummaryTests : IDisposable
         if (warned) Assert.Contains("--validate DIR --max-accuracy-drop", result.Stderr);
         // a MatMul model without Conv: the warning points at dynamic INT8 too
         Assert.Equal(warned, result.Stderr.Contains("--activations dynamic --smooth-quant auto"));
+        // one method asked for: its model is measured all the same (entropy had read none of a recognizer's lines unwarned)
+        var asked = CliRunner.Run(path, "-o", _dir.File("out_minmax"), "--quantize", "int8", "--calibrate", data, "--calibration-method", "minmax");
+        Assert.True(asked.ExitCode == 0, asked.Stderr);
+        Assert.True(warned == asked.Stderr.Contains("warning: the INT8 model's worst output SQNR against FP32 on 6 calibration samples is"), asked.Stderr);
+        Assert.Contains("- calibration method minmax as asked, its quantized model measured on 6 calibration samples", File.ReadAllText(Path.Combine(_dir.File("out_minmax"), "report.md")));
         if (!warned) return;
         // with --validate but no gate, only the gate is missing
         var validated = CliRunner.Run(path, "-o", _dir.File("out2"), "--quantize", "int8", "--calibrate", data, "--validate", data);

@@ -56,7 +56,9 @@ public static class ReportMarkdown
         if (q.Method is not null)
             sb.AppendLine($"- calibration: {q.Method}{(q.Percentile is { } p ? $" ({p} %)" : "")} over {q.Samples} samples"
                           + (q.CalibrationTable is { } t ? $" (from `{t}`)" : q.CalibrationData is { } d ? $" of `{d}` (sha256 {q.CalibrationDataSha256})" : ""));
-        if (q.ComparedMethods is { } compared)
+        if (q.ComparedMethods is { Count: 1 } measured)
+            sb.AppendLine($"- calibration method {measured.Keys.First()} as asked, its quantized model measured" + Compared(measured, q.ComparedBy, q.ComparedOn, q.ComparedSamples));
+        else if (q.ComparedMethods is { } compared)
             sb.AppendLine("- calibration method chosen by comparing the quantized models" + Compared(compared, q.ComparedBy, q.ComparedOn, q.ComparedSamples)
                           + (q.CalibrationTable is not null ? " (as the calibration table records it: measured by the run that wrote the table)" : ""));
         if (q.CrossLayerEqualization is { Pairs: > 0 } cle)
