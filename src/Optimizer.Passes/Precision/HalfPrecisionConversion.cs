@@ -27,7 +27,8 @@ public sealed record HalfPrecisionResult
 /// <see cref="HalfTensors"/>); read both ways, a half copy is added;</item>
 /// <item>then every read of a value whose type differs from what its reader needs gets a Cast, one per value and type
 /// (placed right after the value's definition, so the order stays topological and every reader shares it); graph
-/// outputs that must stay float32 get a Cast that takes over their name.</item>
+/// outputs that must stay float32 get a Cast that takes over their name, and without --keep-io-types the main graph's
+/// outputs still float32 (a control-flow node's, a kept node's) get a Cast to half.</item>
 /// </list>
 /// Types are written on every value it changes or adds, so the model stays typed for the passes after it.
 /// </summary>
@@ -132,6 +133,7 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
                     KeepOutputFloat(graph, graph.Outputs[i], context);
                     outputCasts++;
                 }
+        if (!settings.KeepIoTypes) outputCasts += HalfOutputs(model.Graph, context);
         Result = new HalfPrecisionResult
         {
             ConvertedNodes = plan.Half.Count(n => !n.IsConstantNode),
@@ -144,6 +146,25 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
         foreach (var c in clamps.Where(c => c.AboveRange > 0))
             context.Log($"warning: constant '{c.Tensor}' holds {c.AboveRange} values beyond float16's ±65504 (range [{c.Min:G4}, {c.Max:G4}]): clamped to ±65504");
         return PassResult.FromRewrites(nodes + converted + copied + casts.Count + outputCasts);
+    }
+
+    /// <summary>
+    /// With --no-keep-io-types every float32 output of the main graph is half, also one whose producer kept a float32
+    /// interface (an If, Loop or Scan, whose bodies convert inside) or stayed float32 (a blocked op): a Cast to half takes
+    /// over its name, as the inputs are half, so that a caller feeding an output back (a recurrent state) gets the type
+    /// the input takes. Returns the number of Casts added.
+    /// </summary>
+    private int HalfOutputs(Graph main, PassContext context)
+    {
+        var added = 0;
+        foreach (var output in main.Outputs.Where(o => o.ElementType == ElementType.Float).Distinct().ToList())
+        {
+            var name = output.Name;
+            var cast = OutputCasts.TakeOver(main, output, Target, "_fp32");
+            context.Step($"cast f32 -> {Target.ShortName()} for graph output '{name}' (--no-keep-io-types)", cast);
+            added++;
+        }
+        return added;
     }
 
     private static string Suffix(ElementType type) => "_" + type.ShortName();
