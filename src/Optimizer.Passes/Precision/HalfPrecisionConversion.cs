@@ -27,7 +27,8 @@ public sealed record HalfPrecisionResult
 /// <see cref="HalfTensors"/>); read both ways, a half copy is added;</item>
 /// <item>then every read of a value whose type differs from what its reader needs gets a Cast, one per value and type
 /// (placed right after the value's definition, so the order stays topological and every reader shares it); graph
-/// outputs that must stay float32 get a Cast that takes over their name.</item>
+/// outputs that must stay float32 get a Cast that takes over their name, and without --keep-io-types an output an If, Loop or
+/// Scan gives from half values of its bodies gets a Cast to half.</item>
 /// </list>
 /// Types are written on every value it changes or adds, so the model stays typed for the passes after it.
 /// </summary>
@@ -125,6 +126,8 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
                     else if (toHalf.Contains(value) && !wantsHalf) node.SetInput(i, CastOf(value, ElementType.Float, casts, context));
                 }
         var outputCasts = 0;
+        // read before the bodies' outputs get their float32 Casts below
+        List<Value> halfInside = settings.KeepIoTypes ? [] : HalfInsideControlFlow(model.Graph, toHalf);
         foreach (var graph in model.Graph.AllGraphs().ToList())
             for (var i = 0; i < graph.Outputs.Count; i++)
                 if (toHalf.Contains(graph.Outputs[i]) && PrecisionPlanner.KeepsOutputFloat(graph.Outputs[i], settings))
@@ -132,6 +135,7 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
                     KeepOutputFloat(graph, graph.Outputs[i], context);
                     outputCasts++;
                 }
+        outputCasts += HalfOutputs(model.Graph, halfInside, context);
         Result = new HalfPrecisionResult
         {
             ConvertedNodes = plan.Half.Count(n => !n.IsConstantNode),
@@ -144,6 +148,43 @@ public sealed class HalfPrecisionConversion(HalfPrecisionSettings settings) : IP
         foreach (var c in clamps.Where(c => c.AboveRange > 0))
             context.Log($"warning: constant '{c.Tensor}' holds {c.AboveRange} values beyond float16's ±65504 (range [{c.Min:G4}, {c.Max:G4}]): clamped to ±65504");
         return PassResult.FromRewrites(nodes + converted + copied + casts.Count + outputCasts);
+    }
+
+    /// <summary>
+    /// The main graph's float32 outputs that an If, Loop or Scan gives from values its bodies compute in half: only the
+    /// node's float32 interface keeps them float32. (An output computed in float32 inside, kept by the range check or a
+    /// blocked op, is not among them: in half it could overflow.)
+    /// </summary>
+    private static List<Value> HalfInsideControlFlow(Graph main, HashSet<Value> toHalf) =>
+        main.Outputs.Distinct().Where(o => o.ElementType == ElementType.Float && o.Producer is { } p && IsControlFlow(p) && IsHalfInside(o, toHalf)).ToList();
+
+    private static bool IsControlFlow(Node node) => node is { OpType: "If" or "Loop" or "Scan", IsDefaultDomain: true };
+
+    /// <summary>Whether <paramref name="value"/> is half, or a control-flow output that every body gives from a half value (nested too).</summary>
+    private static bool IsHalfInside(Value value, HashSet<Value> toHalf)
+    {
+        if (toHalf.Contains(value)) return true;
+        if (value.Producer is not { } node || !IsControlFlow(node)) return false;
+        // Loop's body outputs start with the condition; If's and Scan's match the node's outputs one for one
+        var index = node.Outputs.ToList().IndexOf(value) + (node.OpType == "Loop" ? 1 : 0);
+        var bodies = node.Subgraphs.ToList();
+        return bodies.Count > 0 && bodies.All(b => index < b.Outputs.Count && IsHalfInside(b.Outputs[index], toHalf));
+    }
+
+    /// <summary>
+    /// With --no-keep-io-types, the outputs <see cref="HalfInsideControlFlow"/> found turn half like the other outputs of
+    /// converted values: a Cast to half takes over the name, so a caller feeding an output back (a recurrent state into its
+    /// half input) gets the type the input takes. Returns the number of Casts added.
+    /// </summary>
+    private int HalfOutputs(Graph main, IReadOnlyList<Value> outputs, PassContext context)
+    {
+        foreach (var output in outputs)
+        {
+            var name = output.Name;
+            var cast = OutputCasts.TakeOver(main, output, Target, "_fp32");
+            context.Step($"cast f32 -> {Target.ShortName()} for graph output '{name}' (--no-keep-io-types)", cast);
+        }
+        return outputs.Count;
     }
 
     private static string Suffix(ElementType type) => "_" + type.ShortName();

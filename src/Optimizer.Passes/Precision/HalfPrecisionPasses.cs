@@ -17,6 +17,9 @@ public static class HalfPrecisionPasses
         // The Casts the conversion met or made that cancel (f16 -> f32 -> f16 where a float32 node sat between
         // converted ones and was itself converted later, duplicates of one value).
         new CastCleanup(),
+        // The Identity nodes the FP32 cleanup had to keep, because they give a body's output an outer or input value,
+        // now stand between a converted value and the Cast that keeps the body's output float32: removable, in every graph.
+        new EliminateIdentity(),
         new EliminateDeadCode(),
         // Types for every new value; intermediate shapes dropped as the FP32 pipeline does (see its comment).
         new InferShapes(),

@@ -30,6 +30,21 @@ public static class SampleChecker
             throw new InvalidInputException($"{sample.Source}: '{unknown[0]}' is not an input of the model (inputs: {string.Join(", ", signature.Inputs.Select(i => i.Name))})");
     }
 
+    /// <summary>
+    /// Checks that the sample holds every input of a model it was not read for (a validation's candidate, checked against
+    /// the baseline's signature), in the element type that model takes, so a mismatch is named before ONNX Runtime refuses it.
+    /// </summary>
+    public static void CheckInputsOf(Sample sample, ModelSignature signature, string modelName)
+    {
+        foreach (var spec in signature.Inputs.Where(s => s.IsTensor))
+        {
+            if (!sample.Inputs.TryGetValue(spec.Name, out var tensor))
+                throw new InvalidInputException($"{sample.Source}: no data for input '{spec.Name}' of {modelName} (has: {string.Join(", ", sample.Inputs.Keys)})");
+            if (tensor.ElementType != spec.ElementType)
+                throw new InvalidInputException($"{sample.Source}: input '{spec.Name}' is {TensorTypes.Name(tensor.ElementType)} but {modelName} takes {spec.Describe()}");
+        }
+    }
+
     private static long? FirstNonFinite(HostTensor tensor)
     {
         switch (tensor.ElementType)

@@ -47,6 +47,7 @@ public sealed class ModelRunner : IDisposable
 
     public (IReadOnlyDictionary<string, HostTensor> Outputs, double Milliseconds) Run(Sample sample)
     {
+        SampleChecker.CheckInputsOf(sample, Signature, ModelPath);
         var values = new OrtValue[_inputNames.Length];
         try
         {

@@ -11,20 +11,32 @@ public static class ModelFactsReader
     public static ModelFacts FromModel(Model model)
     {
         var graph = model.Graph;
-        var nodes = graph.AllNodes().ToList();
+        // every graph's nodes: the main graph's, the If/Loop/Scan bodies' and the local functions'
+        var nodes = model.AllGraphs().SelectMany(g => g.Nodes).ToList();
         var inputs = graph.Inputs
             .Select(v => new InputFact(v.Name, v.Shape?.Dims.Select(d => new DimFact(d.Value, d.Param)).ToList() ?? []))
             .ToList();
         var isQdq = nodes.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
-        var isFp16 = graph.Inputs.Concat(graph.Initializers).Any(v => v.ElementType == ElementType.Float16);
-        var quantized = nodes
+        var isFp16 = Carries(model, ElementType.Float16);
+        // layer names as TensorRT gives them: the main graph's and its bodies' nodes (a function's are renamed when inlined)
+        var quantized = graph.AllNodes()
             .Where(n => Quantizable.Contains(n.OpType) && n.Inputs.Any(i => i?.Producer?.OpType == "DequantizeLinear"))
             .Select(LayerName)
             .ToList();
-        var isBf16 = graph.Inputs.Concat(graph.Initializers).Any(v => v.ElementType == ElementType.BFloat16);
+        var isBf16 = Carries(model, ElementType.BFloat16);
         var cpuInt8 = nodes.Where(IsCpuInt8).GroupBy(n => n.OpType).Select(g => $"{g.Count()} {g.Key}").ToList();
         return new ModelFacts(inputs, isQdq, isFp16, quantized) { IsBf16 = isBf16, CpuInt8Ops = cpuInt8 };
     }
+
+    /// <summary>
+    /// Whether an input, an initializer or a Constant of any graph holds <paramref name="type"/>: the main graph's, and
+    /// the If/Loop/Scan bodies' and functions', where an exporter may have put all the computation (a model whose main
+    /// graph only picks a branch has its weights in the branches).
+    /// </summary>
+    private static bool Carries(Model model, ElementType type) =>
+        model.AllGraphs().Any(g =>
+            g.Inputs.Concat(g.Initializers).Any(v => v.ElementType == type) ||
+            g.Nodes.Any(n => n.IsConstantNode && ConstantNodes.GetValue(n)?.ElementType == type));
 
     private static bool IsCpuInt8(Node node) => node.IsDefaultDomain && node.OpType switch
     {
