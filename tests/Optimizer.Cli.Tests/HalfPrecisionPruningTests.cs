@@ -131,6 +131,13 @@ public class HalfPrecisionPruningTests
         Assert.Contains("accuracy budget held pruning 0.0 %", result.Stderr);
         Assert.Contains("warning: the accuracy budget held, but with 0.0 % of what was prunable removed where --prune-amount 0.3 (30.0 %) was asked (no channel was prunable)", result.Stderr);
 
+        // the same model with float16 weights: widened to be pruned, and as nothing was, written as it was
+        var half = HalfCnn(dir, path);
+        var halfRun = CliRunner.Run(half, "-o", dir.File("half_out"), "--prune", "structured", "--prune-amount", "0.3");
+        Assert.True(halfRun.ExitCode == 0, halfRun.Stderr);
+        Assert.Contains("note: as pruning removed nothing, the model is written with its float16 weights as they were", halfRun.Stderr);
+        Assert.True(HasHalfWeights(dir.File(Path.Combine("half_out", "model.onnx"))));
+
         // a budget that holds pruning what was asked gives no such warning
         var cnn = CliRunner.Run(TinyCnn, "-o", dir.File("cnn"), "--prune", "structured", "--prune-amount", "0.2", "--prune-channel-multiple", "1",
             "--validate", Path.Combine(TestPaths.RepoRoot, "models", "tiny_cnn_data", "validate"), "--max-accuracy-drop", "cosine=0.5");

@@ -23,9 +23,13 @@ public static class PruningBudget
     public static PruningOutcome Run(Model model, PruneOptions prune, OptimizeOptions options, PassContext context, TextWriter stderr, PipelineValidation? validation)
     {
         // half-precision weights are widened first: the passes prune float32 weights only
+        var unwidened = UnwidenedModel.Snapshot(model);
         var widened = PruningWidening.Run(model, options, context, stderr);
         var outcome = Within(model, prune, options, context, stderr, validation);
-        return widened.Count == 0 ? outcome : outcome with { Records = [.. widened, .. outcome.Records] };
+        if (widened.Count == 0) return outcome;
+        if (unwidened is null || Reached(outcome.Report) > 0) return outcome with { Records = [.. widened, .. outcome.Records] };
+        unwidened.Restore(model, stderr, "pruning removed nothing");
+        return outcome;
     }
 
     private static PruningOutcome Within(Model model, PruneOptions prune, OptimizeOptions options, PassContext context, TextWriter stderr, PipelineValidation? validation)

@@ -5,9 +5,9 @@ using Optimizer.Passes.Precision;
 namespace Optimizer.Cli.Pipeline;
 
 /// <summary>
-/// A half-precision model as it was before <see cref="QuantizationStep.Prepare"/> widened it to float32 for INT8: when
-/// INT8 then quantizes no node, the model goes back to it, so that a model quantization could not take is written in its
-/// own precision, not as a float32 copy twice its size.
+/// A half-precision model as it was before <see cref="QuantizationStep.Prepare"/> (or <see cref="PruningWidening"/>)
+/// widened it to float32: when INT8 then quantizes no node (or pruning removes nothing), the model goes back to it, so
+/// that a model the step could not take is written in its own precision, not as a float32 copy twice its size.
 /// </summary>
 public sealed class UnwidenedModel
 {
@@ -26,6 +26,13 @@ public sealed class UnwidenedModel
     public bool RestoreIfNothingQuantized(Model model, QuantizationReport report, TextWriter? stderr)
     {
         if (report.QuantizedNodes > 0) return false;
+        Restore(model, stderr, "INT8 quantized nothing");
+        return true;
+    }
+
+    /// <summary>Puts <paramref name="model"/> back as it was, saying so (<paramref name="because"/> the widening served nothing).</summary>
+    public void Restore(Model model, TextWriter? stderr, string because)
+    {
         var before = ModelReader.Read(new MemoryStream(_bytes), null);
         model.Graph = before.Graph;
         model.IrVersion = before.IrVersion;
@@ -33,7 +40,6 @@ public sealed class UnwidenedModel
         model.OpsetImports.AddRange(before.OpsetImports);
         model.Functions.Clear();
         model.Functions.AddRange(before.Functions);
-        stderr?.WriteLine($"note: as INT8 quantized nothing, the model is written with its {_type} weights as they were, not widened to float32");
-        return true;
+        stderr?.WriteLine($"note: as {because}, the model is written with its {_type} weights as they were, not widened to float32");
     }
 }
