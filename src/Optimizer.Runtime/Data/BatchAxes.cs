@@ -3,8 +3,9 @@ using Optimizer.Runtime.Sessions;
 namespace Optimizer.Runtime.Data;
 
 /// <summary>
-/// Which axis of each input holds the batch: the axis named as the other inputs' first, dynamic one (a recurrent
-/// model's state [2,batch,128] next to its input [batch,sequence]), or one named "batch"; else a dynamic first axis.
+/// Which axis of each input holds the batch: the one dynamic axis named "batch" (or "batch_size", ...), else the one
+/// named as the inputs' dynamic first axes are (a recurrent model's state [2,N,128] next to its input [N,sequence]),
+/// else a dynamic first axis.
 /// Where it cannot be known, <see cref="BatchAxis.Unknown"/> says why.
 /// </summary>
 public static class BatchAxes
@@ -24,9 +25,9 @@ public static class BatchAxes
         if (input.Dims.Length == 0) return new BatchAxis(0, "it is a scalar, with no batch axis");
         var dynamicAxes = Enumerable.Range(0, input.Dims.Length).Where(a => input.Dims[a] < 0).ToList();
         int? Only(Func<int, bool> named) => dynamicAxes.Where(a => Named(input, a) && named(a)).ToList() is [var only] ? only : null;
+        if (Only(a => input.SymbolicDims[a].Contains("batch", StringComparison.OrdinalIgnoreCase)) is { } batch) return new BatchAxis(batch, null);
         if (Only(a => firstNames.Contains(input.SymbolicDims[a])) is { } shared) return new BatchAxis(shared, null);
         if (input.Dims[0] < 0) return new BatchAxis(0, null);
-        if (Only(a => input.SymbolicDims[a].Contains("batch", StringComparison.OrdinalIgnoreCase)) is { } batch) return new BatchAxis(batch, null);
         if (dynamicAxes.Count == 0) return new BatchAxis(0, "it has no dynamic batch axis (its dims are all fixed)");
         var dims = string.Join(", ", dynamicAxes.Select(a => $"axis {a} ('{input.SymbolicName(a)}')"));
         var others = firstNames.Count == 0

@@ -79,6 +79,20 @@ public sealed class BatchAxisTests
     }
 
     [Fact]
+    public void ASharedNameFindsTheAxisAndBatchWinsOverATimeMajorFirstAxis()
+    {
+        var signature = new ModelSignature(
+        [
+            new TensorSpec("x", OrtType.Float, [-1, 4], ["N", ""], true),
+            new TensorSpec("h", OrtType.Float, [2, -1, 3], ["", "N", ""], true),
+            new TensorSpec("steps", OrtType.Float, [-1, -1, 4], ["time", "batch", ""], true),
+        ], []);
+        var axes = BatchAxes.Of(signature);
+        Assert.Equal([0, 1, 1], signature.Inputs.Select(i => axes[i.Name].Axis));
+        Assert.All(axes.Values, a => Assert.Null(a.Unknown));
+    }
+
+    [Fact]
     public void ABatchAxisThatCannotBeKnownIsRefusedSayingWhy()
     {
         // x's first axis is 'n', the state's dynamic axis 'm': nothing says the state's batch is at axis 1
