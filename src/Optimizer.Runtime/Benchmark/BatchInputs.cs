@@ -38,7 +38,17 @@ public static class BatchInputs
         }
         var axes = BatchAxes.Of(signature);
         return samples.Count == 1 ? samples[0].Inputs
-            : signature.Inputs.ToDictionary(i => i.Name, i => Stack(samples.Select(s => s.Inputs[i.Name]).ToList(), axes[i.Name].Axis));
+            : signature.Inputs.ToDictionary(i => i.Name, i => axes[i.Name].Shared ? Shared(i.Name, samples) : Stack(samples.Select(s => s.Inputs[i.Name]).ToList(), axes[i.Name].Axis));
+    }
+
+    /// <summary>A scalar input's one value for the whole batch: refused when the samples give it different values.</summary>
+    private static HostTensor Shared(string input, IReadOnlyList<Sample> samples)
+    {
+        var first = samples[0];
+        if (samples.FirstOrDefault(s => !s.Inputs[input].Bytes.AsSpan().SequenceEqual(first.Inputs[input].Bytes)) is { } other)
+            throw new InvalidInputException($"input '{input}' is a scalar, one value for the whole batch, but samples {first.Id} and {other.Id} give it " +
+                                            "different values: batch samples that share it, or bench at --batch 1");
+        return first.Inputs[input];
     }
 
     /// <summary>

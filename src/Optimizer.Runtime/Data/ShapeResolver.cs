@@ -24,7 +24,7 @@ public static class ShapeResolver
             if (!input.Accepts(given))
                 throw new InvalidInputException($"--shapes {input.Name}:{HostTensor.FormatShape(given)} does not fit the model's input {input.Describe()}");
             var copy = (long[])given.Clone();
-            if (copy.Length > batchAxis && input.Dims[batchAxis] < 0 && batch != 1) copy[batchAxis] = batch;
+            if (batchAxis >= 0 && copy.Length > batchAxis && input.Dims[batchAxis] < 0 && batch != 1) copy[batchAxis] = batch;
             return copy;
         }
         var dims = new long[input.Dims.Length];

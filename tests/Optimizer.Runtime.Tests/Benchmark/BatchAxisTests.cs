@@ -72,6 +72,41 @@ public sealed class BatchAxisTests
     }
 
     [Fact]
+    public void AScalarInputServesTheWholeBatchWhenTheSamplesAgreeOnIt()
+    {
+        // out[b] = Σ x[b,:] · sr, sr a scalar as a VAD's sample rate
+        var g = new GraphBuilder();
+        var x = g.Input("x", ElementType.Float, "batch", 4);
+        var sr = g.Input("sr", ElementType.Int64);
+        var sum = g.Op("ReduceSum", [x, g.Initializer("ax", new long[] { 1 }, 1)], ("keepdims", 0L));
+        g.Output(g.Op("Mul", [sum, g.Op("Cast", [sr], ("to", (long)ElementType.Float))]));
+        var model = ModelWriter.ToBytes(g.Build());
+        using var dir = TestPaths.NewTempDir();
+        for (var i = 0; i < 3; i++)
+        {
+            AtomicFile.Write(dir.File($"x_{i:D4}.npy"), s => NpyFormat.Write(s, HostTensor.FromArray(new float[] { i, 1, 2, 3 }, [1, 4])));
+            AtomicFile.Write(dir.File($"sr_{i:D4}.npy"), s => NpyFormat.Write(s, HostTensor.FromArray(new long[] { 2 }, [])));
+        }
+        var signature = SignatureOf(model);
+        Assert.True(BatchAxes.Of(signature)["sr"].Shared);
+        BatchInputs.CheckBatchAxes(signature, [4]);
+        var data = new DataOptions { Folder = dir.Path };
+        var batch = BatchInputs.Make(data, signature, 3);
+        Assert.Empty(batch["sr"].Shape);
+        var run = OrtRunner.Run(model, new Dictionary<string, TestTensor>
+        {
+            ["x"] = AsTest(batch["x"]),
+            ["sr"] = new(ElementType.Int64, [], batch["sr"].AsSpan<long>().ToArray()),
+        }).Values.Single().AsDoubles();
+        Assert.Equal([12.0, 14, 16], run);
+        Assert.Empty(BatchInputs.Make(new DataOptions(), signature, 4)["sr"].Shape);
+        // samples that disagree on it cannot share one run
+        AtomicFile.Write(dir.File("sr_0002.npy"), s => NpyFormat.Write(s, HostTensor.FromArray(new long[] { 3 }, [])));
+        var e = Assert.Throws<InvalidInputException>(() => BatchInputs.Make(data, signature, 3));
+        Assert.Contains("input 'sr' is a scalar, one value for the whole batch, but samples 0000 and 0002 give it different values", e.Message);
+    }
+
+    [Fact]
     public void AnAxisNamedBatchIsTakenEvenWithoutAnotherInputToShareItsName()
     {
         var signature = new ModelSignature([new TensorSpec("h", OrtType.Float, [2, -1, 3], ["", "batch_size", ""], true)], []);
