@@ -75,8 +75,9 @@ public static class PruningBudget
         ? removed / (double)Math.Max(1, r.ChannelsPrunable ?? 1)
         : (r.Sparsity?.Sum(l => l.ZerosAfter - l.ZerosBefore) ?? 0) / (double)Math.Max(1, r.Sparsity?.Sum(l => l.Weights) ?? 1);
 
-    /// <summary>Whether <paramref name="reached"/> is under 1 % of the amount asked (under 1 % of the prunable, for a threshold).</summary>
-    private static bool NearlyNothing(PruningSettings asked, double reached) => reached < 0.01 * (asked.Amount ?? 1);
+    /// <summary>Whether <paramref name="reached"/> is under 1 % of the amount asked (under 1 % of the prunable, for a threshold), when something was asked.</summary>
+    private static bool NearlyNothing(PruningSettings asked, double reached) =>
+        (asked.Amount ?? asked.Threshold) > 0 && reached < 0.01 * (asked.Amount ?? 1);
 
     private static string Asked(PruneOptions prune) => prune.Settings.Amount is { } amount
         ? $"--prune-amount {amount.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({amount:P1})"
