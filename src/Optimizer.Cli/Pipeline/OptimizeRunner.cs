@@ -80,12 +80,14 @@ public static class OptimizeRunner
         records.AddRange(half?.Records ?? []);
         if (options.Quantize is { Half: null } asked)
         {
+            var unwidened = UnwidenedModel.Snapshot(model);
             var (prepared, q) = QuantizationStep.Prepare(model, QuantizationBudget.JudgedBy(asked, validation), options, context, stderr ?? TextWriter.Null);
             records.AddRange(prepared);
             quantized = QuantizationBudget.Run(model, q, options, context, stderr ?? TextWriter.Null, validation);
             if (Patterns.Opset(model) != opsetIn) quantized = quantized with { Report = quantized.Report with { OpsetUpgradedFrom = opsetIn } };
             records.AddRange(quantized.Records);
             if (stderr is not null) QuantizationSummary.Write(quantized.Report, stderr, validating: validation is not null);
+            if (unwidened?.RestoreIfNothingQuantized(model, quantized.Report, stderr) == true) records.RemoveAll(prepared.Contains);
             cancel.ThrowIfCancellationRequested();
         }
         beforeWrite?.Invoke(model);

@@ -22,6 +22,18 @@ public static class PruningBudget
 
     public static PruningOutcome Run(Model model, PruneOptions prune, OptimizeOptions options, PassContext context, TextWriter stderr, PipelineValidation? validation)
     {
+        // half-precision weights are widened first: the passes prune float32 weights only
+        var unwidened = UnwidenedModel.Snapshot(model);
+        var widened = PruningWidening.Run(model, options, context, stderr);
+        var outcome = Within(model, prune, options, context, stderr, validation);
+        if (widened.Count == 0) return outcome;
+        if (unwidened is null || Reached(outcome.Report) > 0) return outcome with { Records = [.. widened, .. outcome.Records] };
+        unwidened.Restore(model, stderr, "pruning removed nothing");
+        return outcome;
+    }
+
+    private static PruningOutcome Within(Model model, PruneOptions prune, OptimizeOptions options, PassContext context, TextWriter stderr, PipelineValidation? validation)
+    {
         if (validation is not { Gates.Count: > 0 } || prune.Settings.TwoFour) return PruningStep.Run(model, prune, prune.Settings, context);
         var budget = new Rounds(ModelWriter.ToBytes(model), prune, options, context, stderr, validation);
         var (full, passed) = budget.Try(prune.Settings);
@@ -51,6 +63,9 @@ public static class PruningBudget
         var reached = Reached(final.Report);
         stderr.WriteLine(passed ? $"accuracy budget held pruning {reached:P1} of what was prunable" + (chosen.Spared.Count > 0 ? $", {ranking.Count(r => r.Layers.Any(chosen.Spared.Contains))} sensitive groups kept whole" : "")
             : "accuracy budget missed at every amount tried: nothing pruned");
+        if (passed && NearlyNothing(prune.Settings, reached))
+            stderr.WriteLine($"warning: the accuracy budget held, but with {reached:P1} of what was prunable removed where {Asked(prune)} was asked" +
+                             (final.Report.ChannelsPrunable == 0 ? " (no channel was prunable)" : "") + ": the model is as good as unpruned");
         var spared = ranking.Where(r => r.Layers.Any(chosen.Spared.Contains)).Select(r => r.Group).ToList();
         return final with { Report = final.Report with { Budget = new PruningBudgetReport(passed, reached, chosen.Amount, chosen.Threshold, spared, ranking, budget.Steps) } };
     }
@@ -59,6 +74,14 @@ public static class PruningBudget
     private static double Reached(PruningReport r) => r.ChannelsRemoved is { } removed
         ? removed / (double)Math.Max(1, r.ChannelsPrunable ?? 1)
         : (r.Sparsity?.Sum(l => l.ZerosAfter - l.ZerosBefore) ?? 0) / (double)Math.Max(1, r.Sparsity?.Sum(l => l.Weights) ?? 1);
+
+    /// <summary>Whether <paramref name="reached"/> is under 1 % of the amount asked (under 1 % of the prunable, for a threshold), when something was asked.</summary>
+    private static bool NearlyNothing(PruningSettings asked, double reached) =>
+        (asked.Amount ?? asked.Threshold) > 0 && reached < 0.01 * (asked.Amount ?? 1);
+
+    private static string Asked(PruneOptions prune) => prune.Settings.Amount is { } amount
+        ? $"--prune-amount {amount.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({amount:P1})"
+        : $"--prune-threshold {prune.Settings.Threshold?.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     private static PruningSettings Scaled(PruningSettings s, double scale) => s with { Amount = s.Amount * scale, Threshold = s.Threshold * scale };
 

@@ -34,7 +34,7 @@ public static class NpyFolder
         {
             var stem = Path.GetFileNameWithoutExtension(path);
             var input = names.FirstOrDefault(n => stem.StartsWith(n + "_", StringComparison.Ordinal))
-                ?? throw new InvalidInputException($"{path}: the model has several inputs ({string.Join(", ", signature.Inputs.Select(i => i.Name))}); name files <input>_NNNN.npy");
+                ?? throw new InvalidInputException(NotAnInput(path, stem, signature));
             var key = stem[(input.Length + 1)..];
             if (!groups.TryGetValue(key, out var group)) groups[key] = group = new Dictionary<string, string>(StringComparer.Ordinal);
             group[input] = path;
@@ -50,6 +50,19 @@ public static class NpyFolder
                 paths.ToDictionary(p => p.Key, p => NpyFormat.Read(p.Value), StringComparer.Ordinal))));
         }
         return entries;
+    }
+
+    /// <summary>
+    /// Why a file names no input: named &lt;name&gt;_NNNN.npy for a name the model does not have (a folder made for another
+    /// version of the model, say), or not named that way at all.
+    /// </summary>
+    private static string NotAnInput(string path, string stem, ModelSignature signature)
+    {
+        var inputs = string.Join(", ", signature.Inputs.Select(i => i.Name));
+        var cut = stem.LastIndexOf('_');
+        return cut > 0 && cut < stem.Length - 1 && stem[(cut + 1)..].All(char.IsAsciiDigit)
+            ? $"{path}: '{stem[..cut]}' is not an input of the model (inputs: {inputs}); each file is <input>_NNNN.npy for one of them"
+            : $"{path}: the model has several inputs ({inputs}); name files <input>_NNNN.npy";
     }
 
     private static List<string> Files(string folder, string extension) =>

@@ -14,11 +14,12 @@ public static class RandomInputs
     {
         ShapeResolver.CheckNames(signature, shapes);
         var inputs = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
+        var batchAxes = BatchAxes.Of(signature);
         foreach (var spec in signature.Inputs)
         {
             if (!spec.IsTensor || !TensorTypes.IsSupported(spec.ElementType))
                 throw new InvalidInputException($"input '{spec.Name}' is not a numeric tensor; random inputs cannot be made for it, give --data");
-            var shape = ShapeResolver.Resolve(spec, shapes, batch);
+            var shape = ShapeResolver.Resolve(spec, shapes, batch, batchAxes[spec.Name].Axis);
             HostTensor tensor;
             try { tensor = HostTensor.Allocate(spec.ElementType, shape); }
             catch (OverflowException)

@@ -118,6 +118,23 @@ public sealed class DataSetTests
     }
 
     [Fact]
+    public void AFileForAnInputTheModelDoesNotHaveSaysSoAndAFileNamedOtherwiseIsToldTheNaming()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var vad = Signature(("input", TensorElementType.Float, [-1, -1]), ("state", TensorElementType.Float, [2, -1, 128]));
+        Save(dir.File("input_0000.npy"), HostTensor.Allocate(TensorElementType.Float, [1, 512]));
+        Save(dir.File("state_0000.npy"), HostTensor.Allocate(TensorElementType.Float, [2, 1, 128]));
+        Save(dir.File("sr_0000.npy"), HostTensor.FromArray(new long[] { 16000 }, []));
+        var e = Assert.Throws<InvalidInputException>(() => DataSet.Open(new DataOptions { Folder = dir.Path }, vad));
+        Assert.Contains("sr_0000.npy: 'sr' is not an input of the model (inputs: input, state)", e.Message);
+        Assert.DoesNotContain("several inputs", e.Message);
+        File.Delete(dir.File("sr_0000.npy"));
+        Save(dir.File("extra.npy"), HostTensor.Allocate(TensorElementType.Float, [1, 512]));
+        e = Assert.Throws<InvalidInputException>(() => DataSet.Open(new DataOptions { Folder = dir.Path }, vad));
+        Assert.Contains("extra.npy: the model has several inputs (input, state); name files <input>_NNNN.npy", e.Message);
+    }
+
+    [Fact]
     public void SamplesAreReadOnlyWhenUsed()
     {
         using var dir = TestPaths.NewTempDir();
