@@ -60,6 +60,10 @@ public sealed class RecognizerReadingsTests
         Assert.Contains("line_0000", rows[1]);
         using var report = JsonDocument.Parse(File.ReadAllText(dir.File("r/report.json")));
         Assert.Equal(0.5, report.RootElement.GetProperty("accuracy").GetProperty("candidate").GetDouble());
+        // report.md gives the character error rates too, not only the console
+        var markdown = File.ReadAllText(dir.File("r/report.md"));
+        Assert.Contains("| character error rate: baseline | candidate |", markdown);
+        Assert.Contains("| 2 | 1 | 0.5 | 0.5 | 0 | 0.25 |", markdown);
     }
 
     [Fact]

@@ -48,7 +48,11 @@ public static class ValidationReportWriter
         if (report.Accuracy is { } a)
         {
             text.AppendLine("## Accuracy (labels)").AppendLine();
-            new MarkdownTable("output", "labelled samples", "baseline", "candidate", "drop").Row(a.Output, a.LabelledSamples, a.Baseline, a.Candidate, a.Drop).AppendTo(text);
+            if (a.BaselineCharacterErrorRate is { } cerA && a.CandidateCharacterErrorRate is { } cerB)
+                new MarkdownTable("output", "labelled lines", "read exactly: baseline", "candidate", "drop", "character error rate: baseline", "candidate")
+                    .Row(a.Output, a.LabelledSamples, a.Baseline, a.Candidate, a.Drop, cerA, cerB).AppendTo(text);
+            else
+                new MarkdownTable("output", "labelled samples", "baseline", "candidate", "drop").Row(a.Output, a.LabelledSamples, a.Baseline, a.Candidate, a.Drop).AppendTo(text);
         }
         text.AppendLine("## Latency per sample (ms)").AppendLine();
         var l = report.Latency;
