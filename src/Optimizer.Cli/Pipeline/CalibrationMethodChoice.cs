@@ -35,7 +35,8 @@ public static class CalibrationMethodChoice
         }
         var chosen = comparison.Best();
         var best = tables[chosen];
-        var compared = comparison.Report("calibration method", chosen, tables.Count == 1 ? TextWriter.Null : stderr);
+        if (tables.Count == 1) return best.WithMeasured(comparison.Report("calibration method", chosen, TextWriter.Null));
+        var compared = comparison.Report("calibration method", chosen, stderr);
         return new CalibrationTable(best.Method, best.Samples, best.ModelHash, best.DataHash, best.Ranges)
         {
             CalibrationSeconds = best.CalibrationSeconds,

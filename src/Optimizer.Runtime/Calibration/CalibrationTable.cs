@@ -61,14 +61,26 @@ public sealed class CalibrationTable
     /// </summary>
     public bool? Equalized { get; init; }
 
+    /// <summary>
+    /// With one method asked for: its quantized model measured against FP32 (for the report and the low-SQNR warning).
+    /// Not written to the file: it depends on which nodes were quantized, which the table's ranges do not.
+    /// </summary>
+    public MethodComparison? Measured { get; init; }
+
     /// <summary>This table with <see cref="Equalized"/> set.</summary>
-    public CalibrationTable WithEqualized(bool? equalized) => new(Method, Samples, ModelHash, DataHash, Ranges)
+    public CalibrationTable WithEqualized(bool? equalized) => Copy(equalized, Measured);
+
+    /// <summary>This table with <see cref="Measured"/> set.</summary>
+    public CalibrationTable WithMeasured(MethodComparison? measured) => Copy(Equalized, measured);
+
+    private CalibrationTable Copy(bool? equalized, MethodComparison? measured) => new(Method, Samples, ModelHash, DataHash, Ranges)
     {
         CalibrationSeconds = CalibrationSeconds,
         DataWaitSeconds = DataWaitSeconds,
         ChosenMethods = ChosenMethods,
         Comparison = Comparison,
         Equalized = equalized,
+        Measured = measured,
     };
 
     /// <summary>For method auto: how many tensors got each method, in the order auto tries them; null otherwise.</summary>
