@@ -119,7 +119,7 @@ public sealed class SubgraphCalibrationTests
         }
     }
 
-    private static Graph MainGraph(out Value x, out Value cond)
+    internal static Graph MainGraph(out Value x, out Value cond)
     {
         var graph = new Graph("main");
         x = graph.AddInput("x", new TensorTypeInfo(ElementType.Float, new Shape(4)));
@@ -127,28 +127,30 @@ public sealed class SubgraphCalibrationTests
         return graph;
     }
 
-    /// <summary>If(cond) { doubled = 2x; then_out = relu(doubled) } else { shifted = x - 1; else_out = relu(shifted) }.</summary>
-    private static Node AddTwoBranchIf(Graph host, Value x, Value cond, string output)
+    /// <summary>If(cond) { doubled = factor·x; then_out = relu(doubled) } else { shifted = x - 1; else_out = relu(shifted) }.</summary>
+    internal static Node AddTwoBranchIf(Graph host, Value x, Value cond, string output, float factor = 2f)
     {
         var then = new Graph("then");
-        var doubled = then.AddNode("Mul", [x, then.AddInitializer(Tensor.Scalar("two", 2f))], ["doubled"]).Output();
+        var doubled = then.AddNode("Mul", [x, then.AddInitializer(Tensor.Scalar("two", factor))], ["doubled"]).Output();
+        doubled.Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
         then.AddOutput(then.AddNode("Relu", [doubled], ["then_out"]).Output());
         var other = new Graph("else");
         var shifted = other.AddNode("Sub", [x, other.AddInitializer(Tensor.Scalar("one", 1f))], ["shifted"]).Output();
+        shifted.Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
         other.AddOutput(other.AddNode("Relu", [shifted], ["else_out"]).Output());
         var node = host.AddNode("If", [cond], [output], [Attribute.FromGraph("then_branch", then), Attribute.FromGraph("else_branch", other)]);
         node.Output().Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
         return node;
     }
 
-    private static byte[] Write(Graph graph)
+    internal static byte[] Write(Graph graph)
     {
         var model = new Model(graph) { IrVersion = 8 };
         model.SetOpset("", 13);
         return ModelWriter.ToBytes(model);
     }
 
-    private static Sample Sample(float[] x, bool cond) => new("s", "test", new Dictionary<string, HostTensor>
+    internal static Sample Sample(float[] x, bool cond) => new("s", "test", new Dictionary<string, HostTensor>
     {
         ["x"] = HostTensor.FromArray(x, [4]),
         ["cond"] = HostTensor.FromArray(new[] { cond }, []),

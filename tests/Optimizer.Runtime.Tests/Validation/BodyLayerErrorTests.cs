@@ -1,8 +1,6 @@
-using Optimizer.Onnx.IR;
-using Optimizer.Onnx.Serialization;
 using Optimizer.Runtime.Data;
+using Optimizer.Runtime.Tests.Calibration;
 using Optimizer.Runtime.Validation;
-using Attribute = Optimizer.Onnx.IR.Attribute;
 
 namespace Optimizer.Runtime.Tests.Validation;
 
@@ -39,31 +37,12 @@ public sealed class BodyLayerErrorTests
         Assert.Equal(["doubled"], errors.Select(e => e.Value));
     }
 
-    /// <summary>If(cond) { doubled = factor·x; then_out = relu(doubled) } else { shifted = x − 1; else_out = relu(shifted) }.</summary>
     private static byte[] Model(float factor)
     {
-        var graph = new Graph("main");
-        var x = graph.AddInput("x", new TensorTypeInfo(ElementType.Float, new Shape(4)));
-        var cond = graph.AddInput("cond", new TensorTypeInfo(ElementType.Bool, new Shape(Array.Empty<long>())));
-        var then = new Graph("then");
-        var doubled = then.AddNode("Mul", [x, then.AddInitializer(Tensor.Scalar("factor", factor))], ["doubled"]).Output();
-        doubled.Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
-        then.AddOutput(then.AddNode("Relu", [doubled], ["then_out"]).Output());
-        var other = new Graph("else");
-        var shifted = other.AddNode("Sub", [x, other.AddInitializer(Tensor.Scalar("one", 1f))], ["shifted"]).Output();
-        shifted.Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
-        other.AddOutput(other.AddNode("Relu", [shifted], ["else_out"]).Output());
-        var node = graph.AddNode("If", [cond], ["y"], [Attribute.FromGraph("then_branch", then), Attribute.FromGraph("else_branch", other)]);
-        node.Output().Type = new TensorTypeInfo(ElementType.Float, new Shape(4));
-        graph.AddOutput(node.Output());
-        var model = new Model(graph) { IrVersion = 8 };
-        model.SetOpset("", 13);
-        return ModelWriter.ToBytes(model);
+        var graph = SubgraphCalibrationTests.MainGraph(out var x, out var cond);
+        graph.AddOutput(SubgraphCalibrationTests.AddTwoBranchIf(graph, x, cond, "y", factor).Output());
+        return SubgraphCalibrationTests.Write(graph);
     }
 
-    private static Sample Sample(float[] x, bool cond) => new("s", "test", new Dictionary<string, HostTensor>
-    {
-        ["x"] = HostTensor.FromArray(x, [4]),
-        ["cond"] = HostTensor.FromArray(new[] { cond }, []),
-    });
+    private static Sample Sample(float[] x, bool cond) => SubgraphCalibrationTests.Sample(x, cond);
 }
