@@ -17,7 +17,10 @@ public static class ImageLoader
 
     public static HostTensor Load(string path, Preprocessing p)
     {
-        using var decoded = Decode(path);
+        using var decoded = Decode(path, out var mayHaveAlpha);
+        if (p.Channels != 4 && mayHaveAlpha && Transparent(decoded))
+            DataNotes.Write($"{Path.GetDirectoryName(Path.GetFullPath(path))}: images with transparent pixels ({Path.GetFileName(path)} the first) are read by the colour "
+                            + "stored under them, alpha dropped, as OpenCV's imread reads them: text on a transparent background reads as on that colour, often black");
         var place = ImagePlacement.For(decoded.Width, decoded.Height, p);
         using var resized = place.ResizedWidth == decoded.Width && place.ResizedHeight == decoded.Height
             ? null
@@ -55,11 +58,22 @@ public static class ImageLoader
         return tensor;
     }
 
-    private static SKBitmap Decode(string path)
+    /// <summary>Whether any pixel of <paramref name="bitmap"/> (RGBA) is not fully opaque.</summary>
+    private static bool Transparent(SKBitmap bitmap)
+    {
+        var pixels = bitmap.GetPixelSpan();
+        for (var y = 0; y < bitmap.Height; y++)
+            for (var x = 0; x < bitmap.Width; x++)
+                if (pixels[y * bitmap.RowBytes + x * 4 + 3] != 255) return true;
+        return false;
+    }
+
+    private static SKBitmap Decode(string path, out bool mayHaveAlpha)
     {
         using var codec = SKCodec.Create(path, out var result);
         if (codec is null)
             throw new InvalidInputException($"{path}: not a readable image ({result})");
+        mayHaveAlpha = codec.Info.AlphaType != SKAlphaType.Opaque;
         var info = codec.Info.WithColorType(SKColorType.Rgba8888).WithAlphaType(SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         var status = codec.GetPixels(info, bitmap.GetPixels());

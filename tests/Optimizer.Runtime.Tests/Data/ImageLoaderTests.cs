@@ -43,6 +43,37 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TransparentPixelsReadByTheirStoredColourAreNotedOnce()
+    {
+        using var dir = TestPaths.NewTempDir();
+        void Write(string name, byte alpha)
+        {
+            // black text-like pixels on a background whose colour is black too, transparent or not
+            using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(8, 8, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+            for (var y = 0; y < 8; y++)
+                for (var x = 0; x < 8; x++) bitmap.SetPixel(x, y, new SkiaSharp.SKColor(0, 0, 0, x < 4 ? (byte)255 : alpha));
+            using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+            using var png = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(dir.File(name), png.ToArray());
+        }
+        Write("opaque.png", 255);
+        Write("clear.png", 0);
+        var p = Preprocessing.Resolve(new PreprocessOverrides(), ImageInput);
+
+        var notes = new StringWriter();
+        using (DataNotes.To(notes))
+        {
+            ImageLoader.Load(dir.File("opaque.png"), p);
+            Assert.Equal("", notes.ToString());
+            ImageLoader.Load(dir.File("clear.png"), p);
+            ImageLoader.Load(dir.File("clear.png"), p);
+        }
+
+        Assert.Contains("images with transparent pixels (clear.png the first) are read by the colour stored under them, alpha dropped", notes.ToString());
+        Assert.Single(notes.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void WebpDecodesLikeThePngItWasMadeFrom()
     {
         using var dir = TestPaths.NewTempDir();
