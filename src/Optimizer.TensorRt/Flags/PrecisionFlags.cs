@@ -7,14 +7,17 @@ namespace Optimizer.TensorRt.Flags;
 /// The precision flags a release accepts (TRTEXEC.md §1, §3):
 /// - 11.x is strongly typed only: precision comes from the model (an FP16 model, a Q/DQ model), so no flag is given,
 ///   and asking for a precision the model does not carry is an input error;
-/// - 8.6/10.x: --fp16, --int8, --best, --bf16 (9.0+) as asked; with Auto an FP16 model gets --fp16 (a BF16 one --bf16) and a Q/DQ model
+/// - 8.6/10.x: --fp16, --int8, --best, --bf16 (9.0+) as asked; with Auto an FP16 model gets --fp16 (a BF16 one --bf16, a Q/DQ
+///   model quantized from a float16 one --fp16 too) and a Q/DQ model
 ///   gets --int8 (without it the weakly typed build fails), or --stronglyTyped from 10.12, when weak typing is
 ///   deprecated for quantization;
 /// - --calib is given only for an implicit INT8 build on 8.x, with a cache whose header matches the release.
 /// </summary>
 public static class PrecisionFlags
 {
-    public static IReadOnlyList<string> For(TensorRtVersion version, ModelFacts model, EnginePrecision precision, string? calibrationCache, ICollection<string> warnings)
+    /// <param name="halfFallback">The model was float16 before INT8 widened it (<see cref="BuildSettings.HalfFallback"/>).</param>
+    public static IReadOnlyList<string> For(TensorRtVersion version, ModelFacts model, EnginePrecision precision, string? calibrationCache, ICollection<string> warnings,
+        bool halfFallback = false)
     {
         if (version.StronglyTypedByDefault) return StronglyTyped(version, model, precision);
         var flags = new List<string>();
@@ -24,7 +27,7 @@ public static class PrecisionFlags
                 return ["--stronglyTyped"];
             case EnginePrecision.Auto:
                 if (model.IsQdq) flags.Add("--int8");
-                if (model.IsFp16) flags.Add("--fp16");
+                if (model.IsFp16 || (model.IsQdq && halfFallback)) flags.Add("--fp16");
                 if (model.IsBf16 && version.HasBf16Flag) flags.Add("--bf16");
                 return flags;
             case EnginePrecision.Fp16:

@@ -19,6 +19,19 @@ public sealed class PrecisionFlagsTests
         Assert.Throws<InvalidInputException>(() => PrecisionFlags.For(V86, Model(), EnginePrecision.Bf16, null, warnings));
     }
 
+    [Fact]
+    public void A_QDQ_model_quantized_from_a_float16_one_falls_back_to_FP16_where_precision_flags_exist()
+    {
+        // the layers INT8 leaves out ran in FP16 in the user's model: --fp16 beside --int8, not FP32
+        Assert.Equal(["--int8", "--fp16"], PrecisionFlags.For(V86, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: true));
+        Assert.Equal(["--int8", "--fp16"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: true));
+        Assert.Equal(["--int8"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: false));
+        // asked for INT8 alone, or no Q/DQ to fall back from, or a strongly typed release: as before
+        Assert.Equal(["--int8"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Int8, null, [], halfFallback: true));
+        Assert.Empty(PrecisionFlags.For(V109, Model(), EnginePrecision.Auto, null, [], halfFallback: true));
+        Assert.Empty(PrecisionFlags.For(V111, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: true));
+    }
+
     [Theory]
     [InlineData(EnginePrecision.Int8, false, false)]
     [InlineData(EnginePrecision.Fp16, false, false)]
