@@ -16,6 +16,8 @@ public sealed partial class OptionNamesInMessagesTests
     {
         ["--engine-"] = "the prefix the root command puts before engine options (EngineOptions.Name)",
         ["--sparsity"] = "trtexec's flag (--sparsity=enable), which --engine passes for a 2:4-pruned model",
+        ["--fp16"] = "trtexec's precision flag, which --engine passes (an INT8 engine of a float16 model gets it beside --int8)",
+        ["--int8"] = "trtexec's precision flag, which --engine passes for a Q/DQ model",
     };
 
     [Fact]
