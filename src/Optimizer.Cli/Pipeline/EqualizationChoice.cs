@@ -19,9 +19,6 @@ namespace Optimizer.Cli.Pipeline;
 /// </summary>
 public static class EqualizationChoice
 {
-    /// <summary>Calibration samples each compared model is calibrated on (the first ones).</summary>
-    public const int CalibrationSamples = 64;
-
     /// <summary>
     /// Equalizes <paramref name="model"/> when chosen, and returns the pass records and <paramref name="q"/> with
     /// <see cref="QuantizeOptions.Equalized"/> set.
@@ -54,14 +51,8 @@ public static class EqualizationChoice
         // CLE is exact: the FP32 outputs of the plain model are the reference of both
         if (CandidateComparison.Start(plain, q.CalibrateDir!, q.CompareBy, q, options, context.Cancellation) is not { } comparison)
             return (true, null, "no float output to compare on");
-        // as each would be quantized, without the remedies that follow the choice (their own runs and passes), each
-        // calibrated on at most the first CalibrationSamples samples: two calibrations of a large folder would double the
-        // step's cost for a comparison made under the same conditions either way
-        var single = q with
-        {
-            BiasCorrection = false, Gptq = false, SmoothQuant = null, SmoothQuantAuto = false,
-            CalibrationSamples = Math.Min(q.CalibrationSamples ?? CalibrationSamples, CalibrationSamples),
-        };
+        // as each would be quantized, without the remedies that follow the choice (their own runs and passes)
+        var single = q with { BiasCorrection = false, Gptq = false, SmoothQuant = null, SmoothQuantAuto = false };
         foreach (var (name, bytes) in new[] { ("off", plain), ("on", equalized) })
         {
             var candidate = ModelReader.Read(new MemoryStream(bytes), null);
