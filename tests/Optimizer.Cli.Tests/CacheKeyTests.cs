@@ -54,4 +54,27 @@ public sealed class CacheKeyTests : IDisposable
         Assert.NotEqual(Key(options), Key(new JsonObject { ["method"] = "percentile", ["percentile"] = 99.9 }));
         Assert.Equal(Key(options), Key(new JsonObject { ["method"] = "percentile", ["percentile"] = 99.99 }));
     }
+
+    [Fact]
+    public void A_budget_judged_on_the_samples_streamed_is_another_optimize_step()
+    {
+        var models = Path.Combine(TestPaths.RepoRoot, "models");
+        var options = new Optimizer.Cli.Pipeline.OptimizeOptions
+        {
+            ModelPath = Path.Combine(models, "tiny_cnn.onnx"),
+            OutDir = _dir.File("out"),
+            Quantize = new Optimizer.Cli.Pipeline.QuantizeOptions { CalibrateDir = Path.Combine(models, "tiny_cnn_data", "calib") },
+            Cache = new StepCache(_dir.File("cache"), TextWriter.Null),
+        };
+        var perSample = new Optimizer.Cli.Pipeline.PipelineValidation
+        {
+            DataDir = Path.Combine(models, "tiny_cnn_data", "validate"),
+            Gates = [Optimizer.Runtime.Validation.Gate.Parse("cosine=0.99")],
+        };
+        var streamed = perSample with { FeedBack = Optimizer.Runtime.Validation.FeedBack.ParseList("stateN=state") };
+
+        // the budget keeps other nodes float when its rounds are judged streamed: a cached model of the other kind must not be restored
+        Assert.NotEqual(OptimizeStepCache.Open(options, perSample)!.Key.Hash, OptimizeStepCache.Open(options, streamed)!.Key.Hash);
+        Assert.Equal(OptimizeStepCache.Open(options, perSample)!.Key.Hash, OptimizeStepCache.Open(options, perSample with { })!.Key.Hash);
+    }
 }

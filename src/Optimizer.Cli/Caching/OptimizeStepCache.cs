@@ -55,6 +55,8 @@ public sealed class OptimizeStepCache
             {
                 ["data"] = validation.DataDir,
                 ["gates"] = new JsonArray(validation.Gates.Select(g => (JsonNode)g.Condition).ToArray()),
+                // a budget judged on the samples streamed keeps other nodes float than one judged sample by sample
+                ["feed-back"] = validation.FeedBack.Count == 0 ? null : string.Join(",", validation.FeedBack),
             });
         key.Summary["model"] = Path.GetFileName(options.ModelPath);
         key.Summary["options"] = Describe(shaping);
