@@ -126,6 +126,23 @@ public sealed class EqualizationChoiceTests : IDisposable
         Assert.True(reused.ExitCode == 0, reused.Stderr);
         Assert.False(Report(_dir.File("reused")).GetProperty("applied").GetBoolean());
         Assert.Equal("as the calibration table records it", Report(_dir.File("reused")).GetProperty("why").GetString());
+
+        // a table written before the choice was recorded: the model it names by hash tells (not equalized here)
+        var unrecorded = _dir.File("unrecorded.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(table))!.AsObject();
+        Assert.True(node.Remove("cross_layer_equalization"));
+        File.WriteAllText(unrecorded, node.ToJsonString());
+        var old = CliRunner.Run(model, "-o", _dir.File("old"), "--quantize", "int8", "--calibration-table", unrecorded);
+        Assert.True(old.ExitCode == 0, old.Stderr);
+        Assert.False(Report(_dir.File("old")).GetProperty("applied").GetBoolean());
+        Assert.Equal(2, CliRunner.Run(model, "-o", _dir.File("old_on"), "--quantize", "int8", "--calibration-table", unrecorded, "--cross-layer-equalization", "on").ExitCode);
+        // nor record nor a known model: equalized, as tables without the record were, and an explicit choice is taken
+        node["model_hash"] = new string('0', 64);
+        File.WriteAllText(unrecorded, node.ToJsonString());
+        var unknown = CliRunner.Run(model, "-o", _dir.File("unknown"), "--quantize", "int8", "--calibration-table", unrecorded);
+        Assert.True(unknown.ExitCode == 0, unknown.Stderr);
+        Assert.True(Report(_dir.File("unknown")).GetProperty("applied").GetBoolean());
+        Assert.Equal(0, CliRunner.Run(model, "-o", _dir.File("unknown_off"), "--quantize", "int8", "--calibration-table", unrecorded, "--cross-layer-equalization", "off").ExitCode);
     }
 
     [Fact]

@@ -28,9 +28,19 @@ public static class EqualizationChoice
         var fp32 = ModelWriter.ToBytes(model);
         var equalized = ModelReader.Read(new MemoryStream(fp32), null);
         var pairs = PassRunner.Run(equalized, [new CrossLayerEqualization()], Quiet(context)).Sum(r => r.NodesRewritten);
-        if (pairs == 0) return ([], q with { Equalized = new EqualizationOutcome(false, 0, null, "no Conv→Conv or Conv→Relu→Conv pair to equalize") });
+        if (pairs == 0)
+        {
+            if (q.Equalization == Equalization.On)
+                stderr.WriteLine("note: --cross-layer-equalization on: the main graph has no Conv→Conv or Conv→Relu→Conv pair to equalize (If/Loop/Scan bodies are not searched)");
+            return ([], q with { Equalized = new EqualizationOutcome(false, 0, null, "no Conv→Conv or Conv→Relu→Conv pair to equalize in the main graph") });
+        }
 
-        var recorded = q.CalibrationTable is { } path ? CalibrationTable.Read(path).Equalized ?? true : (bool?)null;
+        var equalizedBytes = ModelWriter.ToBytes(equalized);
+        var table = q.CalibrationTable is { } path ? CalibrationTable.Read(path) : null;
+        // What a table was calibrated under: as it records it, else as the model it names by hash (the model just before
+        // calibration, equalized or not), else unknown (a table of another tool version).
+        var recorded = table?.Equalized
+                       ?? (table is null ? null : table.ModelHash == AsCalibrated(fp32, q) ? false : table.ModelHash == AsCalibrated(equalizedBytes, q) ? true : null);
         var (apply, compared, why) = q.Equalization switch
         {
             Equalization.On or Equalization.Off when recorded is { } r && r != (q.Equalization == Equalization.On) =>
@@ -38,8 +48,9 @@ public static class EqualizationChoice
                                                 + $"{(r ? "with" : "without")} it, so its ranges of the equalized tensors would not fit; give {(r ? "on" : "off")} or calibrate again"),
             Equalization.On => (true, null, "--cross-layer-equalization on"),
             Equalization.Off => (false, null, "--cross-layer-equalization off"),
-            _ when recorded is { } r => (r, null, "as the calibration table records it"),
-            _ => Compare(fp32, ModelWriter.ToBytes(equalized), pairs, q, options, context, stderr),
+            // a table that does not say: equalized, as every table was from the day equalization came (2026-11-30) until it was measured
+            _ when table is not null => (recorded ?? true, null, recorded is null ? "as calibration tables without the record were (always equalized)" : "as the calibration table records it"),
+            _ => Compare(fp32, equalizedBytes, pairs, q, options, context, stderr),
         };
         var records = apply ? PassRunner.Run(model, [new CrossLayerEqualization()], context) : [];
         return (records, q with { Equalized = new EqualizationOutcome(apply, pairs, compared, why) });
@@ -62,6 +73,15 @@ public static class EqualizationChoice
         var best = comparison.Best();
         var record = comparison.Report($"cross-layer equalization ({pairs} Conv pair{(pairs == 1 ? "" : "s")})", best, stderr);
         return (best == 1, record, "measured");
+    }
+
+    /// <summary>The hash calibration gives the model: after the plan's analysis (shapes inferred) and with every node named.</summary>
+    private static string AsCalibrated(byte[] bytes, QuantizeOptions q)
+    {
+        var model = ModelReader.Read(new MemoryStream(bytes), null);
+        QdqPlanner.Plan(model, q.Settings());
+        NodeNaming.EnsureNames(model);
+        return CalibrationTable.HashOf(ModelWriter.ToBytes(model));
     }
 
     private static PassContext Quiet(PassContext context) => new(context.Options, cancellation: context.Cancellation);
