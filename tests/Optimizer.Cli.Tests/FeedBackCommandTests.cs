@@ -22,6 +22,18 @@ public sealed class FeedBackCommandTests : IDisposable
     }
 
     [Fact]
+    public void ANameTheModelLacksIsRefusedBeforeAnythingRuns()
+    {
+        var data = Directory.CreateDirectory(_dir.File("data")).FullName;
+        var result = CliRunner.Run(TestPaths.SharedModel("silero_vad_legacy.onnx"), "-o", _dir.File("out"), "--quantize", "int8", "--calibrate", data,
+            "--validate", data, "--feed-back", "hn=nope");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--feed-back hn=nope: the model has no input 'nope' (inputs: input, sr, h, c)", result.Stderr);
+        Assert.DoesNotContain("calibrat", result.Stderr); // said before calibration, not after it
+    }
+
+    [Fact]
     public void AStoredReportCannotBeStreamedAgainst()
     {
         var report = _dir.File("report.json");

@@ -83,6 +83,7 @@ public static class OptimizeCommand
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit, feedBack);
             validation?.Check();
+            validation?.CheckFeedBack(modelPath);
             PipelineEmitter.Check(parse.GetValue(emitPipeline));
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);

@@ -34,6 +34,25 @@ public sealed record PipelineValidation
     }
 
     /// <summary>
+    /// Refuses --feed-back names the input model lacks as soon as the command line is read, not after calibration and
+    /// the comparisons (the passes keep the graph's input and output names).
+    /// </summary>
+    public void CheckFeedBack(string modelPath)
+    {
+        if (FeedBack.Count == 0) return;
+        var graph = Onnx.Serialization.ModelReader.Read(modelPath).Graph;
+        var inputs = graph.Inputs.Where(i => !i.IsInitializer).Select(i => i.Name).ToList();
+        var outputs = graph.Outputs.Select(o => o.Name).ToList();
+        foreach (var pair in FeedBack)
+        {
+            if (!outputs.Contains(pair.Output))
+                throw new InvalidInputException($"--feed-back {pair}: the model has no output '{pair.Output}' (outputs: {string.Join(", ", outputs)})");
+            if (!inputs.Contains(pair.Input))
+                throw new InvalidInputException($"--feed-back {pair}: the model has no input '{pair.Input}' (inputs: {string.Join(", ", inputs)})");
+        }
+    }
+
+    /// <summary>
     /// Refuses data the validation would stop on, before anything is written: no samples, a corrupt file, a wrong type
     /// or shape, NaN, or an input model ONNX Runtime cannot load. Every sample is read once here, one at a time, so a
     /// bad one anywhere in the folder is found.

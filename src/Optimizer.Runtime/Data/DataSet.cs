@@ -28,6 +28,9 @@ public sealed class DataSet
     /// <summary>What the samples are, for reports: "19 images in DIR", "100 .npy samples in DIR", "16 random samples".</summary>
     public string Description { get; }
     public int Count => _entries.Count;
+
+    /// <summary>The samples' ids, in the order <see cref="Read"/> gives them.</summary>
+    public IEnumerable<string> Ids => _entries.Select(e => e.Id);
     public bool HasLabels => _labels is not null;
 
     /// <summary>The folder's <c>dictionary.txt</c>: its labels are then the true text of each sample (a text recognizer's data).</summary>

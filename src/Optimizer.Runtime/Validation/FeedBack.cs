@@ -46,6 +46,20 @@ public sealed record FeedBack(string Output, string Input)
     }
 
     /// <summary>
+    /// The first place where names in text order leave number order ("input_10" right after "input_1", before
+    /// "input_2"): a stream of unpadded numbers would not run in time order. Null when the two orders agree.
+    /// </summary>
+    public static (string Before, string After)? OutOfNumberOrder(IEnumerable<string> ids)
+    {
+        static string Padded(string id) => System.Text.RegularExpressions.Regex.Replace(id, @"\d+", m => m.Value.PadLeft(20, '0'));
+        var inText = ids.ToList();
+        var inNumbers = inText.OrderBy(Padded, StringComparer.Ordinal).ToList();
+        for (var i = 1; i < inText.Count; i++)
+            if (inText[i] != inNumbers[i]) return (inText[i - 1], inText[i]);
+        return null;
+    }
+
+    /// <summary>
     /// Outputs that look like the next value of an input (the output's name starts with the input's, and their element
     /// types and ranks agree: <c>state</c>/<c>stateN</c>, <c>h</c>/<c>hn</c>): a recurrent state the user may mean to stream.
     /// </summary>

@@ -44,6 +44,9 @@ public static class Validator
         if (options.FeedBack.Count == 0 && FeedBack.Likely(baseline.Signature) is { Count: > 0 } likely)
             DataNotes.Write($"{string.Join(", ", likely.Select(p => $"output '{p.Output}' looks like the next '{p.Input}'"))} (a recurrent state): each sample is judged "
                             + $"with the state its data gives; --feed-back {string.Join(",", likely)} takes the samples in order as one stream, each model fed its own state, as deployed");
+        if (options.FeedBack.Count > 0 && FeedBack.OutOfNumberOrder(data.Ids) is { } jump)
+            DataNotes.Write($"--feed-back streams the samples in the order of their names as text, so '{jump.After}' comes right after '{jump.Before}': "
+                            + "pad the numbers in the file names with zeros (0001, 0002, ...) for the stream to follow them");
         var (fedA, fedB) = (new FedState(options.FeedBack), new FedState(options.FeedBack));
         var outputs = baseline.Signature.Outputs.Where(o => o.IsTensor).Select(o => new OutputStats(o.Name, Gate.MaskThresholds(options.Gates), Gate.CtcBlanks(options.Gates))).ToList();
         var (statsA, statsB) = (new RunStats(), new RunStats());

@@ -82,6 +82,15 @@ public sealed class FeedBackTests : IDisposable
         Assert.DoesNotContain("looks like", notes.ToString());
     }
 
+    [Fact]
+    public void UnpaddedNumbersThatTextOrderWouldScrambleAreFound()
+    {
+        Assert.Equal(("1", "10"), FeedBack.OutOfNumberOrder(["0", "1", "10", "11", "2"]));
+        Assert.Equal(("input_1", "input_10"), FeedBack.OutOfNumberOrder(["input_1", "input_10", "input_2"]));
+        Assert.Null(FeedBack.OutOfNumberOrder(["0000", "0001", "0010"]));
+        Assert.Null(FeedBack.OutOfNumberOrder(["a", "b"]));
+    }
+
     [Theory]
     [InlineData("hidden=state", "has no output 'hidden' (outputs: y, stateN)")]
     [InlineData("stateN=h", "has no input 'h' (inputs: x, state)")]
