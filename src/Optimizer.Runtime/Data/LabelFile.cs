@@ -27,7 +27,10 @@ public sealed class LabelFile
         foreach (var (name, separator) in new[] { ("labels.csv", ','), ("labels.txt", ' ') })
         {
             var path = System.IO.Path.Combine(folder, name);
-            if (File.Exists(path)) return text ? ReadTexts(path, separator) : Read(path, separator);
+            if (!File.Exists(path)) continue;
+            if (name == "labels.csv" && File.Exists(System.IO.Path.Combine(folder, "labels.txt")))
+                DataNotes.Write($"{folder}: both labels.csv and labels.txt are here; labels.csv is read, labels.txt is not");
+            return text ? ReadTexts(path, separator) : Read(path, separator);
         }
         return null;
     }
@@ -41,6 +44,10 @@ public sealed class LabelFile
     /// <summary>The true text of a sample (text labels only).</summary>
     public string? FindText(string sampleId) =>
         _texts.TryGetValue(sampleId, out var text) || _texts.TryGetValue(System.IO.Path.GetFileNameWithoutExtension(sampleId), out text) ? text : null;
+
+    /// <summary>A CSV field without the double quotes a spreadsheet writes around it ("a.png" → a.png).</summary>
+    private static string Unquoted(string field) =>
+        field.Length >= 2 && field[0] == '"' && field[^1] == '"' ? field[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : field;
 
     private static LabelFile ReadTexts(string path, char separator)
     {
@@ -69,7 +76,7 @@ public sealed class LabelFile
             lineNumber++;
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            var parts = separator == ',' ? line.Split(',', StringSplitOptions.TrimEntries) : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var parts = separator == ',' ? line.Split(',', StringSplitOptions.TrimEntries).Select(Unquoted).ToArray() : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var index) || index < 0)
             {
                 if (lineNumber == 1 && separator == ',') continue; // a header row

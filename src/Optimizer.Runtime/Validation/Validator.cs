@@ -86,6 +86,8 @@ public static class Validator
         }
         var metrics = outputs.Select(o => o.Metrics()).ToList();
         var classifierName = reader ?? metrics.FirstOrDefault(m => m.Top1Agreement is not null)?.Name;
+        if (data.HasLabels && data.Dictionary is null && classifierName is null)
+            DataNotes.Write($"{options.Data.Folder}: its labels give no accuracy here: no output is classifier-like ([N, C] class scores) to read a class from");
         var accuracy = statsA.Labelled > 0 && classifierName is not null
             ? new AccuracyMetrics(classifierName, statsA.Labelled, statsA.Accuracy, statsB.Accuracy) {
                 ExactText = reader is not null,

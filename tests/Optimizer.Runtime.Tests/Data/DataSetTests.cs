@@ -64,6 +64,22 @@ public sealed class DataSetTests
     }
 
     [Fact]
+    public void QuotedCsvFieldsAreReadAndALabelsTxtBesideALabelsCsvIsNoted()
+    {
+        using var dir = TestPaths.NewTempDir();
+        foreach (var name in new[] { "astronaut.png", "coffee.png" }) File.Copy(TestPaths.SharedModel("images/" + name), dir.File(name));
+        // as a spreadsheet writes it
+        File.WriteAllText(dir.File("labels.csv"), "\"file\",\"label\"\n\"astronaut.png\",\"359\"\n\"coffee.png\",967\n");
+        File.WriteAllText(dir.File("labels.txt"), "astronaut.png 1\n");
+        var notes = new StringWriter();
+        DataSet data;
+        using (DataNotes.To(notes)) data = DataSet.Open(new DataOptions { Folder = dir.Path }, Image);
+
+        Assert.Equal([359, 967], data.Read().Select(s => s.Label ?? -1));
+        Assert.Contains("both labels.csv and labels.txt are here; labels.csv is read, labels.txt is not", notes.ToString());
+    }
+
+    [Fact]
     public void RandomInputsFollowShapesAndRefuseUnknownDimensions()
     {
         var shapes = DataOptions.ParseShapes("input_ids:1x16,attention_mask:1x16");

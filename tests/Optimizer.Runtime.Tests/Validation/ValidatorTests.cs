@@ -17,6 +17,27 @@ public sealed class ValidatorTests
     };
 
     [Fact]
+    public void LabelsOnAModelWithNoClassOutputAreSaidToGiveNoAccuracy()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var b = new GraphBuilder();
+        b.Output(b.Op("Relu", [b.Input("x", Optimizer.Onnx.IR.ElementType.Float, 1, 1)]));
+        var model = dir.File("score.onnx");
+        Optimizer.Onnx.Serialization.ModelWriter.Write(b.Build(), model);
+        var data = Directory.CreateDirectory(dir.File("data")).FullName;
+        NpyFormat.Write(Path.Combine(data, "x_0000.npy"), HostTensor.FromArray(new[] { 0.5f }, [1, 1]));
+        File.WriteAllText(Path.Combine(data, "labels.txt"), "x_0000.npy 1\n");
+
+        var notes = new StringWriter();
+        ValidationReport report;
+        using (DataNotes.To(notes))
+            report = Validator.Run(new ValidateOptions { BaselinePath = model, CandidatePath = model, Data = new DataOptions { Folder = data }, TimeLatency = false });
+
+        Assert.Null(report.Accuracy);
+        Assert.Contains("its labels give no accuracy here: no output is classifier-like", notes.ToString());
+    }
+
+    [Fact]
     public void AnAccuracyGateOnDataWithoutLabelsSaysLabelsAreMissing()
     {
         using var dir = TestPaths.NewTempDir();
