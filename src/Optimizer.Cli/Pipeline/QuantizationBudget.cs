@@ -76,7 +76,10 @@ public static class QuantizationBudget
             return ranking.Count;
         });
         CopyInto(model, best.Model);
-        var layers = MeasureLayers(fp32, best.Outcome.Nodes, best.Model, data, context.Cancellation);
+        var layers = MeasureLayers(fp32, best.Outcome.Nodes, best.Model, data, context.Cancellation, out var measurable);
+        if (measurable > layers.Count)
+            stderr.WriteLine($"note: {measurable - layers.Count} of the {measurable} quantized nodes have no per-layer error: no validation sample computed their output "
+                             + "(an If branch the data never took, a loop that never ran)");
         var budget = validation.Gates.Count == 0 ? null : new BudgetReport(best.Passed, best.KeptInFloat, steps, ranking);
         if (budget is { KeptInFloat.Count: > 0 })
         {
@@ -183,19 +186,20 @@ public static class QuantizationBudget
     }
 
     /// <summary>Per-layer SQNR of the quantized nodes' outputs against the FP32 model, worst first.</summary>
-    private static IReadOnlyList<LayerError> MeasureLayers(byte[] fp32, IReadOnlyList<string> quantized, Model candidate, DataSet data, CancellationToken cancel)
+    /// <param name="measurable">How many quantized nodes have a float output to measure (a node whose branch never ran is not in the result).</param>
+    private static IReadOnlyList<LayerError> MeasureLayers(byte[] fp32, IReadOnlyList<string> quantized, Model candidate, DataSet data, CancellationToken cancel,
+        out int measurable)
     {
         var quantizedNodes = quantized.ToHashSet(StringComparer.Ordinal);
         var nodes = new Dictionary<string, (string Node, string OpType)>(StringComparer.Ordinal);
         foreach (var n in ModelReader.Read(new MemoryStream(fp32), null).Graph.AllNodes())
             if (quantizedNodes.Contains(n.Name) && n.Outputs.Count > 0 && n.Outputs[0] is { } o)
                 nodes[o.Name] = (n.Name, n.OpType);
-        return nodes.Count == 0 ? [] : Measure(fp32, candidate, nodes.Keys.ToList(), nodes, data, cancel);
+        var notComputed = new List<string>();
+        var layers = nodes.Count == 0 ? [] : LayerErrorMeter.Measure(fp32, ModelWriter.ToBytes(candidate), nodes.Keys.ToList(), nodes, data.Read(), cancel, notComputed);
+        measurable = layers.Count + notComputed.Count;
+        return layers;
     }
-
-    private static IReadOnlyList<LayerError> Measure(byte[] fp32, Model candidate, IReadOnlyList<string> values,
-        IReadOnlyDictionary<string, (string, string)> nodes, DataSet data, CancellationToken cancel) =>
-        LayerErrorMeter.Measure(fp32, ModelWriter.ToBytes(candidate), values, nodes, data.Read(), cancel);
 
     internal static void CopyInto(Model target, Model source)
     {

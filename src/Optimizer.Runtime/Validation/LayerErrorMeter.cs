@@ -22,8 +22,10 @@ public static class LayerErrorMeter
     /// the report; a value it does not list is named after its producer in the FP32 model.
     /// Returns the worst value (lowest SQNR) first; values of equal SQNR keep the order of <paramref name="values"/>.
     /// </summary>
+    /// <param name="notComputed">Receives the values found in both models that no sample computed (a branch never taken).</param>
     public static IReadOnlyList<LayerError> Measure(byte[] fp32Model, byte[] quantizedModel, IReadOnlyList<string> values,
-        IReadOnlyDictionary<string, (string Node, string OpType)> nodes, IEnumerable<Sample> samples, CancellationToken cancel = default)
+        IReadOnlyDictionary<string, (string Node, string OpType)> nodes, IEnumerable<Sample> samples, CancellationToken cancel = default,
+        ICollection<string>? notComputed = null)
     {
         var reference = ExposedValues.Find(fp32Model, ReferenceName, values);
         var quantized = ExposedValues.Find(quantizedModel, QuantizedName, values);
@@ -53,6 +55,8 @@ public static class LayerErrorMeter
             count++;
         }
         if (count == 0) throw new InvalidInputException("no samples to measure the layers' error on");
+        for (var i = 0; i < measured.Length; i++)
+            if (stats[i].Elements == 0) notComputed?.Add(measured[i]);
 
         return measured
             .Select((value, i) => (value, i))

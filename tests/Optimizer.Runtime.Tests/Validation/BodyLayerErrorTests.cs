@@ -31,10 +31,12 @@ public sealed class BodyLayerErrorTests
     [Fact]
     public void ABranchNoSampleTookIsNotReported()
     {
+        var notComputed = new List<string>();
         var errors = LayerErrorMeter.Measure(Model(2f), Model(2.2f), ["doubled", "shifted"], new Dictionary<string, (string, string)>(),
-            [Sample([1f, 2f, 3f, 4f], true)]);
+            [Sample([1f, 2f, 3f, 4f], true)], notComputed: notComputed);
 
         Assert.Equal(["doubled"], errors.Select(e => e.Value));
+        Assert.Equal(["shifted"], notComputed); // said apart, for the note that names how many have no error
     }
 
     private static byte[] Model(float factor)
