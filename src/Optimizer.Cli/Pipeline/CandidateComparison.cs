@@ -25,7 +25,7 @@ public sealed class CandidateComparison
         (_reference, _gates, _on, _options, _cancel, _clock) = (reference, gates, on, options, cancel, clock);
 
     /// <summary>
-    /// The FP32 outputs of <paramref name="fp32"/> on the first samples of <paramref name="q"/>'s CompareOn folder, else
+    /// The FP32 outputs of <paramref name="fp32"/> on samples spread over <paramref name="q"/>'s CompareOn folder, else
     /// <paramref name="calibration"/>; null when the model has no float output to compare.
     /// </summary>
     public static CandidateComparison? Start(byte[] fp32, string calibration, IReadOnlyList<Gate> gates, QuantizeOptions q, OptimizeOptions options,
@@ -33,7 +33,7 @@ public sealed class CandidateComparison
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var data = InputData.Open(q.CompareOn ?? calibration, options);
-        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(QuantizeDefaults.ComparisonSamples), options.SpeedSession, cancel);
+        var reference = ReferenceOutputs.Compute(fp32, data.ReadSpread(QuantizeDefaults.ComparisonSamples), options.SpeedSession, cancel);
         return reference.OutputCount == 0 ? null : new CandidateComparison(reference, gates, q.CompareOn, options, cancel, clock);
     }
 

@@ -144,14 +144,14 @@ public static class QuantizationBudget
     public const int RankingSamples = 32;
 
     /// <summary>
-    /// Each quantized node alone: the model's worst output SQNR against FP32 on the first <see cref="RankingSamples"/>
+    /// Each quantized node alone: the model's worst output SQNR against FP32 on <see cref="RankingSamples"/> samples spread over
     /// validation samples when only it is quantized, most sensitive first. The FP32 outputs are computed once; each
     /// candidate runs as deployed (ONNX Runtime's optimizations on, Q/DQ fused).
     /// </summary>
     private static IReadOnlyList<Sensitivity> Rank(byte[] fp32, IReadOnlyList<string> nodes, QuantizeOptions q, OptimizeOptions options, PassContext context,
         TextWriter stderr, CalibrationTable? table, DataSet data)
     {
-        var reference = ReferenceOutputs.Compute(fp32, data.Read().Take(RankingSamples), options.SpeedSession, context.Cancellation);
+        var reference = ReferenceOutputs.Compute(fp32, data.ReadSpread(RankingSamples), options.SpeedSession, context.Cancellation);
         // A reading gate (ctc-agreement) is ranked by the time steps each node changes: whole readings of a few dozen
         // lines rarely change when one node is quantized, and the output SQNR follows the reading poorly.
         var ctc = q.CompareBy.FirstOrDefault(g => g.Metric == GateMetric.CtcAgreement);

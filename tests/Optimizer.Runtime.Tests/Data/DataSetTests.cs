@@ -30,6 +30,19 @@ public sealed class DataSetTests
     }
 
     [Fact]
+    public void ComparisonSamplesAreSpreadOverTheFolderNotItsFirstFew()
+    {
+        var data = DataSet.Open(new DataOptions { Folder = TestPaths.SharedModel("bert_calib") }, Bert);
+
+        var spread = data.ReadSpread(32).Select(s => s.Id).ToList();
+
+        Assert.Equal(32, spread.Count);
+        Assert.Equal(["0000", "0003", "0006", "0009", "0012"], spread.Take(5));
+        Assert.Equal("0096", spread[^1]);
+        Assert.Equal(data.Read().Select(s => s.Id), data.ReadSpread(100).Select(s => s.Id)); // no more than it has: all, in order
+    }
+
+    [Fact]
     public void ImagesGetLabelsFromLabelsCsv()
     {
         using var dir = TestPaths.NewTempDir();
