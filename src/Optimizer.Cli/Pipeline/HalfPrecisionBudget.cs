@@ -78,11 +78,19 @@ public static class HalfPrecisionBudget
         foreach (var node in nodes)
         {
             if (!errors.TryGetValue(node.Output().Name, out var output)) continue;
+            // an input computed by a node whose error was not measured (an If's output, say) carries an error of its own
+            // that cannot be told from this node's: nothing is blamed on the node; nor on one that only moves values
+            var unknown = node.Inputs.Any(v => v is { Producer: not null, ElementType: ElementType.Float } && !errors.ContainsKey(v.Name) && Patterns.Constant(v) is null);
             var inherited = node.Inputs.Where(v => v is not null && errors.ContainsKey(v.Name)).Select(v => errors[v!.Name]).DefaultIfEmpty(ExactDb).Min();
-            result.Add(new NodeError(node.Name, node.OpType, Math.Round(output, 2), Math.Round(Math.Max(0, Math.Min(inherited, ExactDb) - output), 2)));
+            var added = unknown || MovesValues.Contains(node.OpType) ? 0 : Math.Max(0, Math.Min(inherited, ExactDb) - output);
+            result.Add(new NodeError(node.Name, node.OpType, Math.Round(output, 2), Math.Round(added, 2)));
         }
         return result.OrderByDescending(e => e.AddedLossDb).ToList();
     }
+
+    /// <summary>Ops whose float16 output holds exactly the float16 values they read: they add no error of their own.</summary>
+    private static readonly HashSet<string> MovesValues =
+        ["Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Gather", "Concat", "Split", "Expand", "Tile", "Pad", "MaxPool", "Relu"];
 
     /// <summary>The SQNR an exact value is taken to have (float32 rounding sits near 140 dB).</summary>
     private const double ExactDb = 120;
