@@ -45,9 +45,35 @@ public sealed class LabelFile
     public string? FindText(string sampleId) =>
         _texts.TryGetValue(sampleId, out var text) || _texts.TryGetValue(System.IO.Path.GetFileNameWithoutExtension(sampleId), out text) ? text : null;
 
-    /// <summary>A CSV field without the double quotes a spreadsheet writes around it ("a.png" → a.png).</summary>
-    private static string Unquoted(string field) =>
-        field.Length >= 2 && field[0] == '"' && field[^1] == '"' ? field[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : field;
+    /// <summary>
+    /// A labels.csv line as a spreadsheet writes it: the first field (in double quotes when it holds a comma or a quote,
+    /// "" standing for a quote) and the rest of the line after its comma; null when the line has no comma after it.
+    /// </summary>
+    private static (string First, string After)? SplitCsv(string line)
+    {
+        var start = line.Length - line.TrimStart().Length;
+        if (start < line.Length && line[start] == '"')
+        {
+            var field = new System.Text.StringBuilder();
+            for (var i = start + 1; i < line.Length; i++)
+            {
+                if (line[i] != '"') { field.Append(line[i]); continue; }
+                if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; continue; }
+                var comma = line.IndexOf(',', i + 1);
+                return comma < 0 || line[(i + 1)..comma].Trim().Length > 0 ? null : (field.ToString(), line[(comma + 1)..]);
+            }
+            return null;
+        }
+        var at = line.IndexOf(',');
+        return at <= 0 ? null : (line[..at].Trim(), line[(at + 1)..]);
+    }
+
+    /// <summary>The second field of a labels.csv line: unquoted when quoted (spaces around the quotes dropped), else as it stands.</summary>
+    private static string CsvValue(string rest)
+    {
+        var trimmed = rest.Trim();
+        return trimmed.Length >= 2 && trimmed[0] == '"' && trimmed[^1] == '"' ? trimmed[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : rest;
+    }
 
     private static LabelFile ReadTexts(string path, char separator)
     {
@@ -58,11 +84,12 @@ public sealed class LabelFile
             lineNumber++;
             var line = raw.TrimEnd('\r');
             if (line.Trim().Length == 0 || line.StartsWith('#')) continue;
-            var at = separator == ',' ? line.IndexOf(',') : line.IndexOfAny(['\t', ' ']);
-            if (at <= 0) throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{(separator == ',' ? "," : " ")}text', got '{line}'");
-            var file = line[..at].Trim();
-            texts[file] = line[(at + 1)..];
-            texts.TryAdd(System.IO.Path.GetFileNameWithoutExtension(file), line[(at + 1)..]);
+            var at = line.IndexOfAny(['\t', ' ']);
+            var split = separator == ',' ? SplitCsv(line) : at <= 0 ? null : (line[..at].Trim(), line[(at + 1)..]);
+            if (split is not var (file, rest)) throw new InvalidInputException($"{path}:{lineNumber}: expected 'file{(separator == ',' ? "," : " ")}text', got '{line}'");
+            var text = separator == ',' ? CsvValue(rest) : rest;
+            texts[file] = text;
+            texts.TryAdd(System.IO.Path.GetFileNameWithoutExtension(file), text);
         }
         return new LabelFile(path, [], texts);
     }
@@ -76,7 +103,7 @@ public sealed class LabelFile
             lineNumber++;
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            var parts = separator == ',' ? line.Split(',', StringSplitOptions.TrimEntries).Select(Unquoted).ToArray() : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var parts = separator == ',' ? SplitCsv(line) is var (first, rest) ? [first, CsvValue(rest).Trim()] : [line] : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var index) || index < 0)
             {
                 if (lineNumber == 1 && separator == ',') continue; // a header row

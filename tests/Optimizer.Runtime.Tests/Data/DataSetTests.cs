@@ -80,9 +80,10 @@ public sealed class DataSetTests
     public void QuotedCsvFieldsAreReadAndALabelsTxtBesideALabelsCsvIsNoted()
     {
         using var dir = TestPaths.NewTempDir();
-        foreach (var name in new[] { "astronaut.png", "coffee.png" }) File.Copy(TestPaths.SharedModel("images/" + name), dir.File(name));
-        // as a spreadsheet writes it
-        File.WriteAllText(dir.File("labels.csv"), "\"file\",\"label\"\n\"astronaut.png\",\"359\"\n\"coffee.png\",967\n");
+        File.Copy(TestPaths.SharedModel("images/astronaut.png"), dir.File("astronaut.png"));
+        File.Copy(TestPaths.SharedModel("images/coffee.png"), dir.File("cup, coffee.png"));
+        // as a spreadsheet writes it: quotes around every field, and around a name holding a comma
+        File.WriteAllText(dir.File("labels.csv"), "\"file\",\"label\"\n\"astronaut.png\",\"359\"\n\"cup, coffee.png\" , 967\n");
         File.WriteAllText(dir.File("labels.txt"), "astronaut.png 1\n");
         var notes = new StringWriter();
         DataSet data;

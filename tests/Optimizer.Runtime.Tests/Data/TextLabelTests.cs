@@ -65,4 +65,17 @@ public sealed class TextLabelTests
 
         Assert.Contains("need the dictionary.txt of its classes beside them", e.Message);
     }
+
+    [Fact]
+    public void TextLabelsInACsvMayBeQuoted()
+    {
+        using var dir = TestPaths.NewTempDir();
+        File.WriteAllText(dir.File("dictionary.txt"), "a\n");
+        File.WriteAllLines(dir.File("labels.csv"), ["\"line_0.png\",\"New York, 42\"", "\"line_1.png\", \"say \"\"hi\"\"\"", "line_2.png, kept as written"]);
+        var labels = LabelFile.ReadIfPresent(dir.Path, text: true)!;
+
+        Assert.Equal("New York, 42", labels.FindText("line_0.png"));
+        Assert.Equal("say \"hi\"", labels.FindText("line_1"));
+        Assert.Equal(" kept as written", labels.FindText("line_2.png")); // unquoted: the rest of the line, as before
+    }
 }
