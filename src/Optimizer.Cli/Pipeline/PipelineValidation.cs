@@ -41,14 +41,19 @@ public sealed record PipelineValidation
     {
         if (FeedBack.Count == 0) return;
         var graph = Onnx.Serialization.ModelReader.Read(modelPath).Graph;
-        var inputs = graph.Inputs.Where(i => !i.IsInitializer).Select(i => i.Name).ToList();
-        var outputs = graph.Outputs.Select(o => o.Name).ToList();
+        var inputs = graph.Inputs.Where(i => !i.IsInitializer).ToList();
+        var outputs = graph.Outputs.ToList();
         foreach (var pair in FeedBack)
         {
-            if (!outputs.Contains(pair.Output))
-                throw new InvalidInputException($"--feed-back {pair}: the model has no output '{pair.Output}' (outputs: {string.Join(", ", outputs)})");
-            if (!inputs.Contains(pair.Input))
-                throw new InvalidInputException($"--feed-back {pair}: the model has no input '{pair.Input}' (inputs: {string.Join(", ", inputs)})");
+            var output = outputs.FirstOrDefault(o => o.Name == pair.Output)
+                         ?? throw new InvalidInputException($"--feed-back {pair}: the model has no output '{pair.Output}' (outputs: {string.Join(", ", outputs.Select(o => o.Name))})");
+            var input = inputs.FirstOrDefault(i => i.Name == pair.Input)
+                        ?? throw new InvalidInputException($"--feed-back {pair}: the model has no input '{pair.Input}' (inputs: {string.Join(", ", inputs.Select(i => i.Name))})");
+            // what the declared types already tell (a wrong pair otherwise surfaced only after calibration)
+            if (output.ElementType != Onnx.IR.ElementType.Undefined && input.ElementType != Onnx.IR.ElementType.Undefined && output.ElementType != input.ElementType)
+                throw new InvalidInputException($"--feed-back {pair}: the output is {output.ElementType.ToString().ToLowerInvariant()} but the input {input.ElementType.ToString().ToLowerInvariant()}");
+            if (output.Shape?.Rank is { } outRank && input.Shape?.Rank is { } inRank && outRank != inRank)
+                throw new InvalidInputException($"--feed-back {pair}: the output has {outRank} dimensions but the input {inRank}");
         }
     }
 
