@@ -33,7 +33,7 @@ public sealed class CandidateComparison
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var data = InputData.Open(q.CompareOn ?? calibration, options);
-        var reference = ReferenceOutputs.Compute(fp32, data.ReadSpread(QuantizeDefaults.ComparisonSamples), options.SpeedSession, cancel);
+        var reference = ReferenceOutputs.Compute(fp32, data.ReadSpread(QuantizeDefaults.ComparisonSamples, q.CompareOn is null ? q.CalibrationSamples : null), options.SpeedSession, cancel);
         return reference.OutputCount == 0 ? null : new CandidateComparison(reference, gates, q.CompareOn, options, cancel, clock);
     }
 

@@ -79,10 +79,12 @@ public sealed class DataSet
     /// At most <paramref name="count"/> samples spread evenly over the folder (all of them when it has no more), read as
     /// <see cref="Read"/> reads them: the first few of a time-ordered folder (a clip's opening frames) stand for it badly.
     /// </summary>
-    public IEnumerable<Sample> ReadSpread(int count)
+    /// <param name="within">Spread over the first this many samples only (calibration's --calibration-samples).</param>
+    public IEnumerable<Sample> ReadSpread(int count, int? within = null)
     {
-        if (_entries.Count <= count) return Read();
-        return Enumerable.Range(0, count).Select(i => Load(_entries[(int)((long)i * _entries.Count / count)]));
+        var pool = Math.Min(within ?? _entries.Count, _entries.Count);
+        if (pool <= count) return _entries.Take(pool).Select(Load);
+        return Enumerable.Range(0, count).Select(i => Load(_entries[(int)((long)i * pool / count)]));
     }
 
     // A sample of several .npy files is named NNNN (its number) or by any of its files, <input>_NNNN(.npy), as a user

@@ -40,6 +40,9 @@ public sealed class DataSetTests
         Assert.Equal(["0000", "0003", "0006", "0009", "0012"], spread.Take(5));
         Assert.Equal("0096", spread[^1]);
         Assert.Equal(data.Read().Select(s => s.Id), data.ReadSpread(100).Select(s => s.Id)); // no more than it has: all, in order
+        // calibrated on the first 10 only: the comparison reads those 10, not samples calibration never saw
+        Assert.Equal(data.Read().Take(10).Select(s => s.Id), data.ReadSpread(32, within: 10).Select(s => s.Id));
+        Assert.Equal(["0000", "0002", "0005"], data.ReadSpread(16, within: 40).Take(3).Select(s => s.Id));
     }
 
     [Fact]
