@@ -53,6 +53,9 @@ public static class EngineRun
             OnPhase = phase => { if (Describe(phase) is { } text) stderr.WriteLine($"trtexec: {text}"); },
         };
         stderr.WriteLine($"trtexec: {trtexec}");
+        if (facts is { WidenedFromHalf: true, IsQdq: true } && options.Settings.Precision == EnginePrecision.Auto)
+            stderr.WriteLine("note: the model was quantized from a float16 one: where trtexec takes precision flags (TensorRT 8.6 to 10.11) the engine gets --fp16 "
+                             + "beside --int8, so the layers left out of INT8 run in FP16 as they did (--precision int8, --engine-precision int8 on optimize MODEL, keeps them FP32)");
         EngineBuildResult result;
         try
         {

@@ -95,7 +95,6 @@ public static class OptimizeCommand
                                                 "ONNX Runtime's CPU provider (uint8 activations with zero points, dynamic INT8's integer ops), which TensorRT refuses");
             if (engineRun is not null && cacheDir is not null) engineRun = engineRun with { EngineCache = engineRun.EngineCache ?? cacheDir };
             if (engineRun is not null) engineRun = engineRun with { Settings = PruningStep.EngineSettings(engineRun.Settings, options.Prune), SourceName = Path.GetFileName(modelPath) };
-            if (engineRun is not null) engineRun = engineRun with { Settings = Pipeline.HalfFallback.For(engineRun.Settings, options, parse.InvocationConfiguration.Error) };
             // Every file of the run is staged and published into OUT at the end (see OutputTransaction); what the run prints
             // names the files in OUT, and its results on stdout appear once they are published.
             using var transaction = new OutputTransaction(outDir, parse.GetValue(wait), parse.InvocationConfiguration.Error);

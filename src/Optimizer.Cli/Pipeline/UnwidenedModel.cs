@@ -40,6 +40,8 @@ public sealed class UnwidenedModel
         model.OpsetImports.AddRange(before.OpsetImports);
         model.Functions.Clear();
         model.Functions.AddRange(before.Functions);
+        model.Metadata.Clear();
+        model.Metadata.AddRange(before.Metadata);
         stderr?.WriteLine($"note: as {because}, the model is written with its {_type} weights as they were, not widened to float32");
     }
 }

@@ -10,11 +10,6 @@ public enum EnginePrecision { Auto, Fp16, Bf16, Int8, Best }
 public sealed record BuildSettings
 {
     public EnginePrecision Precision { get; init; } = EnginePrecision.Auto;
-    /// <summary>
-    /// The model computed in float16 before INT8 quantization widened it to float32: with <see cref="EnginePrecision.Auto"/>
-    /// a weakly typed Q/DQ build gets --fp16 beside --int8, so the layers left out of INT8 run in FP16 as they did, not FP32.
-    /// </summary>
-    public bool HalfFallback { get; init; }
     public ShapeRequest Shapes { get; init; } = new();
     public int Device { get; init; }
     public int? WorkspaceMiB { get; init; }

@@ -25,7 +25,7 @@ public static class FlagBuilder
     {
         var warnings = new List<string>();
         var flags = new List<(string Arg, string Identity)> { Path("--onnx", paths.Onnx, "model.onnx") };
-        foreach (var flag in PrecisionFlags.For(version, model, settings.Precision, paths.CalibrationCache, warnings, settings.HalfFallback))
+        foreach (var flag in PrecisionFlags.For(version, model, settings.Precision, paths.CalibrationCache, warnings))
             flags.Add(flag.StartsWith("--calib=", StringComparison.Ordinal) ? Path("--calib", paths.CalibrationCache!, "calibration.cache") : (flag, flag));
         if (model.HasDynamicInputs || !settings.Shapes.IsEmpty)
             flags.AddRange(ShapeFlags(ShapeProfile.Resolve(model, settings.Shapes, warnings)));

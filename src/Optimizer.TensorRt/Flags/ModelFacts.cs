@@ -26,6 +26,15 @@ public sealed record ModelFacts(IReadOnlyList<InputFact> Inputs, bool IsQdq, boo
     public bool IsBf16 { get; init; }
 
     /// <summary>
+    /// The metadata key INT8 quantization writes into a model it widened from float16 first, so that an engine built from
+    /// it later (in the same command or by <c>optimize engine</c>) knows its float layers computed in FP16.
+    /// </summary>
+    public const string WidenedFromKey = "optimizer.widened_from";
+
+    /// <summary>A Q/DQ model quantized from a float16 one (<see cref="WidenedFromKey"/>): its float layers ran in FP16.</summary>
+    public bool WidenedFromHalf { get; init; }
+
+    /// <summary>
     /// INT8 nodes TensorRT refuses: QuantizeLinear/DequantizeLinear with a uint8 (or defaulted uint8) zero point, and the
     /// integer ops of dynamic INT8 (DynamicQuantizeLinear, MatMulInteger, ConvInteger): the layout ONNX Runtime's CPU
     /// provider runs, which TensorRT's parser rejects ("TensorRT only supports symmetric quantization").

@@ -25,7 +25,8 @@ public static class ModelFactsReader
             .ToList();
         var isBf16 = Carries(model, ElementType.BFloat16);
         var cpuInt8 = nodes.Where(IsCpuInt8).GroupBy(n => n.OpType).Select(g => $"{g.Count()} {g.Key}").ToList();
-        return new ModelFacts(inputs, isQdq, isFp16, quantized) { IsBf16 = isBf16, CpuInt8Ops = cpuInt8 };
+        var widened = model.Metadata.Any(kv => kv.Key == ModelFacts.WidenedFromKey && kv.Value == "float16");
+        return new ModelFacts(inputs, isQdq, isFp16, quantized) { IsBf16 = isBf16, CpuInt8Ops = cpuInt8, WidenedFromHalf = widened };
     }
 
     /// <summary>

@@ -15,9 +15,7 @@ namespace Optimizer.TensorRt.Flags;
 /// </summary>
 public static class PrecisionFlags
 {
-    /// <param name="halfFallback">The model was float16 before INT8 widened it (<see cref="BuildSettings.HalfFallback"/>).</param>
-    public static IReadOnlyList<string> For(TensorRtVersion version, ModelFacts model, EnginePrecision precision, string? calibrationCache, ICollection<string> warnings,
-        bool halfFallback = false)
+    public static IReadOnlyList<string> For(TensorRtVersion version, ModelFacts model, EnginePrecision precision, string? calibrationCache, ICollection<string> warnings)
     {
         if (version.StronglyTypedByDefault) return StronglyTyped(version, model, precision);
         var flags = new List<string>();
@@ -27,7 +25,8 @@ public static class PrecisionFlags
                 return ["--stronglyTyped"];
             case EnginePrecision.Auto:
                 if (model.IsQdq) flags.Add("--int8");
-                if (model.IsFp16 || (model.IsQdq && halfFallback)) flags.Add("--fp16");
+                // a Q/DQ model quantized from a float16 one: the layers left out of INT8 ran in FP16, not FP32
+                if (model.IsFp16 || (model.IsQdq && model.WidenedFromHalf)) flags.Add("--fp16");
                 if (model.IsBf16 && version.HasBf16Flag) flags.Add("--bf16");
                 return flags;
             case EnginePrecision.Fp16:

@@ -40,7 +40,16 @@ public sealed class HalfFallbackEngineTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("--int8", flags);
         Assert.Contains("--fp16", flags);
-        Assert.Contains("note: the input model computes in float16", stderr);
+        Assert.Contains("note: the model was quantized from a float16 one", stderr);
+
+        // an engine built later from the written INT8 model knows it too (the model's metadata says so)
+        var later = _dir.File("later");
+        var laterStderr = new StringWriter();
+        Assert.Equal(0, CommandLineApp.Run(["engine", Path.Combine(_dir.File("int8_from_half"), "model.onnx"), "-o", later, "--trtexec", FakeTrtexec.Wrapper(_dir.File("bin"), "10.9.0.34"),
+            "--skip-inference"], new StringWriter(), laterStderr));
+        var laterFlags = JsonNode.Parse(File.ReadAllText(Path.Combine(later, "manifest.json")))!["engine"]!["flags"]!.AsArray().Select(f => f!.GetValue<string>()).ToArray();
+        Assert.Contains("--int8", laterFlags);
+        Assert.Contains("--fp16", laterFlags);
 
         // asked for INT8 alone: as asked
         var (askedCode, askedStderr, asked) = Int8Engine(Path.Combine(half, "model.onnx"), _dir.File("int8_only"), "--engine-precision", "int8");
@@ -56,6 +65,6 @@ public sealed class HalfFallbackEngineTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("--int8", flags);
         Assert.DoesNotContain("--fp16", flags);
-        Assert.DoesNotContain("computes in float16", stderr);
+        Assert.DoesNotContain("quantized from a float16 one", stderr);
     }
 }

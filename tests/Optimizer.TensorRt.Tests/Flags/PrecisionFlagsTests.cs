@@ -22,14 +22,14 @@ public sealed class PrecisionFlagsTests
     [Fact]
     public void A_QDQ_model_quantized_from_a_float16_one_falls_back_to_FP16_where_precision_flags_exist()
     {
+        var widened = Model(qdq: true) with { WidenedFromHalf = true };
         // the layers INT8 leaves out ran in FP16 in the user's model: --fp16 beside --int8, not FP32
-        Assert.Equal(["--int8", "--fp16"], PrecisionFlags.For(V86, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: true));
-        Assert.Equal(["--int8", "--fp16"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: true));
-        Assert.Equal(["--int8"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: false));
-        // asked for INT8 alone, or no Q/DQ to fall back from, or a strongly typed release: as before
-        Assert.Equal(["--int8"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Int8, null, [], halfFallback: true));
-        Assert.Empty(PrecisionFlags.For(V109, Model(), EnginePrecision.Auto, null, [], halfFallback: true));
-        Assert.Empty(PrecisionFlags.For(V111, Model(qdq: true), EnginePrecision.Auto, null, [], halfFallback: true));
+        Assert.Equal(["--int8", "--fp16"], PrecisionFlags.For(V86, widened, EnginePrecision.Auto, null, []));
+        Assert.Equal(["--int8", "--fp16"], PrecisionFlags.For(V109, widened, EnginePrecision.Auto, null, []));
+        Assert.Equal(["--int8"], PrecisionFlags.For(V109, Model(qdq: true), EnginePrecision.Auto, null, []));
+        // asked for INT8 alone, or a strongly typed release: as before
+        Assert.Equal(["--int8"], PrecisionFlags.For(V109, widened, EnginePrecision.Int8, null, []));
+        Assert.Empty(PrecisionFlags.For(V111, widened, EnginePrecision.Auto, null, []));
     }
 
     [Theory]
