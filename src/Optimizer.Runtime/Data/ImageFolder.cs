@@ -22,6 +22,19 @@ public static class ImageFolder
                 + $"(set by crop, resize and multiple in {PreprocessFile.FileName}, or fixed with --shapes)"
                 + (p is { Height: null, Width: null, Multiple: <= 1 } ? $"; a detector whose feature pyramid halves the image 5 times needs sides divisible by 32: 'multiple: 32' in {PreprocessFile.FileName}" : ""));
         return images.Select(path => new SampleEntry(Path.GetFileName(path),
-            () => new Sample(Path.GetFileName(path), path, new Dictionary<string, HostTensor> { [input.Name] = ImageLoader.Load(path, p) }))).ToList();
+            () => new Sample(Path.GetFileName(path), path, new Dictionary<string, HostTensor> { [input.Name] = AsInputType(ImageLoader.Load(path, p), input.ElementType) }))).ToList();
+    }
+
+    /// <summary>
+    /// The preprocessed image in the element type the input takes: float16 for a model converted with
+    /// --no-keep-io-types (the values rounded as the model's own first Cast would round them), else float32 as made.
+    /// </summary>
+    private static HostTensor AsInputType(HostTensor image, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType type)
+    {
+        if (type != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16) return image;
+        var values = image.AsSpan<float>();
+        var half = new Half[values.Length];
+        for (var i = 0; i < half.Length; i++) half[i] = (Half)values[i];
+        return HostTensor.FromArray(half, image.Shape);
     }
 }

@@ -74,6 +74,24 @@ public sealed class ImageLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AFloat16InputGetsTheImageInFloat16()
+    {
+        // a model converted with --no-keep-io-types takes float16: its images are made in that type, not refused as float32
+        using var dir = TestPaths.NewTempDir();
+        File.Copy(TestPaths.SharedModel("images/coffee.png"), dir.File("coffee.png"));
+        var half = new TensorSpec("input", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, [-1, 3, 224, 224], ["batch", "", "", ""], true);
+        var signature = new ModelSignature([half], []);
+
+        var sample = DataSet.Open(new DataOptions { Folder = dir.Path }, signature).Read().Single();
+        var asFloat = ImageLoader.Load(dir.File("coffee.png"), Preprocessing.Resolve(new PreprocessOverrides(), ImageInput)).AsSpan<float>();
+
+        Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, sample.Inputs["input"].ElementType);
+        var values = sample.Inputs["input"].AsSpan<Half>();
+        Assert.Equal(asFloat.Length, values.Length);
+        for (var i = 0; i < values.Length; i += 997) Assert.Equal((Half)asFloat[i], values[i]);
+    }
+
+    [Fact]
     public void WebpDecodesLikeThePngItWasMadeFrom()
     {
         using var dir = TestPaths.NewTempDir();
