@@ -82,8 +82,7 @@ public static class OptimizeCommand
                 Triton = triton.Read(parse, modelPath),
             };
             var validation = ParseValidation(parse, validate, gates, minSpeedup, junit, feedBack);
-            validation?.Check();
-            validation?.CheckFeedBack(modelPath);
+            validation?.Check(modelPath);
             PipelineEmitter.Check(parse.GetValue(emitPipeline));
             OutputLocation.CheckFolder(options.OutDir, parse.GetValue(output) is null ? "the output folder (default; choose one with -o)" : "-o");
             var outDir = Path.GetFullPath(options.OutDir);

@@ -26,35 +26,21 @@ public sealed record PipelineValidation
     /// <summary>Outputs fed back as the next sample's inputs (<c>--feed-back</c>): the validation, and the budget's rounds, as one stream.</summary>
     public IReadOnlyList<FeedBack> FeedBack { get; init; } = [];
 
-    /// <summary>Refuses a missing data folder (and an unwritable --junit file) as soon as the command line is read.</summary>
-    public void Check()
+    /// <summary>
+    /// Refuses a missing data folder, an unwritable --junit file and --feed-back pairs the input model cannot take (by
+    /// its declared names, element types and ranks, which the passes keep) as soon as the command line is read, not
+    /// after calibration and the comparisons.
+    /// </summary>
+    public void Check(string modelPath)
     {
         DataOptions.CheckFolder(DataDir, "--validate");
         if (JUnit is not null) OutputLocation.CheckFile(JUnit, "--junit");
-    }
-
-    /// <summary>
-    /// Refuses --feed-back names the input model lacks as soon as the command line is read, not after calibration and
-    /// the comparisons (the passes keep the graph's input and output names).
-    /// </summary>
-    public void CheckFeedBack(string modelPath)
-    {
         if (FeedBack.Count == 0) return;
         var graph = Onnx.Serialization.ModelReader.Read(modelPath).Graph;
-        var inputs = graph.Inputs.Where(i => !i.IsInitializer).ToList();
-        var outputs = graph.Outputs.ToList();
-        foreach (var pair in FeedBack)
-        {
-            var output = outputs.FirstOrDefault(o => o.Name == pair.Output)
-                         ?? throw new InvalidInputException($"--feed-back {pair}: the model has no output '{pair.Output}' (outputs: {string.Join(", ", outputs.Select(o => o.Name))})");
-            var input = inputs.FirstOrDefault(i => i.Name == pair.Input)
-                        ?? throw new InvalidInputException($"--feed-back {pair}: the model has no input '{pair.Input}' (inputs: {string.Join(", ", inputs.Select(i => i.Name))})");
-            // what the declared types already tell (a wrong pair otherwise surfaced only after calibration)
-            if (output.ElementType != Onnx.IR.ElementType.Undefined && input.ElementType != Onnx.IR.ElementType.Undefined && output.ElementType != input.ElementType)
-                throw new InvalidInputException($"--feed-back {pair}: the output is {output.ElementType.ToString().ToLowerInvariant()} but the input {input.ElementType.ToString().ToLowerInvariant()}");
-            if (output.Shape?.Rank is { } outRank && input.Shape?.Rank is { } inRank && outRank != inRank)
-                throw new InvalidInputException($"--feed-back {pair}: the output has {outRank} dimensions but the input {inRank}");
-        }
+        static FeedBack.Port[] Ports(IEnumerable<Onnx.IR.Value> values) => values
+            .Select(v => new FeedBack.Port(v.Name, v.ElementType == Onnx.IR.ElementType.Undefined ? null : v.ElementType.ToString().ToLowerInvariant(), v.Shape?.Rank))
+            .ToArray();
+        Runtime.Validation.FeedBack.Check(FeedBack, Ports(graph.Inputs.Where(i => !i.IsInitializer)), Ports(graph.Outputs), "the model");
     }
 
     /// <summary>

@@ -31,17 +31,32 @@ public sealed record FeedBack(string Output, string Input)
         return pairs;
     }
 
-    /// <summary>Refuses pairs naming an output or input <paramref name="signature"/> lacks, or of different element types.</summary>
+    /// <summary>One end of a pair as a model declares it: its name, its element type as printed and its rank (null: not known).</summary>
+    public sealed record Port(string Name, string? Type, int? Rank);
+
+    /// <summary>
+    /// Refuses pairs naming an output or input <paramref name="signature"/> lacks, or of different element types (the
+    /// shapes are checked sample by sample as they stream).
+    /// </summary>
     public static void Check(IReadOnlyList<FeedBack> pairs, ModelSignature signature, string model)
+    {
+        static Port[] Ports(IEnumerable<TensorSpec> specs) => specs.Select(s => new Port(s.Name, TensorTypes.Name(s.ElementType), null)).ToArray();
+        Check(pairs, Ports(signature.Inputs), Ports(signature.Outputs), model);
+    }
+
+    /// <summary>Refuses pairs naming an output or input the model lacks, or whose two ends differ in a known element type or rank.</summary>
+    public static void Check(IReadOnlyList<FeedBack> pairs, IReadOnlyList<Port> inputs, IReadOnlyList<Port> outputs, string model)
     {
         foreach (var pair in pairs)
         {
-            var output = signature.Outputs.FirstOrDefault(o => o.Name == pair.Output)
-                         ?? throw new InvalidInputException($"--feed-back {pair}: {model} has no output '{pair.Output}' (outputs: {string.Join(", ", signature.Outputs.Select(o => o.Name))})");
-            var input = signature.Inputs.FirstOrDefault(i => i.Name == pair.Input)
-                        ?? throw new InvalidInputException($"--feed-back {pair}: {model} has no input '{pair.Input}' (inputs: {string.Join(", ", signature.Inputs.Select(i => i.Name))})");
-            if (output.ElementType != input.ElementType)
-                throw new InvalidInputException($"--feed-back {pair}: in {model} the output is {TensorTypes.Name(output.ElementType)} but the input {TensorTypes.Name(input.ElementType)}");
+            var output = outputs.FirstOrDefault(o => o.Name == pair.Output)
+                         ?? throw new InvalidInputException($"--feed-back {pair}: {model} has no output '{pair.Output}' (outputs: {string.Join(", ", outputs.Select(o => o.Name))})");
+            var input = inputs.FirstOrDefault(i => i.Name == pair.Input)
+                        ?? throw new InvalidInputException($"--feed-back {pair}: {model} has no input '{pair.Input}' (inputs: {string.Join(", ", inputs.Select(i => i.Name))})");
+            if (output.Type is { } outType && input.Type is { } inType && outType != inType)
+                throw new InvalidInputException($"--feed-back {pair}: the output is {outType} but the input {inType} in {model}");
+            if (output.Rank is { } outRank && input.Rank is { } inRank && outRank != inRank)
+                throw new InvalidInputException($"--feed-back {pair}: the output has {outRank} dimensions but the input {inRank} in {model}");
         }
     }
 
