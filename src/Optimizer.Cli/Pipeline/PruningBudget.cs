@@ -24,7 +24,7 @@ public static class PruningBudget
     {
         // half-precision weights are widened first: the passes prune float32 weights only
         var unwidened = UnwidenedModel.Snapshot(model);
-        var widened = PruningWidening.Run(model, options, context, stderr);
+        var widened = HalfWidening.ForPruning(model, options, context, stderr);
         var outcome = Within(model, prune, options, context, stderr, validation);
         if (widened.Count == 0) return outcome;
         if (unwidened is null || Reached(outcome.Report) > 0) return outcome with { Records = [.. widened, .. outcome.Records] };

@@ -201,12 +201,17 @@ public static class QuantizationBudget
         return layers;
     }
 
+    /// <summary>Makes <paramref name="target"/> the model <paramref name="source"/> is: its graph, IR version, opsets, functions and metadata.</summary>
     internal static void CopyInto(Model target, Model source)
     {
         target.Graph = source.Graph;
         target.IrVersion = source.IrVersion;
         target.OpsetImports.Clear();
         target.OpsetImports.AddRange(source.OpsetImports);
+        target.Functions.Clear();
+        target.Functions.AddRange(source.Functions);
+        target.Metadata.Clear();
+        target.Metadata.AddRange(source.Metadata);
     }
 
     internal sealed class ScratchFile : IDisposable

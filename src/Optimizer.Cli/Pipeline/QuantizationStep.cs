@@ -169,16 +169,7 @@ public static class QuantizationStep
     public static (IReadOnlyList<PassRecord> Records, QuantizeOptions Q) Prepare(Model model, QuantizeOptions q, OptimizeOptions options, PassContext context, TextWriter stderr)
     {
         var records = new List<PassRecord>();
-        if (Passes.Precision.WidenHalfPrecision.HalfWeightedNodes(model) is { Count: > 0 } half)
-        {
-            stderr.WriteLine($"note: the model computes in half precision ({half.Count} Conv/MatMul/Gemm with {half[0].Input(1)!.ElementType.ToString().ToLowerInvariant()} weights): " +
-                             "widened to float32 first (its weights exactly, its inputs and outputs keep their types), then quantized");
-            var wasFloat16 = half[0].Input(1)!.ElementType == ElementType.Float16;
-            records.AddRange(PassRunner.Run(model, Passes.Precision.WidenHalfPrecision.WithCleanup(), context));
-            // an engine built from the quantized model runs the layers left out of INT8 in FP16, as this model did
-            if (wasFloat16 && !model.Metadata.Any(kv => kv.Key == TensorRt.Flags.ModelFacts.WidenedFromKey))
-                model.Metadata.Add(new(TensorRt.Flags.ModelFacts.WidenedFromKey, "float16"));
-        }
+        records.AddRange(HalfWidening.Run(model, context, stderr, _ => "then quantized"));
         // dynamic INT8 takes SmoothQuant only (--activations dynamic with --calibrate): the rest serves calibrated ranges
         if (q.IsStatic)
         {

@@ -5,7 +5,7 @@ using Optimizer.Passes.Precision;
 namespace Optimizer.Cli.Pipeline;
 
 /// <summary>
-/// A half-precision model as it was before <see cref="QuantizationStep.Prepare"/> (or <see cref="PruningWidening"/>)
+/// A half-precision model as it was before <see cref="QuantizationStep.Prepare"/> (or <see cref="PruningBudget"/>, through <see cref="HalfWidening"/>)
 /// widened it to float32: when INT8 then quantizes no node (or pruning removes nothing), the model goes back to it, so
 /// that a model the step could not take is written in its own precision, not as a float32 copy twice its size.
 /// </summary>
@@ -33,15 +33,7 @@ public sealed class UnwidenedModel
     /// <summary>Puts <paramref name="model"/> back as it was, saying so (<paramref name="because"/> the widening served nothing).</summary>
     public void Restore(Model model, TextWriter? stderr, string because)
     {
-        var before = ModelReader.Read(new MemoryStream(_bytes), null);
-        model.Graph = before.Graph;
-        model.IrVersion = before.IrVersion;
-        model.OpsetImports.Clear();
-        model.OpsetImports.AddRange(before.OpsetImports);
-        model.Functions.Clear();
-        model.Functions.AddRange(before.Functions);
-        model.Metadata.Clear();
-        model.Metadata.AddRange(before.Metadata);
+        QuantizationBudget.CopyInto(model, ModelReader.Read(new MemoryStream(_bytes), null));
         stderr?.WriteLine($"note: as {because}, the model is written with its {_type} weights as they were, not widened to float32");
     }
 }

@@ -26,8 +26,9 @@ public sealed record ModelFacts(IReadOnlyList<InputFact> Inputs, bool IsQdq, boo
     public bool IsBf16 { get; init; }
 
     /// <summary>
-    /// The metadata key INT8 quantization writes into a model it widened from float16 first, so that an engine built from
-    /// it later (in the same command or by <c>optimize engine</c>) knows its float layers computed in FP16.
+    /// The metadata key the pipeline writes into a model it widened from float16 (before INT8 or pruning), so that an
+    /// engine built from its Q/DQ form later (in the same command or by <c>optimize engine</c>) knows its float layers
+    /// computed in FP16.
     /// </summary>
     public const string WidenedFromKey = "optimizer.widened_from";
 
