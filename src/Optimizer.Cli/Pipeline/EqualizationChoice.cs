@@ -14,8 +14,8 @@ namespace Optimizer.Cli.Pipeline;
 /// and that can go either way: the pretrained PP-OCRv4 detector gained (output SQNR 12.2 → 16.3 dB), silero VAD's
 /// 16 kHz export lost (26.4 → 25.6 dB; its "half" variant 30.9 → 27.5 dB: one Relu's range widened from 31 to 172). So by
 /// default (<see cref="Equalization.Auto"/>) it is measured as the calibration method is: the model is quantized with
-/// and without it, both run as deployed beside FP32 on the first calibration samples (within a budget, its --validate
-/// data and first gate), and the better is kept; a tie keeps the model as it is.
+/// and without it, both run as deployed beside FP32 on calibration samples spread over the folder (within a budget, its
+/// --validate data and first gate), and the better is kept; a tie keeps the model as it is.
 /// </summary>
 public static class EqualizationChoice
 {
